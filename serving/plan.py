@@ -71,8 +71,8 @@ def build_plan(
     attention = decide(settings.use_flash_attention, gpu, vllm.build, kv_cache_dtype, probe)
     on_gpu = attention.platform == "cuda"
 
-    model = getattr(settings, profile.model_setting) or spec.model
-    served = settings.served_model_name or spec.served_model_name or model
+    model = settings.model_for(profile)
+    served = settings.served_name_for(profile)
     argv = [
         sys.executable,
         "-m",

@@ -5,20 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ocrkit.settings import ModelOverrides
 
 FlashAttentionMode = Literal["auto", "true", "false"]
 
 
-class ServingSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    profile: str = Field("qwen2-vl-2b", validation_alias="SERVING_PROFILE")
+class ServingSettings(ModelOverrides):
     use_flash_attention: FlashAttentionMode = Field("false", validation_alias="USE_FLASH_ATTENTION")
-    # Model overrides; which one applies is named by the profile's `model_setting`.
-    qwen_model: str | None = Field(None, validation_alias="QWEN_MODEL")
-    deepseek_model: str | None = Field(None, validation_alias="DEEPSEEK_MODEL")
-    served_model_name: str | None = Field(None, validation_alias="SERVED_MODEL_NAME")
     # Server-side default for requests that send no max_tokens.
     max_new_tokens: int | None = Field(None, gt=0, validation_alias="MAX_NEW_TOKENS")
     gpu_memory_utilization: float | None = Field(

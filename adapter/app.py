@@ -1,0 +1,91 @@
+"""The FastAPI application: `adapter.app:app`, configured from the environment."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from adapter import deepseek_api, proxy, qwen_api, status
+from adapter.auth import require_key
+from adapter.limits import BodyLimitMiddleware
+from adapter.metrics import MetricsMiddleware
+from adapter.settings import AdapterSettings
+from adapter.state import AdapterState
+from adapter.upstream import Upstream, UpstreamError
+from ocrkit.images import (
+    ImageError,
+    ImageTooLarge,
+    InvalidBase64,
+    UndecodableImage,
+    UnsupportedFormat,
+)
+from ocrkit.profiles import load_profile
+from ocrkit.request import PromptError
+
+log = logging.getLogger("adapter")
+
+# Each model family's legacy API; the profile's `family` picks one.
+LEGACY_ROUTERS = {"qwen2-vl": qwen_api.router, "deepseek-ocr": deepseek_api.router}
+
+IMAGE_ERROR_STATUS: dict[type[ImageError], int] = {
+    InvalidBase64: 400,
+    UndecodableImage: 400,
+    UnsupportedFormat: 415,
+    ImageTooLarge: 413,
+}
+
+
+def create_app(settings: AdapterSettings | None = None) -> FastAPI:
+    settings = settings or AdapterSettings()
+    profile = load_profile(settings.profile)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upstream = Upstream(settings)
+        app.state.settings = settings
+        app.state.adapter = AdapterState(settings, profile, settings.served_name_for(profile), upstream)
+        log.info("adapter for %s (%s) in front of %s", profile.name, app.state.adapter.model,
+                 settings.upstream_url)
+        try:
+            yield
+        finally:
+            await upstream.aclose()
+
+    app = FastAPI(
+        title=f"ocrkit adapter ({profile.name})",
+        description="The legacy OCR API in front of vLLM; /v1/* is vLLM's OpenAI API.",
+        lifespan=lifespan,
+    )
+    app.include_router(status.router)
+    app.include_router(LEGACY_ROUTERS[profile.family], dependencies=[Depends(require_key)])
+    app.include_router(proxy.router, dependencies=[Depends(require_key)])
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+
+    @app.exception_handler(ImageError)
+    async def image_error(_: Request, exc: ImageError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=IMAGE_ERROR_STATUS.get(type(exc), 400))
+
+    @app.exception_handler(PromptError)
+    async def prompt_error(_: Request, exc: PromptError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(UpstreamError)
+    async def upstream_error(_: Request, exc: UpstreamError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `adapter.app:app` for uvicorn, built on first access so that importing this module
+    # (tests, tools) does not read the environment.
+    if name == "app":
+        globals()["app"] = application = create_app()
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,33 @@
+"""Adapter settings, from the environment."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+
+from ocrkit.settings import ModelOverrides
+
+
+class AdapterSettings(ModelOverrides):
+    upstream_url: str = Field("http://127.0.0.1:8010", validation_alias="UPSTREAM_URL")
+    upstream_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("UPSTREAM_API_KEY", "SERVING_API_KEY")
+    )
+    # Clients must send this key (Authorization: Bearer, or X-API-Key) on everything but
+    # /health; unset means the adapter is open, as the original services were.
+    api_key: SecretStr | None = Field(None, validation_alias="ADAPTER_API_KEY")
+    max_new_tokens: int = Field(2048, gt=0, validation_alias="MAX_NEW_TOKENS")
+    max_body_mb: float = Field(50, gt=0, validation_alias="ADAPTER_MAX_BODY_MB")
+    max_image_pixels: int = Field(64_000_000, gt=0, validation_alias="ADAPTER_MAX_IMAGE_PIXELS")
+    upstream_timeout: float = Field(300, gt=0, validation_alias="UPSTREAM_TIMEOUT")
+    upstream_connect_timeout: float = Field(5, gt=0, validation_alias="UPSTREAM_CONNECT_TIMEOUT")
+    # Connection failures and 503s only: a request that reached the model is never repeated.
+    upstream_retries: int = Field(2, ge=0, validation_alias="UPSTREAM_RETRIES")
+    upstream_max_connections: int = Field(256, gt=0, validation_alias="UPSTREAM_MAX_CONNECTIONS")
+    plan_file: str | None = Field(None, validation_alias="SERVING_PLAN_FILE")
+    host: str = Field("127.0.0.1", validation_alias="ADAPTER_HOST")
+    port: int | None = Field(None, gt=0, lt=65536, validation_alias="ADAPTER_PORT")
+    graceful_shutdown_s: int = Field(30, ge=0, validation_alias="ADAPTER_SHUTDOWN_TIMEOUT")
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 1024 * 1024)

@@ -1,0 +1,59 @@
+"""GET /health, /info and /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from adapter.auth import require_key
+from adapter.metrics import REGISTRY
+from adapter.state import AdapterState, get_state
+from adapter.upstream import RETRY_AFTER_S
+from adapter.wire import Health, Info
+
+router = APIRouter()
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+async def health(state: AdapterState = Depends(get_state)) -> JSONResponse:
+    """200 with status "healthy" only when vLLM's /health is 200 and it lists the model;
+    503 with "loading" or "unhealthy" otherwise (compose and old clients rely on this)."""
+    upstream = await state.upstream.health(state.model)
+    plan = state.plan() or {}
+    gpu = plan.get("gpu") or {}
+    attention = plan.get("attention") or {}
+    body = Health(
+        status=upstream.status,
+        model=state.model,
+        model_loaded=upstream.status == "healthy",
+        detail=upstream.detail,
+        cuda_available=(attention["platform"] == "cuda") if "platform" in attention else None,
+        cuda_device=gpu.get("name"),
+        flash_attention=attention.get("flash_attention"),
+        vram_total_gb=gpu.get("memory_gb"),
+    )
+    healthy = upstream.status == "healthy"
+    return JSONResponse(
+        body.model_dump(),
+        status_code=200 if healthy else 503,
+        headers=None if healthy else {"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+@router.get("/info", response_model=Info, dependencies=[Depends(require_key)])
+async def info(state: AdapterState = Depends(get_state)) -> Info:
+    plan = state.plan()
+    return Info(
+        model=state.model,
+        max_tokens=state.settings.max_new_tokens,
+        flash_attention=state.flash_attention(),
+        engine_version=await state.upstream.version(),
+        profile=state.profile.name,
+        attention=plan.get("attention") if plan else None,
+    )
+
+
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_key)])
+async def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

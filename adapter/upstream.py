@@ -1,0 +1,149 @@
+"""The pooled connection to vLLM, with bounded retries, and its failures as HTTP statuses."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from adapter.metrics import UPSTREAM_SECONDS
+from adapter.settings import AdapterSettings
+
+RETRY_AFTER_S = 5
+
+
+class UpstreamError(Exception):
+    """vLLM could not answer; `status` is what the adapter's client gets."""
+
+    def __init__(self, status: int, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.retry_after = status, detail, retry_after
+
+
+class _Unavailable(Exception):
+    """vLLM answered 503: retried like a refused connection."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+def _retryable(exc: BaseException) -> bool:
+    # Only failures where the request surely did not reach the model.
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | _Unavailable)
+
+
+@dataclass
+class UpstreamHealth:
+    status: str  # healthy | loading | unhealthy
+    detail: str | None
+    models: list[str]
+
+
+class Upstream:
+    def __init__(self, settings: AdapterSettings) -> None:
+        headers = {}
+        if settings.upstream_api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.upstream_api_key.get_secret_value()}"
+        self.client = httpx.AsyncClient(
+            base_url=settings.upstream_url,
+            headers=headers,
+            timeout=httpx.Timeout(settings.upstream_timeout, connect=settings.upstream_connect_timeout),
+            limits=httpx.Limits(
+                max_connections=settings.upstream_max_connections,
+                max_keepalive_connections=settings.upstream_max_connections,
+            ),
+        )
+        self.retries = settings.upstream_retries
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send with retries on refused connections and 503s; raises UpstreamError when
+        vLLM is down, not ready, or too slow."""
+        endpoint = request.url.path
+        started = time.perf_counter()
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(_retryable),
+                stop=stop_after_attempt(self.retries + 1),
+                wait=wait_exponential_jitter(initial=0.2, max=2),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await self.client.send(request, stream=stream)
+                    if response.status_code == 503:
+                        await response.aclose()
+                        raise _Unavailable(response)
+            return response
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise UpstreamError(
+                503, f"upstream model server is not reachable ({type(exc).__name__})", RETRY_AFTER_S
+            ) from None
+        except _Unavailable:
+            raise UpstreamError(503, "upstream model server is not ready", RETRY_AFTER_S) from None
+        except httpx.TimeoutException as exc:
+            raise UpstreamError(504, f"upstream model server timed out ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(502, f"upstream connection failed ({type(exc).__name__})") from None
+        finally:
+            UPSTREAM_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
+
+    async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.send(self.client.build_request("POST", "/v1/chat/completions", json=body))
+        if response.status_code == 200:
+            return response.json()
+        message = _error_message(response)
+        if response.status_code in (400, 422):
+            # The request cannot be served as asked (e.g. max_tokens beyond the context):
+            # the client's to fix, so it gets a 400 with vLLM's reason.
+            raise UpstreamError(400, f"upstream rejected the request: {message}")
+        if response.status_code in (401, 403):
+            raise UpstreamError(502, "upstream refused the adapter's credentials (UPSTREAM_API_KEY)")
+        raise UpstreamError(502, f"upstream error {response.status_code}: {message}")
+
+    async def health(self, model: str) -> UpstreamHealth:
+        try:
+            health = await self.client.get("/health", timeout=5)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            return UpstreamHealth("loading", "upstream model server is not reachable yet", [])
+        except httpx.HTTPError as exc:
+            return UpstreamHealth("unhealthy", f"upstream /health failed: {type(exc).__name__}", [])
+        if health.status_code != 200:
+            return UpstreamHealth("loading", f"upstream /health answered {health.status_code}", [])
+        try:
+            listing = await self.client.get("/v1/models", timeout=5)
+            models = [m["id"] for m in listing.json()["data"]] if listing.status_code == 200 else []
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            models = []
+        if model not in models:
+            return UpstreamHealth("unhealthy", f"upstream does not serve {model!r}", models)
+        return UpstreamHealth("healthy", None, models)
+
+    async def version(self) -> str | None:
+        try:
+            response = await self.client.get("/version", timeout=5)
+            return response.json().get("version") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    if isinstance(body, dict):
+        error = body.get("error", body.get("detail", body))
+        if isinstance(error, dict):
+            return str(error.get("message", error))[:500]
+        return str(error)[:500]
+    return str(body)[:500]

@@ -1,0 +1,67 @@
+"""The one place that turns a page + profile + prompt choice into a chat-completion request.
+
+The adapter's legacy `/ocr` and the `ocrkit` client both call `build_chat_request`, so a
+model's prompts, sampling and per-request extras (DeepSeek-OCR's repetition guard) are
+applied the same way whichever path a page takes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ocrkit.profiles import ModelProfile
+
+
+class PromptError(ValueError):
+    """A prompt key the profile does not define."""
+
+
+def resolve_prompt(profile: ModelProfile, key: str | None = None, prompt: str | None = None) -> str:
+    """An explicit `prompt` wins; else the profile's prompt for `key` (a language or a
+    prompt type), else its default prompt."""
+    if prompt:
+        return prompt
+    prompts = profile.client.prompts
+    key = key or profile.client.default_prompt
+    if key not in prompts:
+        raise PromptError(f"unknown prompt {key!r} for {profile.name}; choose one of {sorted(prompts)}")
+    return prompts[key]
+
+
+def build_chat_request(
+    profile: ModelProfile,
+    image_url: str,
+    *,
+    model: str,
+    prompt_key: str | None = None,
+    prompt: str | None = None,
+    max_tokens: int | None = None,
+    temperature: float | None = None,
+) -> dict[str, Any]:
+    """An OpenAI chat-completion body: one user message with the image, then the prompt.
+
+    `image_url` is a data URI (or any URL the server can fetch). Greedy by default, as the
+    original services were; `temperature` is raised only by the client's retry of a looping
+    or truncated page.
+    """
+    sampling = profile.client.sampling
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": image_url}},
+                    {"type": "text", "text": resolve_prompt(profile, prompt_key, prompt)},
+                ],
+            }
+        ],
+        "max_tokens": max_tokens or sampling.max_tokens,
+        "temperature": sampling.temperature if temperature is None else temperature,
+    }
+    # Copied: a caller may change its request without touching the profile. Extras never
+    # override the fields above.
+    for key, value in copy.deepcopy(profile.client.extra_body).items():
+        body.setdefault(key, value)
+    return body
