@@ -47,9 +47,15 @@ def create_app(settings: AdapterSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upstream = Upstream(settings)
         app.state.settings = settings
-        app.state.adapter = AdapterState(settings, profile, settings.served_name_for(profile), upstream)
-        log.info("adapter for %s (%s) in front of %s", profile.name, app.state.adapter.model,
-                 settings.upstream_url)
+        app.state.adapter = AdapterState(
+            settings, profile, settings.served_name_for(profile), upstream
+        )
+        log.info(
+            "adapter for %s (%s) in front of %s",
+            profile.name,
+            app.state.adapter.model,
+            settings.upstream_url,
+        )
         try:
             yield
         finally:
@@ -68,7 +74,9 @@ def create_app(settings: AdapterSettings | None = None) -> FastAPI:
 
     @app.exception_handler(ImageError)
     async def image_error(_: Request, exc: ImageError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=IMAGE_ERROR_STATUS.get(type(exc), 400))
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=IMAGE_ERROR_STATUS.get(type(exc), 400)
+        )
 
     @app.exception_handler(PromptError)
     async def prompt_error(_: Request, exc: PromptError) -> JSONResponse:

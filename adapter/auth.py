@@ -12,8 +12,10 @@ def require_key(request: Request) -> None:
     if expected is None:
         return
     header = request.headers.get("authorization", "")
-    given = header[7:] if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
-    if not given or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise HTTPException(
-            401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+    given = (
+        header[7:] if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+    )
+    if not given or not secrets.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
+        raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})

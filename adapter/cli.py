@@ -17,8 +17,11 @@ def main() -> None:
     settings = AdapterSettings()
     port = settings.port or load_profile(settings.profile).adapter_port
     uvicorn.run(
-        create_app(settings), host=settings.host, port=port,
-        timeout_graceful_shutdown=settings.graceful_shutdown_s, access_log=False,
+        create_app(settings),
+        host=settings.host,
+        port=port,
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
+        access_log=False,
         # Many legacy clients open a connection per page: keep accepting them.
         backlog=2048,
     )

@@ -21,16 +21,24 @@ router = APIRouter()
 
 
 async def _run(
-    state: AdapterState, page: PageImage, prompt_type: str, custom_prompt: str | None,
+    state: AdapterState,
+    page: PageImage,
+    prompt_type: str,
+    custom_prompt: str | None,
     max_tokens: int | None,
 ) -> tuple[dict[str, Any], float]:
     if prompt_type not in state.profile.client.prompts:
         raise HTTPException(
-            422, f"unknown prompt_type {prompt_type!r}; one of {sorted(state.profile.client.prompts)}"
+            422,
+            f"unknown prompt_type {prompt_type!r}; one of {sorted(state.profile.client.prompts)}",
         )
     body = build_chat_request(
-        state.profile, page.data_uri(), model=state.model, prompt_key=prompt_type,
-        prompt=custom_prompt, max_tokens=max_tokens or state.settings.max_new_tokens,
+        state.profile,
+        page.data_uri(),
+        model=state.model,
+        prompt_key=prompt_type,
+        prompt=custom_prompt,
+        max_tokens=max_tokens or state.settings.max_new_tokens,
     )
     started = time.perf_counter()
     reply = await state.upstream.chat(body)
@@ -38,15 +46,21 @@ async def _run(
 
 
 @router.post("/ocr", response_model=DeepseekOcrResponse)
-async def ocr(req: DeepseekOcrRequest, state: AdapterState = Depends(get_state)) -> DeepseekOcrResponse:
+async def ocr(
+    req: DeepseekOcrRequest, state: AdapterState = Depends(get_state)
+) -> DeepseekOcrResponse:
     page = await state.page_from_base64(req.image)
     reply, elapsed = await _run(state, page, req.prompt_type, req.custom_prompt, req.max_tokens)
     choice = reply["choices"][0]
     raw = choice["message"].get("content") or ""
     return DeepseekOcrResponse(
-        text=to_markdown(raw), raw_output=raw, model=reply.get("model") or state.model,
-        inference_time=elapsed, flash_attention=state.flash_attention(),
-        usage=reply.get("usage"), finish_reason=choice.get("finish_reason"),
+        text=to_markdown(raw),
+        raw_output=raw,
+        model=reply.get("model") or state.model,
+        inference_time=elapsed,
+        flash_attention=state.flash_attention(),
+        usage=reply.get("usage"),
+        finish_reason=choice.get("finish_reason"),
         truncated=choice.get("finish_reason") == "length",
     )
 
@@ -70,9 +84,12 @@ async def figure(
     return FigureResponse(
         # Boxes in pixels of the image as uploaded, which is what the caller holds.
         blocks=parse_grounding(raw, *page.source_size),
-        markdown=to_markdown(raw), raw_output=raw, inference_time=elapsed,
+        markdown=to_markdown(raw),
+        raw_output=raw,
+        inference_time=elapsed,
         flash_attention=state.flash_attention(),
-        image_width=page.source_size[0], image_height=page.source_size[1],
+        image_width=page.source_size[0],
+        image_height=page.source_size[1],
         truncated=choice.get("finish_reason") == "length",
     )
 

@@ -11,16 +11,24 @@ REGISTRY = CollectorRegistry()
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 REQUESTS = Counter(
-    "ocrkit_adapter_requests", "Requests answered", ["route", "method", "status"],
+    "ocrkit_adapter_requests",
+    "Requests answered",
+    ["route", "method", "status"],
     registry=REGISTRY,
 )
 LATENCY = Histogram(
-    "ocrkit_adapter_request_seconds", "Time to the response's last byte", ["route"],
-    buckets=_BUCKETS, registry=REGISTRY,
+    "ocrkit_adapter_request_seconds",
+    "Time to the response's last byte",
+    ["route"],
+    buckets=_BUCKETS,
+    registry=REGISTRY,
 )
 UPSTREAM_SECONDS = Histogram(
-    "ocrkit_adapter_upstream_seconds", "Time vLLM took to answer (headers)", ["endpoint"],
-    buckets=_BUCKETS, registry=REGISTRY,
+    "ocrkit_adapter_upstream_seconds",
+    "Time vLLM took to answer (headers)",
+    ["endpoint"],
+    buckets=_BUCKETS,
+    registry=REGISTRY,
 )
 IN_FLIGHT = Gauge("ocrkit_adapter_in_flight", "Requests being handled", registry=REGISTRY)
 

@@ -13,11 +13,26 @@ router = APIRouter()
 
 # Hop-by-hop headers (RFC 9110 7.6.1) plus the ones the adapter itself sets.
 _DROP_REQUEST = {
-    "host", "connection", "keep-alive", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "authorization", "x-api-key", "content-length",
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "authorization",
+    "x-api-key",
+    "content-length",
 }
 _DROP_RESPONSE = {
-    "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "date",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "date",
     "server",
 }
 
@@ -27,14 +42,19 @@ _DROP_RESPONSE = {
     methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
     include_in_schema=False,
 )
-async def proxy(path: str, request: Request, state: AdapterState = Depends(get_state)) -> StreamingResponse:
+async def proxy(
+    path: str, request: Request, state: AdapterState = Depends(get_state)
+) -> StreamingResponse:
     upstream = state.upstream
     # The body is read whole (it is bounded by the body limit) so that a refused
     # connection can be retried; the response is what streams.
     body = await request.body()
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST]
     outgoing = upstream.client.build_request(
-        request.method, f"/v1/{path}", params=request.query_params, headers=headers,
+        request.method,
+        f"/v1/{path}",
+        params=request.query_params,
+        headers=headers,
         content=body,
     )
     response = await upstream.send(outgoing, stream=True)

@@ -17,8 +17,12 @@ router = APIRouter()
 async def ocr(req: OcrRequest, state: AdapterState = Depends(get_state)) -> OcrResponse:
     page = await state.page_from_base64(req.image)
     body = build_chat_request(
-        state.profile, page.data_uri(), model=state.model, prompt_key=req.language,
-        prompt=req.prompt, max_tokens=req.max_tokens or state.settings.max_new_tokens,
+        state.profile,
+        page.data_uri(),
+        model=state.model,
+        prompt_key=req.language,
+        prompt=req.prompt,
+        max_tokens=req.max_tokens or state.settings.max_new_tokens,
     )
     started = time.perf_counter()
     reply = await state.upstream.chat(body)

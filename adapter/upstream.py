@@ -55,7 +55,9 @@ class Upstream:
         self.client = httpx.AsyncClient(
             base_url=settings.upstream_url,
             headers=headers,
-            timeout=httpx.Timeout(settings.upstream_timeout, connect=settings.upstream_connect_timeout),
+            timeout=httpx.Timeout(
+                settings.upstream_timeout, connect=settings.upstream_connect_timeout
+            ),
             limits=httpx.Limits(
                 max_connections=settings.upstream_max_connections,
                 max_keepalive_connections=settings.upstream_max_connections,
@@ -91,14 +93,18 @@ class Upstream:
         except _Unavailable:
             raise UpstreamError(503, "upstream model server is not ready", RETRY_AFTER_S) from None
         except httpx.TimeoutException as exc:
-            raise UpstreamError(504, f"upstream model server timed out ({type(exc).__name__})") from None
+            raise UpstreamError(
+                504, f"upstream model server timed out ({type(exc).__name__})"
+            ) from None
         except httpx.HTTPError as exc:
             raise UpstreamError(502, f"upstream connection failed ({type(exc).__name__})") from None
         finally:
             UPSTREAM_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.send(self.client.build_request("POST", "/v1/chat/completions", json=body))
+        response = await self.send(
+            self.client.build_request("POST", "/v1/chat/completions", json=body)
+        )
         if response.status_code == 200:
             return response.json()
         message = _error_message(response)
@@ -107,7 +113,9 @@ class Upstream:
             # the client's to fix, so it gets a 400 with vLLM's reason.
             raise UpstreamError(400, f"upstream rejected the request: {message}")
         if response.status_code in (401, 403):
-            raise UpstreamError(502, "upstream refused the adapter's credentials (UPSTREAM_API_KEY)")
+            raise UpstreamError(
+                502, "upstream refused the adapter's credentials (UPSTREAM_API_KEY)"
+            )
         raise UpstreamError(502, f"upstream error {response.status_code}: {message}")
 
     async def health(self, model: str) -> UpstreamHealth:

@@ -42,8 +42,9 @@ class OcrResponse(BaseModel):
     model: str
     inference_time: float = Field(description="Seconds spent upstream")
     vram_used_gb: float | None = Field(
-        None, description="Always null: vLLM reserves its memory up front and does not report "
-        "per-request use"
+        None,
+        description="Always null: vLLM reserves its memory up front and does not report "
+        "per-request use",
     )
     usage: Usage | None = None
     finish_reason: str | None = None

@@ -31,19 +31,50 @@ MODEL = "tiny-qwen2-vl"
 
 
 def bench_serve(base_url: str, tokenizer: Path, out: Path, args: argparse.Namespace) -> dict:
-    argv = vllm_bench_argv([
-        "--backend", "openai-chat", "--endpoint", "/v1/chat/completions",
-        "--base-url", base_url, "--model", MODEL, "--tokenizer", str(tokenizer),
-        "--dataset-name", "random-mm", "--num-prompts", str(args.prompts),
-        "--max-concurrency", str(args.concurrency),
-        "--random-input-len", "32", "--random-output-len", str(args.output_len),
-        "--random-range-ratio", "0", "--ignore-eos",
-        "--random-mm-base-items-per-request", "1", "--random-mm-limit-mm-per-prompt",
-        '{"image": 1, "video": 0}', "--random-mm-bucket-config", "{(448, 448, 1): 1.0}",
-        "--percentile-metrics", "ttft,e2el", "--metric-percentiles", "50,99",
-        "--save-result", "--result-dir", str(out.parent), "--result-filename", out.name,
-        "--seed", "0",
-    ])
+    argv = vllm_bench_argv(
+        [
+            "--backend",
+            "openai-chat",
+            "--endpoint",
+            "/v1/chat/completions",
+            "--base-url",
+            base_url,
+            "--model",
+            MODEL,
+            "--tokenizer",
+            str(tokenizer),
+            "--dataset-name",
+            "random-mm",
+            "--num-prompts",
+            str(args.prompts),
+            "--max-concurrency",
+            str(args.concurrency),
+            "--random-input-len",
+            "32",
+            "--random-output-len",
+            str(args.output_len),
+            "--random-range-ratio",
+            "0",
+            "--ignore-eos",
+            "--random-mm-base-items-per-request",
+            "1",
+            "--random-mm-limit-mm-per-prompt",
+            '{"image": 1, "video": 0}',
+            "--random-mm-bucket-config",
+            "{(448, 448, 1): 1.0}",
+            "--percentile-metrics",
+            "ttft,e2el",
+            "--metric-percentiles",
+            "50,99",
+            "--save-result",
+            "--result-dir",
+            str(out.parent),
+            "--result-filename",
+            out.name,
+            "--seed",
+            "0",
+        ]
+    )
     subprocess.run(argv, check=True, capture_output=True, timeout=1200)
     return json.loads(out.read_text())
 
@@ -59,8 +90,12 @@ def translation_cost(repeats: int = 20) -> dict:
         page = load_image(decode_base64(payload), max_pixels=profile.client.max_pixels)
         build_chat_request(profile, page.data_uri(), model=MODEL)
         times.append(time.perf_counter() - started)
-    return {"page_px": [1654, 2339], "fitted_px": [page.width, page.height],
-            "median_ms": statistics.median(times) * 1000, "min_ms": min(times) * 1000}
+    return {
+        "page_px": [1654, 2339],
+        "fitted_px": [page.width, page.height],
+        "median_ms": statistics.median(times) * 1000,
+        "min_ms": min(times) * 1000,
+    }
 
 
 def main() -> None:
@@ -73,21 +108,32 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
     model = build_tiny_model("qwen2-vl", work / "tiny-qwen2-vl")
-    vllm = vllm_server("vllm", work, "qwen2-vl-2b",
-                       {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL})
+    vllm = vllm_server(
+        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
+    )
     vllm.start()
-    adapter = adapter_server("adapter", work, {"UPSTREAM_URL": vllm.url, "SERVED_MODEL_NAME": MODEL})
+    adapter = adapter_server(
+        "adapter", work, {"UPSTREAM_URL": vllm.url, "SERVED_MODEL_NAME": MODEL}
+    )
     adapter.start()
     runs: dict[str, list[dict]] = {"direct": [], "adapter": []}
     try:
-        bench_serve(vllm.url, model, work / "warmup.json", argparse.Namespace(
-            prompts=16, concurrency=args.concurrency, output_len=args.output_len))
+        bench_serve(
+            vllm.url,
+            model,
+            work / "warmup.json",
+            argparse.Namespace(
+                prompts=16, concurrency=args.concurrency, output_len=args.output_len
+            ),
+        )
         for i in range(args.rounds):
             for name, server in (("direct", vllm), ("adapter", adapter)):
                 result = bench_serve(server.url, model, work / f"{name}-{i}.json", args)
                 runs[name].append(result)
-                print(f"round {i} {name:8s} {result['request_throughput']:.2f} req/s  "
-                      f"p50 {result['median_e2el_ms']:.1f} ms  p99 {result['p99_e2el_ms']:.1f} ms")
+                print(
+                    f"round {i} {name:8s} {result['request_throughput']:.2f} req/s  "
+                    f"p50 {result['median_e2el_ms']:.1f} ms  p99 {result['p99_e2el_ms']:.1f} ms"
+                )
     finally:
         adapter.stop()
         vllm.stop()
@@ -98,20 +144,30 @@ def main() -> None:
     summary = {
         "direct_req_per_s": med("direct", "request_throughput"),
         "adapter_req_per_s": med("adapter", "request_throughput"),
-        "throughput_ratio": med("adapter", "request_throughput") / med("direct", "request_throughput"),
+        "throughput_ratio": med("adapter", "request_throughput")
+        / med("direct", "request_throughput"),
         "added_p50_ms": med("adapter", "median_e2el_ms") - med("direct", "median_e2el_ms"),
         "added_p99_ms": med("adapter", "p99_e2el_ms") - med("direct", "p99_e2el_ms"),
         "added_ttft_p50_ms": med("adapter", "median_ttft_ms") - med("direct", "median_ttft_ms"),
         "ocr_translation": translation_cost(),
-        "load": {"prompts": args.prompts, "concurrency": args.concurrency,
-                 "output_len": args.output_len, "image": "448x448 random", "rounds": args.rounds},
+        "load": {
+            "prompts": args.prompts,
+            "concurrency": args.concurrency,
+            "output_len": args.output_len,
+            "image": "448x448 random",
+            "rounds": args.rounds,
+        },
     }
     print(f"throughput ratio (adapter/direct): {summary['throughput_ratio']:.3f}  (target >= 0.95)")
-    print(f"added latency: p50 {summary['added_p50_ms']:+.2f} ms (target <= 3), "
-          f"p99 {summary['added_p99_ms']:+.2f} ms, TTFT p50 {summary['added_ttft_p50_ms']:+.2f} ms")
+    print(
+        f"added latency: p50 {summary['added_p50_ms']:+.2f} ms (target <= 3), "
+        f"p99 {summary['added_p99_ms']:+.2f} ms, TTFT p50 {summary['added_ttft_p50_ms']:+.2f} ms"
+    )
     t = summary["ocr_translation"]
-    print(f"/ocr translation, A4 at 200 dpi {t['page_px']} -> {t['fitted_px']}: "
-          f"median {t['median_ms']:.1f} ms")
+    print(
+        f"/ocr translation, A4 at 200 dpi {t['page_px']} -> {t['fitted_px']}: "
+        f"median {t['median_ms']:.1f} ms"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "adapter_overhead.json").write_text(json.dumps(summary, indent=2))
 

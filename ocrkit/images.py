@@ -138,20 +138,25 @@ def fit_size(size: tuple[int, int], max_pixels: int | None) -> tuple[int, int]:
 
 
 def encode(
-    page: Image.Image, *, source_format: str = "RGB", source_size: tuple[int, int] | None = None,
+    page: Image.Image,
+    *,
+    source_format: str = "RGB",
+    source_size: tuple[int, int] | None = None,
     lossy: bool = False,
+    quality: int = 95,
 ) -> PageImage:
-    """PNG at the fastest level for lossless sources, JPEG q95 where the source was lossy
-    already (re-encoding a JPEG losslessly only makes it bigger)."""
+    """PNG at the fastest level, or JPEG at `quality` (where the source was lossy already,
+    re-encoding it losslessly only makes it bigger)."""
     buf = io.BytesIO()
     if lossy:
-        page.save(buf, "JPEG", quality=95)
+        page.save(buf, "JPEG", quality=quality)
         mime = "image/jpeg"
     else:
         page.save(buf, "PNG", compress_level=1)
         mime = "image/png"
-    return PageImage(buf.getvalue(), mime, page.width, page.height, source_format,
-                     source_size or page.size)
+    return PageImage(
+        buf.getvalue(), mime, page.width, page.height, source_format, source_size or page.size
+    )
 
 
 def _open(data: bytes) -> Image.Image:
@@ -181,8 +186,7 @@ def _classify(data: bytes) -> ImageError:
         return UnsupportedFormat("a PDF is not an image; send its pages as images")
     try:
         other = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return UndecodableImage("data is not a recognised image")
     return UnsupportedFormat(
         f"{other.format} images are not supported; use one of {', '.join(ALLOWED_FORMATS)}"

@@ -25,7 +25,9 @@ def resolve_prompt(profile: ModelProfile, key: str | None = None, prompt: str | 
     prompts = profile.client.prompts
     key = key or profile.client.default_prompt
     if key not in prompts:
-        raise PromptError(f"unknown prompt {key!r} for {profile.name}; choose one of {sorted(prompts)}")
+        raise PromptError(
+            f"unknown prompt {key!r} for {profile.name}; choose one of {sorted(prompts)}"
+        )
     return prompts[key]
 
 

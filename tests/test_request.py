@@ -33,8 +33,11 @@ def test_deepseek_requests_always_carry_the_repetition_guard() -> None:
     profile = load_profile("deepseek-ocr")
     body = build_chat_request(profile, URI, model="m", prompt_key="table", temperature=0.3)
     assert body["skip_special_tokens"] is False
-    assert body["vllm_xargs"] == {"ngram_size": 30, "window_size": 90,
-                                  "whitelist_token_ids": [128821, 128822]}
+    assert body["vllm_xargs"] == {
+        "ngram_size": 30,
+        "window_size": 90,
+        "whitelist_token_ids": [128821, 128822],
+    }
     assert body["temperature"] == 0.3
     # Mutating one request must not leak into the profile or the next request.
     body["vllm_xargs"]["ngram_size"] = 1

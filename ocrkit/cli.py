@@ -1,0 +1,181 @@
+"""`ocrkit PATH...`: OCR PDFs and page images into Markdown, text or JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from ocrkit.api import prepare, run_jobs
+from ocrkit.document import Document
+from ocrkit.engines import EngineUnavailable, choose_engine
+from ocrkit.inputs import InputError
+from ocrkit.options import OcrOptions
+from ocrkit.output import Format, default_path, render, write
+from ocrkit.pages import OpenDocument
+from ocrkit.profiles import ProfileError
+from ocrkit.progress import Progress
+from ocrkit.runner import Stats
+
+# The old client's --ocr-service names: (engine, engines auto may pick, profile, url).
+SERVICES: dict[str, tuple[str, tuple[str, ...], str | None, str | None]] = {
+    "qwen_remote": ("openai", (), None, None),
+    "qwen_local": ("vllm", (), "qwen2-vl-2b", None),
+    "qwen": ("auto", ("openai", "vllm"), None, None),
+    "deepseek": ("openai", (), "deepseek-ocr", "http://localhost:8000"),
+}
+
+
+class Fail(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"ocrkit: error: {self.message}", err=True)
+
+
+@click.command(help=__doc__, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "openai", "legacy", "vllm", "tesseract"]),
+    help="Default: auto (server if it answers, else in-process vLLM, else Tesseract).",
+)
+@click.option(
+    "--ocr-service", type=click.Choice(sorted(SERVICES)), help="The old client's names for engines."
+)
+@click.option("--url", help="Server URL (else $OCRKIT_URL, $QWEN_REMOTE_URL, localhost:8001).")
+@click.option("--profile", help="Model profile (configs/), default qwen2-vl-2b.")
+@click.option("--model", help="Model name on the server (default: the profile's).")
+@click.option("--language", type=click.Choice(["russian", "english", "auto"]))
+@click.option("--prompt", help="Overrides the language prompt.")
+@click.option("--pages", "page_spec", help="Pages to read, e.g. 1-3,7 (default all).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Pages in flight.")
+@click.option("--max-tokens", type=click.IntRange(min=1))
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per request (default 300).",
+)
+@click.option("-o", "--output", help="File, folder (ending in /) or - for stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "txt", "json", "jsonl"]),
+    default="md",
+    show_default=True,
+)
+@click.option("--no-resume", is_flag=True, help="Redo pages finished by an earlier run.")
+def main(
+    paths: tuple[Path, ...],
+    engine: str | None,
+    ocr_service: str | None,
+    url: str | None,
+    profile: str | None,
+    model: str | None,
+    language: str | None,
+    prompt: str | None,
+    page_spec: str | None,
+    concurrency: int | None,
+    max_tokens: int | None,
+    timeout: float | None,
+    output: str | None,
+    fmt: Format,
+    no_resume: bool,
+) -> None:
+    allow: tuple[str, ...] = ("openai", "vllm", "tesseract")
+    if ocr_service:
+        svc_engine, svc_allow, svc_profile, svc_url = SERVICES[ocr_service]
+        engine = engine or svc_engine
+        allow = svc_allow or allow
+        profile = profile or svc_profile
+        url = url or svc_url
+    given = {
+        "engine": engine,
+        "url": url,
+        "profile": profile,
+        "model": model,
+        "language": language,
+        "prompt": prompt,
+        "concurrency": concurrency,
+        "max_tokens": max_tokens,
+        "timeout": timeout,
+        "resume": not no_resume,
+    }
+    try:
+        options = OcrOptions(**{k: v for k, v in given.items() if v is not None})
+        jobs = prepare(list(paths), page_spec)
+        targets = _targets([j.doc for j in jobs], output, fmt)
+        chosen, reason = choose_engine(options, allow=allow)
+    except (ValidationError, InputError, ProfileError, EngineUnavailable) as exc:
+        raise Fail(_message(exc)) from None
+
+    total = sum(len(j.pages) for j in jobs)
+    click.echo(
+        f"ocrkit: engine {chosen.name} ({reason}); {total} pages in {len(jobs)} "
+        f"document(s), {chosen.concurrency} in flight",
+        err=True,
+    )
+    started = time.perf_counter()
+    progress = Progress(total, sys.stderr)
+    try:
+        with progress:
+            documents, stats = asyncio.run(run_jobs(jobs, chosen, options, progress.page_done))
+    except EngineUnavailable as exc:
+        raise Fail(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("ocrkit: interrupted; finished pages are saved, run again to resume", err=True)
+        raise SystemExit(130) from None
+
+    for doc, target in zip(documents, targets, strict=True):
+        write(render(doc, fmt), target)
+        if target is not None:
+            click.echo(f"ocrkit: wrote {target}", err=True)
+    _summary(documents, stats, chosen.name, time.perf_counter() - started)
+    if any(d.failed_pages for d in documents):
+        raise SystemExit(1)
+
+
+def _targets(docs: list[OpenDocument], output: str | None, fmt: Format) -> list[Path | None]:
+    if output == "-":
+        return [None] * len(docs)
+    if output is None:
+        return [default_path(d.path, fmt) for d in docs]
+    out = Path(output)
+    if output.endswith(("/", "\\")) or out.is_dir():
+        return [out / default_path(d.path, fmt).name for d in docs]
+    if len(docs) > 1:
+        raise InputError(f"-o {output}: several documents need a folder (end it with /) or -")
+    return [out]
+
+
+def _summary(documents: list[Document], stats: Stats, engine: str, seconds: float) -> None:
+    pages = sum(len(d.pages) for d in documents)
+    fallback = sum(p.source == "text-layer" for d in documents for p in d.pages)
+    rate = stats.done / seconds if seconds > 0 else 0.0
+    click.echo(
+        f"ocrkit: {pages} pages ({stats.resumed} resumed, {stats.done} read, "
+        f"{fallback} from the PDF text layer, {stats.failed} failed) in "
+        f"{seconds:.1f} s, {rate:.2f} pages/s, {stats.prompt_tokens} prompt + "
+        f"{stats.completion_tokens} completion tokens, engine {engine}",
+        err=True,
+    )
+    for d in documents:
+        if d.failed_pages:
+            pages_list = ", ".join(map(str, d.failed_pages))
+            errors = {p.error for p in d.pages if not p.ok}
+            click.echo(
+                f"ocrkit: FAILED {d.path}: pages {pages_list}: {'; '.join(errors)}", err=True
+            )
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"invalid {'.'.join(map(str, e['loc']))}={e.get('input')!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+    return str(exc)

@@ -1,0 +1,176 @@
+"""`ocrkit` on the embedded default (Tesseract), and every bad input, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from rapidfuzz.distance import Levenshtein
+
+from tests.servers import REPO, free_port
+
+SAMPLE = REPO / "samples" / "prospectus_ru.pdf"
+OCRKIT = Path(sys.executable).parent / "ocrkit"
+
+
+def run(*args: str | Path, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(OCRKIT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "OCRKIT_CACHE_DIR": str(cache),
+            "OCRKIT_URL": f"http://127.0.0.1:{free_port()}",
+        },  # nothing listens: no server
+    )
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reference(page: int) -> str:
+    lines = (REPO / "samples" / "prospectus_ru.txt").read_text(encoding="utf-8").splitlines()
+    split = lines.index("3. Досрочное погашение")
+    body = lines[:split] if page == 1 else lines[split:]
+    return normalise(" ".join(body) + f" Страница {page}")
+
+
+def cer(got: str, want: str) -> float:
+    return Levenshtein.distance(normalise(got), want) / len(want)
+
+
+def test_sample_pdf_is_read_with_low_character_error_rate(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = run(SAMPLE, "-o", out, "--format", "json", cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "engine tesseract" in proc.stderr and "no server" in proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["page_count"] == 2
+    for page in doc["pages"]:
+        assert page["source"] == "ocr" and page["engine"] == "tesseract"
+        assert page["model"].startswith("tesseract 5")
+        assert cer(page["text"], reference(page["page"])) <= 0.05
+
+
+def test_page_images_work_too(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "300",
+            "-png",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            str(SAMPLE),
+            str(tmp_path / "scan"),
+        ],
+        check=True,
+    )
+    (image,) = tmp_path.glob("scan*.png")
+    proc = run(image, "-o", "-", "--format", "txt", cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert cer(proc.stdout, reference(2)) <= 0.05
+
+
+def test_default_output_is_next_to_the_input_and_pages_select(tmp_path: Path) -> None:
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(SAMPLE.read_bytes())
+    proc = run(pdf, "--pages", "2", cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "doc_OCR.md").read_text()
+    assert "<!-- page 2 -->" in md and "<!-- page 1 -->" not in md
+    assert "Досрочное погашение" in md
+
+
+def test_second_run_resumes_without_reading_again(tmp_path: Path) -> None:
+    first = run(SAMPLE, "-o", tmp_path / "a.md", cache=tmp_path)
+    second = run(SAMPLE, "-o", tmp_path / "b.md", cache=tmp_path)
+    assert first.returncode == second.returncode == 0
+    assert "2 resumed, 0 read" in second.stderr
+    assert (tmp_path / "a.md").read_text() == (tmp_path / "b.md").read_text()
+    third = run(SAMPLE, "-o", tmp_path / "c.md", "--no-resume", cache=tmp_path)
+    assert "0 resumed, 2 read" in third.stderr
+
+
+def _encrypted(path: Path) -> Path:
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="user")
+    pdf.add_page()
+    pdf.output(str(path))
+    return path
+
+
+def _no_pages(path: Path) -> Path:
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return path
+
+
+def _truncated(path: Path) -> Path:
+    data = SAMPLE.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+BAD = [
+    ("missing path", lambda d: [d / "nope.pdf"], "no such file or folder"),
+    (
+        "folder with no documents",
+        lambda d: [(d / "e").mkdir() or d / "e"],
+        "no PDFs or page images",
+    ),
+    (
+        "text file named .pdf",
+        lambda d: [(d / "t.pdf").write_text("hello") and d / "t.pdf"],
+        "not a PDF",
+    ),
+    ("truncated PDF", lambda d: [_truncated(d / "cut.pdf")], "corrupt or truncated"),
+    ("encrypted PDF", lambda d: [_encrypted(d / "enc.pdf")], "encrypted"),
+    ("PDF with no pages", lambda d: [_no_pages(d / "empty.pdf")], "no pages"),
+    ("pages out of range", lambda d: [SAMPLE, "--pages", "1-5"], "out of range"),
+    (
+        "a bad image",
+        lambda d: [(d / "x.png").write_bytes(b"not png") and d / "x.png"],
+        "not a recognised image",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "args", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_fails_clearly_and_writes_nothing(
+    tmp_path: Path,
+    case: str,
+    args,  # type: ignore[no-untyped-def]
+    message: str,
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    out = tmp_path / "out"
+    proc = run(*args(work), "-o", f"{out}/", cache=tmp_path / "cache")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("ocrkit: error: ")
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_explicit_server_engine_fails_fast_when_the_server_is_down(tmp_path: Path) -> None:
+    for engine in ("openai", "legacy"):
+        started = time.monotonic()
+        proc = run(SAMPLE, "--engine", engine, "-o", tmp_path / "x.md", cache=tmp_path)
+        assert time.monotonic() - started < 20
+        assert proc.returncode == 2
+        assert "no OCR server at" in proc.stderr
+        assert not (tmp_path / "x.md").exists()
