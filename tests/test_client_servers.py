@@ -1,0 +1,315 @@
+"""`ocrkit` against real servers over loopback: vLLM, the adapter's /v1 and legacy /ocr, and
+vLLM in-process. The tiny model's words are noise; pages, metadata and counts are not."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from samples.make_sample import build
+from tests.conftest import ADAPTER_KEY, QWEN_KEY, QWEN_NAME
+from tests.servers import VLLM_CPU_ENV, ManagedServer, counting_proxy, vllm_venv_bin
+
+pytestmark = pytest.mark.slow
+OCRKIT = Path(sys.executable).parent / "ocrkit"
+PAGES = 20
+
+
+@pytest.fixture(scope="session")
+def pdf20(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("docs") / "prospectus20.pdf"
+    path.write_bytes(bytes(build(PAGES).output()))
+    return path
+
+
+@pytest.fixture
+def proxy(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    server = counting_proxy("counting-proxy", logs_dir, qwen_server.url)
+    server.start()
+    yield server
+    server.stop()
+
+
+def env(tmp: Path, **extra: str) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "OCRKIT_CACHE_DIR": str(tmp / "cache"), **extra}
+
+
+def ocrkit(
+    *args: str | Path, environ: dict[str, str], exe: Path = OCRKIT, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(exe), *map(str, args)], env=environ, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def pages_of(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["pages"]
+
+
+class Background:
+    """ocrkit running in the background, its per-page log lines counted as they come."""
+
+    def __init__(self, args: list[str | Path], environ: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [str(OCRKIT), *map(str, args)],
+            env=environ,
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def pages_done(self) -> int:
+        return sum(" page " in line for line in self.lines)
+
+    def wait_for_pages(self, n: int, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while self.pages_done() < n:
+            assert self.proc.poll() is None, "".join(self.lines)
+            assert time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.05)
+
+    def finish(self, timeout: float = 900) -> int:
+        code = self.proc.wait(timeout)
+        self.reader.join(10)
+        return code
+
+
+def test_twenty_pages_with_metadata_and_bounded_concurrency(
+    pdf20: Path, proxy: ManagedServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.json"
+    proc = ocrkit(
+        pdf20,
+        "--engine",
+        "openai",
+        "--url",
+        proxy.url,
+        "--concurrency",
+        "3",
+        "--max-tokens",
+        "8",
+        "--format",
+        "json",
+        "-o",
+        out,
+        environ=env(tmp_path, OCRKIT_API_KEY=QWEN_KEY),
+    )
+    assert proc.returncode == 0, proc.stderr
+    pages = pages_of(out)
+    assert [p["page"] for p in pages] == list(range(1, PAGES + 1))
+    for p in pages:
+        assert p["source"] == "ocr" and p["engine"] == "openai" and p["model"] == QWEN_NAME
+        # A reply cut at max_tokens is asked for twice more, at rising temperature.
+        assert p["attempts"] == (3 if p["finish_reason"] == "length" else p["attempts"])
+        assert 1 <= p["attempts"] <= 3
+        assert p["completion_tokens"] <= 8 and p["prompt_tokens"] > 400
+        assert p["seconds"] > 0 and p["error"] is None
+    stats = httpx.get(proxy.url + "/_stats").json()
+    assert stats["by_path"]["/v1/chat/completions"] == sum(p["attempts"] for p in pages)
+    assert any(p["attempts"] == 3 for p in pages)  # the retry path really ran
+    assert 2 <= stats["max_in_flight"] <= 3  # never over --concurrency, and actually used
+
+
+def test_server_stopped_mid_run_still_completes_every_page_once(
+    pdf20: Path, qwen_server: ManagedServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.json"
+    run = Background(
+        [
+            pdf20,
+            "--engine",
+            "openai",
+            "--url",
+            qwen_server.url,
+            "--concurrency",
+            "2",
+            "--max-tokens",
+            "4",
+            "--format",
+            "json",
+            "-o",
+            out,
+        ],
+        env(tmp_path, OCRKIT_API_KEY=QWEN_KEY, OCRKIT_QUALITY_RETRIES="0"),
+    )
+    run.wait_for_pages(3)
+    qwen_server.stop()
+    time.sleep(2)
+    done_while_down = run.pages_done()
+    qwen_server.start()
+    assert run.finish() == 0, "".join(run.lines)
+    assert done_while_down < PAGES  # the outage really fell inside the run
+    pages = pages_of(out)
+    assert [p["page"] for p in pages] == list(range(1, PAGES + 1))
+    assert all(p["source"] == "ocr" for p in pages)
+    assert run.pages_done() == PAGES  # each page finished exactly once
+
+
+def test_kill_9_then_rerun_redoes_only_unfinished_pages(
+    pdf20: Path, qwen_server: ManagedServer, tmp_path: Path
+) -> None:
+    args: list[str | Path] = [
+        pdf20,
+        "--engine",
+        "openai",
+        "--url",
+        qwen_server.url,
+        "--concurrency",
+        "1",
+        "--max-tokens",
+        "4",
+        "--format",
+        "json",
+        "-o",
+        tmp_path / "out.json",
+    ]
+    environ = env(tmp_path, OCRKIT_API_KEY=QWEN_KEY, OCRKIT_QUALITY_RETRIES="0")
+    first = Background(args, environ)
+    first.wait_for_pages(5)
+    first.proc.send_signal(signal.SIGKILL)
+    first.finish()
+    assert not (tmp_path / "out.json").exists()  # no half-written output
+    saved = len(list((tmp_path / "cache").glob("*/page-*.json")))
+    assert 5 <= saved < PAGES
+    second = ocrkit(*args, environ=environ)
+    assert second.returncode == 0, second.stderr
+    assert f"{saved} resumed, {PAGES - saved} read" in second.stderr
+    assert [p["page"] for p in pages_of(tmp_path / "out.json")] == list(range(1, PAGES + 1))
+
+
+def test_through_the_adapter_v1(pdf20: Path, qwen_adapter: ManagedServer, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = ocrkit(
+        pdf20,
+        "--engine",
+        "openai",
+        "--url",
+        qwen_adapter.url,
+        "--pages",
+        "1-4",
+        "--max-tokens",
+        "4",
+        "--format",
+        "json",
+        "-o",
+        out,
+        environ=env(tmp_path, OCRKIT_API_KEY=ADAPTER_KEY),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [(p["page"], p["source"], p["model"]) for p in pages_of(out)] == [
+        (n, "ocr", QWEN_NAME) for n in range(1, 5)
+    ]
+
+
+def test_through_the_adapter_legacy_ocr(
+    pdf20: Path, qwen_adapter: ManagedServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.json"
+    proc = ocrkit(
+        pdf20,
+        "--engine",
+        "legacy",
+        "--url",
+        qwen_adapter.url,
+        "--pages",
+        "2,5",
+        "--max-tokens",
+        "4",
+        "--format",
+        "json",
+        "-o",
+        out,
+        environ=env(tmp_path, OCRKIT_API_KEY=ADAPTER_KEY),
+    )
+    assert proc.returncode == 0, proc.stderr
+    pages = pages_of(out)
+    assert [(p["page"], p["source"], p["engine"]) for p in pages] == [
+        (2, "ocr", "legacy"),
+        (5, "ocr", "legacy"),
+    ]
+    assert all(p["completion_tokens"] <= 4 for p in pages)
+
+
+def test_old_service_names_still_work(
+    pdf20: Path, qwen_adapter: ManagedServer, tmp_path: Path
+) -> None:
+    proc = ocrkit(
+        pdf20,
+        "--ocr-service",
+        "qwen_remote",
+        "--pages",
+        "1",
+        "--max-tokens",
+        "4",
+        "-o",
+        "-",
+        environ=env(tmp_path, QWEN_REMOTE_URL=qwen_adapter.url, OCRKIT_API_KEY=ADAPTER_KEY),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "engine openai" in proc.stderr and "<!-- page 1 -->" in proc.stdout
+
+
+def test_auto_picks_the_server_when_it_answers(
+    pdf20: Path, qwen_adapter: ManagedServer, tmp_path: Path
+) -> None:
+    proc = ocrkit(
+        pdf20,
+        "--pages",
+        "1",
+        "--max-tokens",
+        "4",
+        "-o",
+        "-",
+        environ=env(tmp_path, OCRKIT_URL=qwen_adapter.url, OCRKIT_API_KEY=ADAPTER_KEY),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "engine openai (server at" in proc.stderr
+
+
+def test_in_process_vllm_engine(pdf20: Path, tiny_qwen: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = ocrkit(
+        pdf20,
+        "--engine",
+        "vllm",
+        "--pages",
+        "1-3",
+        "--max-tokens",
+        "4",
+        "--format",
+        "json",
+        "-o",
+        out,
+        exe=vllm_venv_bin("ocrkit"),
+        environ=env(
+            tmp_path,
+            **VLLM_CPU_ENV,
+            QWEN_MODEL=str(tiny_qwen),
+            SERVED_MODEL_NAME="tiny-in-process",
+            OCRKIT_VLLM_ARGS='{"enforce_eager": true, "max_num_seqs": 8}',
+        ),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pages = pages_of(out)
+    assert [(p["page"], p["source"], p["engine"], p["model"]) for p in pages] == [
+        (n, "ocr", "vllm", "tiny-in-process") for n in (1, 2, 3)
+    ]
+    assert all(p["completion_tokens"] <= 4 and p["prompt_tokens"] > 400 for p in pages)
