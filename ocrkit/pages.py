@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 
-from ocrkit import pdf
 from ocrkit.images import ImageError, PageImage, encode, load_image
 from ocrkit.inputs import Input, InputError
+from ocrkit.pdf import PdfFile
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,14 @@ class RenderTarget:
 @dataclass(frozen=True)
 class OpenDocument:
     path: Path
-    kind: str
+    kind: str  # "pdf" | "image"
     sha256: str
-    pages: tuple[pdf.PdfPage, ...]  # empty for an image: it is one page
+    page_count: int
+    pdf: PdfFile | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def page_count(self) -> int:
-        return len(self.pages) or 1
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
 
 
 def open_document(inp: Input) -> OpenDocument:
@@ -43,31 +44,39 @@ def open_document(inp: Input) -> OpenDocument:
     except OSError as exc:
         raise InputError(f"{inp.path}: cannot be read ({exc.strerror})") from None
     if inp.kind == "pdf":
-        return OpenDocument(inp.path, "pdf", digest, tuple(pdf.inspect(inp.path)))
+        pdf = PdfFile(inp.path)
+        return OpenDocument(inp.path, "pdf", digest, pdf.page_count, pdf)
     try:
         load_image(inp.path.read_bytes())
     except ImageError as exc:
         raise InputError(f"{inp.path}: {exc}") from None
-    return OpenDocument(inp.path, "image", digest, ())
+    return OpenDocument(inp.path, "image", digest, 1)
 
 
 def render_page(doc: OpenDocument, number: int, target: RenderTarget) -> PageImage:
     """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
-    if doc.kind == "image":
-        page = load_image(doc.path.read_bytes(), max_pixels=target.max_pixels)
-        if not target.grayscale and target.jpeg_quality is None:
-            return page
-        img = Image.open(io.BytesIO(page.data))
-    else:
-        spec = doc.pages[number - 1]
-        size = pdf.pixel_size(spec, max_pixels=target.max_pixels, dpi=target.dpi)
-        img = pdf.render(doc.path, spec, size, grayscale=target.grayscale)
-    img = img.convert("L" if target.grayscale else "RGB")
-    return encode(img, lossy=target.jpeg_quality is not None, quality=target.jpeg_quality or 95)
+
+    def to_target(img: Image.Image) -> PageImage:
+        mode = "L" if target.grayscale else "RGB"
+        img = img if img.mode == mode else img.convert(mode)
+        return encode(img, lossy=target.jpeg_quality is not None, quality=target.jpeg_quality or 95)
+
+    if doc.pdf is not None:
+        return doc.pdf.render(
+            number,
+            to_target,
+            max_pixels=target.max_pixels,
+            dpi=target.dpi,
+            grayscale=target.grayscale,
+        )
+    page = load_image(doc.path.read_bytes(), max_pixels=target.max_pixels)
+    if not target.grayscale and target.jpeg_quality is None:
+        return page
+    return to_target(Image.open(io.BytesIO(page.data)))
 
 
 def text_layer(doc: OpenDocument, number: int) -> str:
-    return pdf.text_layer(doc.path, number) if doc.kind == "pdf" else ""
+    return doc.pdf.text_layer(number) if doc.pdf is not None else ""
 
 
 def _sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 from rapidfuzz.distance import Levenshtein
@@ -111,10 +112,7 @@ def _encrypted(path: Path) -> Path:
 
 
 def _no_pages(path: Path) -> Path:
-    path.write_bytes(
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    pdfium.PdfDocument.new().save(str(path))  # a well-formed PDF with zero pages
     return path
 
 
