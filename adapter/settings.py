@@ -23,6 +23,9 @@ class AdapterSettings(ModelOverrides):
     # Connection failures and 503s only: a request that reached the model is never repeated.
     upstream_retries: int = Field(2, ge=0, validation_alias="UPSTREAM_RETRIES")
     upstream_max_connections: int = Field(256, gt=0, validation_alias="UPSTREAM_MAX_CONNECTIONS")
+    # What says vLLM is up. Behind vllm-router use /v1/models: the router's /health turns
+    # 503 as soon as one replica is down, though the others still serve.
+    upstream_health_path: str = Field("/health", validation_alias="UPSTREAM_HEALTH_PATH")
     plan_file: str | None = Field(None, validation_alias="SERVING_PLAN_FILE")
     host: str = Field("127.0.0.1", validation_alias="ADAPTER_HOST")
     port: int | None = Field(None, gt=0, lt=65536, validation_alias="ADAPTER_PORT")

