@@ -87,6 +87,7 @@ def adapter(router: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
             "SERVING_PROFILE": "qwen2-vl-2b",
             "UPSTREAM_URL": router.url,
             "UPSTREAM_API_KEY": KEY,
+            "UPSTREAM_HEALTH_PATH": "/v1/models",
             "SERVED_MODEL_NAME": QWEN_NAME,
         },
     )
