@@ -16,6 +16,7 @@ from tenacity import (
 
 from adapter.metrics import UPSTREAM_SECONDS
 from adapter.settings import AdapterSettings
+from ocrkit.http_errors import error_detail
 
 RETRY_AFTER_S = 5
 
@@ -108,7 +109,7 @@ class Upstream:
         )
         if response.status_code == 200:
             return response.json()
-        message = _error_message(response)
+        message = error_detail(response)
         if response.status_code in (400, 422):
             # The request cannot be served as asked (e.g. max_tokens beyond the context):
             # the client's to fix, so it gets a 400 with vLLM's reason.
@@ -147,16 +148,3 @@ class Upstream:
             return response.json().get("version") if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError, AttributeError):
             return None
-
-
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:500]
-    if isinstance(body, dict):
-        error = body.get("error", body.get("detail", body))
-        if isinstance(error, dict):
-            return str(error.get("message", error))[:500]
-        return str(error)[:500]
-    return str(body)[:500]

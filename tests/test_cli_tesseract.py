@@ -172,3 +172,15 @@ def test_explicit_server_engine_fails_fast_when_the_server_is_down(tmp_path: Pat
         assert proc.returncode == 2
         assert "no OCR server at" in proc.stderr
         assert not (tmp_path / "x.md").exists()
+
+
+def test_library_api(tmp_path: Path) -> None:
+    import asyncio
+
+    import ocrkit
+
+    doc = ocrkit.ocr(SAMPLE, engine="tesseract", cache_dir=tmp_path, pages="2")
+    assert [p.page for p in doc.pages] == [2] and doc.failed_pages == []
+    assert cer(doc.pages[0].text, reference(2)) <= 0.05
+    again = asyncio.run(ocrkit.aocr(SAMPLE, engine="tesseract", cache_dir=tmp_path, pages="2"))
+    assert again.pages[0].text == doc.pages[0].text

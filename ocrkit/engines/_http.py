@@ -16,6 +16,7 @@ from tenacity import (
 )
 
 from ocrkit.engines.base import EngineUnavailable, PageFailed
+from ocrkit.http_errors import error_detail
 from ocrkit.options import OcrOptions
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -76,12 +77,12 @@ async def post_json(
                     raise _Transient(response)
     except _Transient as exc:
         raise PageFailed(
-            f"server answered {exc.response.status_code}: {_detail(exc.response)}"
+            f"server answered {exc.response.status_code}: {error_detail(exc.response)}"
         ) from None
     except httpx.TransportError as exc:
         raise PageFailed(f"server unreachable: {type(exc).__name__}") from None
     if response.status_code != 200:
-        raise PageFailed(f"server answered {response.status_code}: {_detail(response)}")
+        raise PageFailed(f"server answered {response.status_code}: {error_detail(response)}")
     try:
         return response.json()
     except ValueError:
@@ -100,16 +101,3 @@ async def check_reachable(client: httpx.AsyncClient, path: str) -> httpx.Respons
     if response.status_code in (401, 403):
         raise EngineUnavailable(f"{client.base_url} refused the API key (set OCRKIT_API_KEY)")
     return response
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300]
-    if isinstance(body, dict):
-        error = body.get("detail") or body.get("error") or body
-        if isinstance(error, dict):
-            error = error.get("message", error)
-        return str(error)[:300]
-    return str(body)[:300]

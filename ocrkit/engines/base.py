@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
 from ocrkit.pages import RenderTarget
+from ocrkit.profiles import load_profile
+from ocrkit.request import build_chat_request, resolve_prompt
 
 
 class EngineUnavailable(RuntimeError):
@@ -57,3 +59,45 @@ class Engine(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         pass
+
+
+class ModelEngine(Engine):
+    """An engine that runs a vision-language model from a profile: the profile decides the
+    page size, the prompt and the request (through the one request builder)."""
+
+    def __init__(self, options: OcrOptions) -> None:
+        super().__init__(options)
+        self.profile = load_profile(options.profile)
+
+    @property
+    def target(self) -> RenderTarget:
+        return RenderTarget(max_pixels=self.profile.client.max_pixels, dpi=200)
+
+    @property
+    def prompt_key(self) -> str | None:
+        """The language picks the prompt where the profile has one for it (Qwen); otherwise
+        (DeepSeek-OCR's prompt types) the profile's default applies."""
+        language = self.options.language
+        return language if language in self.profile.client.prompts else None
+
+    def cache_settings(self) -> dict[str, object]:
+        o = self.options
+        prompt = resolve_prompt(self.profile, self.prompt_key, o.prompt)
+        return {
+            **super().cache_settings(),
+            "profile": self.profile.name,
+            "prompt": prompt,
+            "max_tokens": o.max_tokens,
+        }
+
+    def chat_request(self, page: PageImage, temperature: float) -> dict[str, Any]:
+        o = self.options
+        return build_chat_request(
+            self.profile,
+            page.data_uri(),
+            model=self.model or "",
+            prompt_key=self.prompt_key,
+            prompt=o.prompt,
+            max_tokens=o.max_tokens,
+            temperature=temperature,
+        )

@@ -5,35 +5,18 @@ from __future__ import annotations
 import base64
 
 from ocrkit.engines._http import check_reachable, make_client, post_json
-from ocrkit.engines.base import Engine, EngineUnavailable, PageFailed, Reply
+from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
-from ocrkit.pages import RenderTarget
-from ocrkit.profiles import load_profile
 
 
-class LegacyEngine(Engine):
+class LegacyEngine(ModelEngine):
     name = "legacy"
     default_concurrency = 16
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
-        self.profile = load_profile(options.profile)
         self.client = make_client(options, options.url.rstrip("/").removesuffix("/v1"))
-
-    @property
-    def target(self) -> RenderTarget:
-        return RenderTarget(max_pixels=self.profile.client.max_pixels, dpi=200)
-
-    def cache_settings(self) -> dict[str, object]:
-        o = self.options
-        return {
-            **super().cache_settings(),
-            "language": o.language,
-            "prompt": o.prompt,
-            "max_tokens": o.max_tokens,
-            "profile": self.profile.name,
-        }
 
     async def start(self) -> None:
         response = await check_reachable(self.client, "/health")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from ocrkit.engines._http import check_reachable, make_client, post_json
-from ocrkit.engines.base import Engine, EngineUnavailable, PageFailed, Reply
+from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
-from ocrkit.pages import RenderTarget
-from ocrkit.profiles import load_profile
-from ocrkit.request import build_chat_request, resolve_prompt
 
 
 def v1_url(url: str) -> str:
@@ -17,27 +14,13 @@ def v1_url(url: str) -> str:
     return url if url.endswith("/v1") else url + "/v1"
 
 
-class OpenAIEngine(Engine):
+class OpenAIEngine(ModelEngine):
     name = "openai"
     default_concurrency = 32  # enough to keep a GPU server's batch full
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
-        self.profile = load_profile(options.profile)
         self.client = make_client(options, v1_url(options.url))
-
-    @property
-    def target(self) -> RenderTarget:
-        return RenderTarget(max_pixels=self.profile.client.max_pixels, dpi=200)
-
-    def cache_settings(self) -> dict[str, object]:
-        o = self.options
-        prompt = resolve_prompt(
-            self.profile,
-            o.language if o.language in self.profile.client.prompts else None,
-            o.prompt,
-        )
-        return {**super().cache_settings(), "prompt": prompt, "max_tokens": o.max_tokens}
 
     async def start(self) -> None:
         response = await check_reachable(self.client, "models")
@@ -56,18 +39,8 @@ class OpenAIEngine(Engine):
             )
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        o = self.options
-        key = o.language if o.language in self.profile.client.prompts else None
-        body = build_chat_request(
-            self.profile,
-            page.data_uri(),
-            model=self.model or "",
-            prompt_key=key,
-            prompt=o.prompt,
-            max_tokens=o.max_tokens,
-            temperature=temperature,
-        )
-        reply = await post_json(self.client, "chat/completions", body, o.retry_budget)
+        body = self.chat_request(page, temperature)
+        reply = await post_json(self.client, "chat/completions", body, self.options.retry_budget)
         try:
             choice = reply["choices"][0]
             usage = reply.get("usage") or {}

@@ -9,39 +9,21 @@ import queue
 import threading
 from typing import Any
 
-from ocrkit.engines.base import Engine, EngineUnavailable, PageFailed, Reply
+from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
-from ocrkit.pages import RenderTarget
-from ocrkit.profiles import load_profile
-from ocrkit.request import build_chat_request
 
 BATCH_WAIT_S = 0.05  # how long the first page of a batch waits for company
 
 
-class VllmEngine(Engine):
+class VllmEngine(ModelEngine):
     name = "vllm"
     default_concurrency = 64
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
-        self.profile = load_profile(options.profile)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
-
-    @property
-    def target(self) -> RenderTarget:
-        return RenderTarget(max_pixels=self.profile.client.max_pixels, dpi=200)
-
-    def cache_settings(self) -> dict[str, object]:
-        o = self.options
-        return {
-            **super().cache_settings(),
-            "language": o.language,
-            "prompt": o.prompt,
-            "max_tokens": o.max_tokens,
-            "profile": self.profile.name,
-        }
 
     def engine_kwargs(self) -> dict[str, Any]:
         spec = self.profile.vllm
@@ -86,17 +68,7 @@ class VllmEngine(Engine):
         self._thread.start()
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        o = self.options
-        key = o.language if o.language in self.profile.client.prompts else None
-        body = build_chat_request(
-            self.profile,
-            page.data_uri(),
-            model=self.model or "",
-            prompt_key=key,
-            prompt=o.prompt,
-            max_tokens=o.max_tokens,
-            temperature=temperature,
-        )
+        body = self.chat_request(page, temperature)
         params = self._sampling(
             temperature=body["temperature"],
             max_tokens=body["max_tokens"],
