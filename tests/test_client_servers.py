@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADAPTER_KEY, QWEN_KEY, QWEN_NAME
+from tests.images import page_png
 from tests.servers import VLLM_CPU_ENV, ManagedServer, counting_proxy, vllm_venv_bin
 
 pytestmark = pytest.mark.slow
@@ -298,6 +299,7 @@ def test_in_process_vllm_engine(pdf20: Path, tiny_qwen: Path, tmp_path: Path) ->
             SERVED_MODEL_NAME="tiny-in-process",
             OCRKIT_VLLM_ARGS='{"enforce_eager": true, "max_num_seqs": 8}',
         ),
+        timeout=300,  # start-up included: a run that cannot exit fails here, not hangs
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     pages = pages_of(out)
@@ -305,3 +307,36 @@ def test_in_process_vllm_engine(pdf20: Path, tiny_qwen: Path, tmp_path: Path) ->
         (n, "ocr", "vllm", "tiny-in-process") for n in (1, 2, 3)
     ]
     assert all(p["completion_tokens"] <= 4 and p["prompt_tokens"] > 400 for p in pages)
+
+
+def test_a_page_the_model_cannot_read_falls_back_to_the_text_layer(
+    qwen_server: ManagedServer, tmp_path: Path
+) -> None:
+    from tests.test_cli_tesseract import SAMPLE
+
+    # vLLM refuses max_tokens beyond the context (400, not retried): every page fails.
+    args = [
+        "--engine",
+        "openai",
+        "--url",
+        qwen_server.url,
+        "--max-tokens",
+        "1000000",
+        "--format",
+        "json",
+    ]
+    environ = env(tmp_path, OCRKIT_API_KEY=QWEN_KEY)
+    proc = ocrkit(SAMPLE, *args, "-o", tmp_path / "pdf.json", environ=environ)
+    assert proc.returncode == 0, proc.stderr  # every page has text: the PDF's own
+    for page in pages_of(tmp_path / "pdf.json"):
+        assert page["source"] == "text-layer"
+        assert "ПРОСПЕКТ" in page["text"] or "Досрочное" in page["text"]
+        assert "400" in page["error"]
+    # An image has no text layer: the page is reported failed, the exit status says so.
+    image = tmp_path / "page.png"
+    image.write_bytes(page_png())
+    proc = ocrkit(image, *args, "-o", tmp_path / "img.json", environ=environ)
+    assert proc.returncode == 1
+    assert "FAILED" in proc.stderr and "pages 1" in proc.stderr
+    (page,) = pages_of(tmp_path / "img.json")
+    assert page["source"] == "failed" and page["text"] == ""

@@ -110,6 +110,13 @@ class VllmEngine(ModelEngine):
         if self._thread is not None:
             self._queue.put(None)
             await asyncio.to_thread(self._thread.join, 30)
+        # vLLM's engine runs in child processes: without an explicit shutdown the
+        # interpreter can wait for them forever at exit.
+        core = getattr(
+            getattr(getattr(self, "_llm", None), "llm_engine", None), "engine_core", None
+        )
+        if core is not None and hasattr(core, "shutdown"):
+            await asyncio.to_thread(core.shutdown)
 
 
 def _reply(out: Any) -> Reply:
