@@ -13,70 +13,19 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from bench.common import MODEL, bench_serve, tiny_vllm, write_result
 from ocrkit import load_profile
 from ocrkit.images import decode_base64, load_image
 from ocrkit.request import build_chat_request
 from tests.images import page_png
-from tests.servers import REPO, adapter_server, build_tiny_model, vllm_bench_argv, vllm_server
+from tests.servers import adapter_server
 
-RESULTS = REPO / "bench" / "results"
-MODEL = "tiny-qwen2-vl"
-
-
-def bench_serve(base_url: str, tokenizer: Path, out: Path, args: argparse.Namespace) -> dict:
-    argv = vllm_bench_argv(
-        [
-            "--backend",
-            "openai-chat",
-            "--endpoint",
-            "/v1/chat/completions",
-            "--base-url",
-            base_url,
-            "--model",
-            MODEL,
-            "--tokenizer",
-            str(tokenizer),
-            "--dataset-name",
-            "random-mm",
-            "--num-prompts",
-            str(args.prompts),
-            "--max-concurrency",
-            str(args.concurrency),
-            "--random-input-len",
-            "32",
-            "--random-output-len",
-            str(args.output_len),
-            "--random-range-ratio",
-            "0",
-            "--ignore-eos",
-            "--random-mm-base-items-per-request",
-            "1",
-            "--random-mm-limit-mm-per-prompt",
-            '{"image": 1, "video": 0}',
-            "--random-mm-bucket-config",
-            "{(448, 448, 1): 1.0}",
-            "--percentile-metrics",
-            "ttft,e2el",
-            "--metric-percentiles",
-            "50,99",
-            "--save-result",
-            "--result-dir",
-            str(out.parent),
-            "--result-filename",
-            out.name,
-            "--seed",
-            "0",
-        ]
-    )
-    subprocess.run(argv, check=True, capture_output=True, timeout=1200)
-    return json.loads(out.read_text())
+IMAGE = (448, 448)
 
 
 def translation_cost(repeats: int = 20) -> dict:
@@ -107,28 +56,21 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
-    model = build_tiny_model("qwen2-vl", work / "tiny-qwen2-vl")
-    vllm = vllm_server(
-        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
-    )
+    vllm, tokenizer = tiny_vllm(work)
     vllm.start()
     adapter = adapter_server(
         "adapter", work, {"UPSTREAM_URL": vllm.url, "SERVED_MODEL_NAME": MODEL}
     )
     adapter.start()
+    load = {"output_len": args.output_len, "image": IMAGE, "concurrency": args.concurrency}
     runs: dict[str, list[dict]] = {"direct": [], "adapter": []}
     try:
-        bench_serve(
-            vllm.url,
-            model,
-            work / "warmup.json",
-            argparse.Namespace(
-                prompts=16, concurrency=args.concurrency, output_len=args.output_len
-            ),
-        )
+        bench_serve(vllm.url, tokenizer, work / "warmup.json", prompts=16, **load)
         for i in range(args.rounds):
             for name, server in (("direct", vllm), ("adapter", adapter)):
-                result = bench_serve(server.url, model, work / f"{name}-{i}.json", args)
+                result = bench_serve(
+                    server.url, tokenizer, work / f"{name}-{i}.json", prompts=args.prompts, **load
+                )
                 runs[name].append(result)
                 print(
                     f"round {i} {name:8s} {result['request_throughput']:.2f} req/s  "
@@ -168,8 +110,7 @@ def main() -> None:
         f"/ocr translation, A4 at 200 dpi {t['page_px']} -> {t['fitted_px']}: "
         f"median {t['median_ms']:.1f} ms"
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "adapter_overhead.json").write_text(json.dumps(summary, indent=2))
+    write_result("adapter_overhead", summary)
 
 
 if __name__ == "__main__":

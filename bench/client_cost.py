@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import base64
 import io
-import json
 import statistics
 import subprocess
 import tempfile
@@ -29,13 +28,13 @@ from pdf2image import convert_from_path
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from bench.common import write_result
 from ocrkit import load_profile
 from ocrkit.inputs import Input
 from ocrkit.pages import RenderTarget, open_document, render_page
 from ocrkit.request import build_chat_request
 from samples.make_sample import build
 
-RESULTS = Path(__file__).parent / "results"
 PROFILE = load_profile("qwen2-vl-2b")
 BUDGET = PROFILE.client.max_pixels
 
@@ -115,8 +114,7 @@ def main() -> None:
             f"  {name:8s} encode {e['encode_ms']:6.1f} ms  {e['kbytes']:7.1f} KB  "
             f"Tesseract CER {e['cer']:.4f}"
         )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "client_cost.json").write_text(json.dumps(result, indent=2))
+    write_result("client_cost", result)
 
 
 def encodings(path: Path) -> dict[str, dict[str, float]]:

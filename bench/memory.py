@@ -11,7 +11,6 @@ length. Writes bench/results/memory.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -19,22 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import tiny_vllm, write_result
 from samples.make_sample import build
-from tests.servers import REPO, build_tiny_model, vllm_server
-
-RESULTS = REPO / "bench" / "results"
-MODEL = "tiny-qwen2-vl"
 
 
-def peak_rss_mb(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+def peak_rss_mb(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """The child's peak RSS in MB, and its run time in seconds."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
-    err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(err[-2000:])
-    return usage.ru_maxrss / 1024, elapsed, os.waitstatus_to_exitcode(status)
+        raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "failed")
+    return usage.ru_maxrss / 1024, elapsed
 
 
 def main() -> None:
@@ -42,10 +38,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    model = build_tiny_model("qwen2-vl", work / "tiny")
-    server = vllm_server(
-        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
-    )
+    server, _ = tiny_vllm(work)
     server.start()
     results = []
     try:
@@ -69,19 +62,10 @@ def main() -> None:
                 "OCRKIT_QUALITY_RETRIES": "0",
                 "OCRKIT_CACHE_DIR": str(work / "cache"),
             }
-            rss, seconds, _ = peak_rss_mb(argv, env)
-            results.append(
-                {
-                    "pages": pages,
-                    "peak_rss_mb": rss,
-                    "seconds": seconds,
-                    "pdf_kb": pdf.stat().st_size / 1024,
-                }
-            )
-            print(
-                f"{pages:5d} pages: peak RSS {rss:6.1f} MB  ({seconds:.0f} s, "
-                f"PDF {pdf.stat().st_size / 1024:.0f} KB)"
-            )
+            rss, seconds = peak_rss_mb(argv, env)
+            kb = pdf.stat().st_size / 1024
+            results.append({"pages": pages, "peak_rss_mb": rss, "seconds": seconds, "pdf_kb": kb})
+            print(f"{pages:5d} pages: peak RSS {rss:6.1f} MB  ({seconds:.0f} s, PDF {kb:.0f} KB)")
     finally:
         server.stop()
     growth = results[-1]["peak_rss_mb"] - results[0]["peak_rss_mb"]
@@ -89,10 +73,7 @@ def main() -> None:
         f"growth from {results[0]['pages']} to {results[-1]['pages']} pages: {growth:+.1f} MB"
         " (target: none; <= 400 MB)"
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "memory.json").write_text(
-        json.dumps({"runs": results, "growth_mb": growth}, indent=2)
-    )
+    write_result("memory", {"runs": results, "growth_mb": growth})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Target: ocrkit >= 0.9 of saturated. Writes bench/results/throughput.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -22,59 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import bench_serve, tiny_vllm, write_result
 from ocrkit.inputs import Input
 from ocrkit.pages import RenderTarget, open_document, render_page
 from ocrkit.profiles import load_profile
 from samples.make_sample import build
-from tests.servers import REPO, build_tiny_model, vllm_bench_argv, vllm_server
-
-RESULTS = REPO / "bench" / "results"
-MODEL = "tiny-qwen2-vl"
-
-
-def saturated(
-    url: str, tokenizer: Path, size: tuple[int, int], args: argparse.Namespace, out: Path
-) -> float:
-    argv = vllm_bench_argv(
-        [
-            "--backend",
-            "openai-chat",
-            "--endpoint",
-            "/v1/chat/completions",
-            "--base-url",
-            url,
-            "--model",
-            MODEL,
-            "--tokenizer",
-            str(tokenizer),
-            "--dataset-name",
-            "random-mm",
-            "--num-prompts",
-            str(args.pages),
-            "--random-input-len",
-            "40",
-            "--random-range-ratio",
-            "0",
-            "--random-output-len",
-            str(args.tokens),
-            "--ignore-eos",
-            "--random-mm-base-items-per-request",
-            "1",
-            "--random-mm-limit-mm-per-prompt",
-            '{"image": 1, "video": 0}',
-            "--random-mm-bucket-config",
-            f"{{({size[1]}, {size[0]}, 1): 1.0}}",
-            "--save-result",
-            "--result-dir",
-            str(out.parent),
-            "--result-filename",
-            out.name,
-            "--seed",
-            "0",
-        ]
-    )
-    subprocess.run(argv, check=True, capture_output=True, timeout=1800)
-    return json.loads(out.read_text())["request_throughput"]
+from tests.servers import REPO
 
 
 def ocrkit(url: str, pdf: Path, concurrency: int | None, configs: Path, work: Path) -> float:
@@ -114,7 +66,6 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=16)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
-    model = build_tiny_model("qwen2-vl", work / "tiny")
     pdf = work / "doc.pdf"
     pdf.write_bytes(bytes(build(args.pages).output()))
     profile = load_profile("qwen2-vl-2b")
@@ -133,19 +84,14 @@ def main() -> None:
         text + "\n[client.extra_body]\nignore_eos = true\n", encoding="utf-8"
     )
 
-    server = vllm_server(
-        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
-    )
+    server, tokenizer = tiny_vllm(work)
     server.start()
+    load = {"output_len": args.tokens, "image": size, "input_len": 40}
     try:
-        saturated(
-            server.url,
-            model,
-            size,
-            argparse.Namespace(pages=8, tokens=args.tokens),
-            work / "warmup.json",
-        )
-        sat = saturated(server.url, model, size, args, work / "saturated.json")
+        bench_serve(server.url, tokenizer, work / "warmup.json", prompts=8, **load)
+        sat = bench_serve(
+            server.url, tokenizer, work / "saturated.json", prompts=args.pages, **load
+        )["request_throughput"]
         default = ocrkit(server.url, pdf, None, configs, work)
         serial = ocrkit(server.url, pdf, 1, configs, work)
     finally:
@@ -170,8 +116,7 @@ def main() -> None:
         f"ocrkit --concurrency 1 (old client)  {serial:6.2f} pages/s  "
         f"ratio {result['one_at_a_time_ratio']:.2f}"
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "throughput.json").write_text(json.dumps(result, indent=2))
+    write_result("throughput", result)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,6 @@ class Stats:
     resumed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
 
 
 ProgressFn = Callable[[PageResult, OpenDocument], None]
@@ -66,12 +64,7 @@ async def run(
                 job, number = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            stats.in_flight += 1
-            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-            try:
-                result = await read_page(engine, job.doc, number, quality_retries)
-            finally:
-                stats.in_flight -= 1
+            result = await read_page(engine, job.doc, number, quality_retries)
             job.results[number] = result
             store.save(job.doc.sha256, result)
             stats.done += 1

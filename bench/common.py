@@ -1,0 +1,87 @@
+"""What the benchmarks share: a tiny Qwen2-VL on the CPU vLLM, `vllm bench serve`, results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.servers import REPO, ManagedServer, build_tiny_model, vllm_bench_argv, vllm_server
+
+RESULTS = REPO / "bench" / "results"
+MODEL = "tiny-qwen2-vl"
+
+
+def tiny_vllm(work: Path) -> tuple[ManagedServer, Path]:
+    """A vLLM (not started) serving a tiny random-weight Qwen2-VL under the real profile,
+    and the checkpoint folder (its tokenizer is what `vllm bench serve` needs)."""
+    model = build_tiny_model("qwen2-vl", work / "tiny-qwen2-vl")
+    server = vllm_server(
+        "vllm", work, "qwen2-vl-2b", {"QWEN_MODEL": str(model), "SERVED_MODEL_NAME": MODEL}
+    )
+    return server, model
+
+
+def bench_serve(
+    url: str,
+    tokenizer: Path,
+    out: Path,
+    *,
+    prompts: int,
+    output_len: int,
+    image: tuple[int, int],
+    concurrency: int | None = None,
+    input_len: int = 32,
+) -> dict[str, Any]:
+    """`vllm bench serve`: chat requests with one random `image` (width, height) each, every
+    reply exactly `output_len` tokens; all at once unless `concurrency` caps them."""
+    args = [
+        "--backend",
+        "openai-chat",
+        "--endpoint",
+        "/v1/chat/completions",
+        "--base-url",
+        url,
+        "--model",
+        MODEL,
+        "--tokenizer",
+        str(tokenizer),
+        "--dataset-name",
+        "random-mm",
+        "--num-prompts",
+        str(prompts),
+        "--random-input-len",
+        str(input_len),
+        "--random-output-len",
+        str(output_len),
+        "--random-range-ratio",
+        "0",
+        "--ignore-eos",
+        "--random-mm-base-items-per-request",
+        "1",
+        "--random-mm-limit-mm-per-prompt",
+        '{"image": 1, "video": 0}',
+        "--random-mm-bucket-config",
+        f"{{({image[1]}, {image[0]}, 1): 1.0}}",
+        "--percentile-metrics",
+        "ttft,e2el",
+        "--metric-percentiles",
+        "50,99",
+        "--save-result",
+        "--result-dir",
+        str(out.parent),
+        "--result-filename",
+        out.name,
+        "--seed",
+        "0",
+    ]
+    if concurrency:
+        args += ["--max-concurrency", str(concurrency)]
+    subprocess.run(vllm_bench_argv(args), check=True, capture_output=True, timeout=1800)
+    return json.loads(out.read_text())
+
+
+def write_result(name: str, data: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2))
