@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from adapter.state import AdapterState, get_state
 from adapter.wire import DeepseekOcrRequest, DeepseekOcrResponse, FigureResponse, Prompts
@@ -27,11 +27,6 @@ async def _run(
     custom_prompt: str | None,
     max_tokens: int | None,
 ) -> tuple[dict[str, Any], float]:
-    if prompt_type not in state.profile.client.prompts:
-        raise HTTPException(
-            422,
-            f"unknown prompt_type {prompt_type!r}; one of {sorted(state.profile.client.prompts)}",
-        )
     body = build_chat_request(
         state.profile,
         page.data_uri(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,23 @@ class AdapterState:
     profile: ModelProfile
     model: str  # the served model name requests are sent with
     upstream: Upstream
+    _plan: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _plan_mtime: int | None = field(default=None, init=False, repr=False)
 
     def plan(self) -> dict[str, Any] | None:
-        """The launcher's recorded decision, if it shares a plan file with us. Read on each
-        call: the launcher rewrites it whenever vLLM restarts."""
+        """The launcher's recorded decision, if it shares a plan file with us. The launcher
+        rewrites it whenever vLLM restarts, so it is read again when its mtime changes."""
         if not self.settings.plan_file:
             return None
+        path = Path(self.settings.plan_file)
         try:
-            return json.loads(Path(self.settings.plan_file).read_text(encoding="utf-8"))
+            mtime = path.stat().st_mtime_ns
+            if mtime != self._plan_mtime:
+                self._plan = json.loads(path.read_text(encoding="utf-8"))
+                self._plan_mtime = mtime
         except (OSError, ValueError):
-            return None
+            self._plan, self._plan_mtime = None, None
+        return self._plan
 
     def flash_attention(self) -> bool | None:
         plan = self.plan()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,12 @@ def bench_serve(
         args += ["--max-concurrency", str(concurrency)]
     subprocess.run(vllm_bench_argv(args), check=True, capture_output=True, timeout=1800)
     return json.loads(out.read_text())
+
+
+def ocrkit_argv(pdf: Path, url: str, *args: str) -> list[str]:
+    """`ocrkit PDF` through the OpenAI-compatible server at `url`, plus `args`."""
+    exe = Path(sys.executable).parent / "ocrkit"
+    return [str(exe), str(pdf), "--engine", "openai", "--url", url, *args]
 
 
 def write_result(name: str, data: dict[str, Any]) -> None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import tiny_vllm, write_result
+from bench.common import ocrkit_argv, tiny_vllm, write_result
 from samples.make_sample import build
 
 
@@ -45,18 +44,9 @@ def main() -> None:
         for pages in args.sizes:
             pdf = work / f"doc{pages}.pdf"
             pdf.write_bytes(bytes(build(pages).output()))
-            argv = [
-                str(Path(sys.executable).parent / "ocrkit"),
-                str(pdf),
-                "--engine",
-                "openai",
-                "--url",
-                server.url,
-                "--max-tokens",
-                "1",
-                "-o",
-                str(work / f"out{pages}.md"),
-            ]
+            argv = ocrkit_argv(
+                pdf, server.url, "--max-tokens", "1", "-o", str(work / f"out{pages}.md")
+            )
             env = {
                 **os.environ,
                 "OCRKIT_QUALITY_RETRIES": "0",

@@ -16,12 +16,11 @@ import argparse
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bench_serve, tiny_vllm, write_result
+from bench.common import bench_serve, ocrkit_argv, tiny_vllm, write_result
 from ocrkit.inputs import Input
 from ocrkit.pages import RenderTarget, open_document, render_page
 from ocrkit.profiles import load_profile
@@ -30,19 +29,9 @@ from tests.servers import REPO
 
 
 def ocrkit(url: str, pdf: Path, concurrency: int | None, configs: Path, work: Path) -> float:
-    argv = [
-        str(Path(sys.executable).parent / "ocrkit"),
-        str(pdf),
-        "--engine",
-        "openai",
-        "--url",
-        url,
-        "--profile",
-        "bench-qwen",
-        "-o",
-        str(work / "out.md"),
-        "--no-resume",
-    ]
+    argv = ocrkit_argv(
+        pdf, url, "--profile", "bench-qwen", "-o", str(work / "out.md"), "--no-resume"
+    )
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     env = {

@@ -70,7 +70,7 @@ def render_page(doc: OpenDocument, number: int, target: RenderTarget) -> PageIma
             grayscale=target.grayscale,
         )
     page = load_image(doc.path.read_bytes(), max_pixels=target.max_pixels)
-    if not target.grayscale and target.jpeg_quality is None:
+    if not target.grayscale:
         return page
     return to_target(Image.open(io.BytesIO(page.data)))
 

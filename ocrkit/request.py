@@ -19,16 +19,14 @@ class PromptError(ValueError):
 
 def resolve_prompt(profile: ModelProfile, key: str | None = None, prompt: str | None = None) -> str:
     """An explicit `prompt` wins; else the profile's prompt for `key` (a language or a
-    prompt type), else its default prompt."""
-    if prompt:
-        return prompt
+    prompt type), else its default prompt. An unknown `key` is an error either way."""
     prompts = profile.client.prompts
     key = key or profile.client.default_prompt
     if key not in prompts:
         raise PromptError(
             f"unknown prompt {key!r} for {profile.name}; choose one of {sorted(prompts)}"
         )
-    return prompts[key]
+    return prompt or prompts[key]
 
 
 def build_chat_request(
