@@ -33,7 +33,7 @@ async def _run(
         model=state.model,
         prompt_key=prompt_type,
         prompt=custom_prompt,
-        max_tokens=max_tokens or state.settings.max_new_tokens,
+        max_tokens=max_tokens or state.default_max_tokens,
     )
     started = time.perf_counter()
     reply = await state.upstream.chat(body)

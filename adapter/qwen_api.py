@@ -22,7 +22,7 @@ async def ocr(req: OcrRequest, state: AdapterState = Depends(get_state)) -> OcrR
         model=state.model,
         prompt_key=req.language,
         prompt=req.prompt,
-        max_tokens=req.max_tokens or state.settings.max_new_tokens,
+        max_tokens=req.max_tokens or state.default_max_tokens,
     )
     started = time.perf_counter()
     reply = await state.upstream.chat(body)

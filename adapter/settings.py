@@ -15,7 +15,8 @@ class AdapterSettings(ModelOverrides):
     # Clients must send this key (Authorization: Bearer, or X-API-Key) on everything but
     # /health; unset means the adapter is open, as the original services were.
     api_key: SecretStr | None = Field(None, validation_alias="ADAPTER_API_KEY")
-    max_new_tokens: int = Field(2048, gt=0, validation_alias="MAX_NEW_TOKENS")
+    # max_tokens of a request that gives none; unset: the profile's (the model's own default).
+    max_new_tokens: int | None = Field(None, gt=0, validation_alias="MAX_NEW_TOKENS")
     max_body_mb: float = Field(50, gt=0, validation_alias="ADAPTER_MAX_BODY_MB")
     max_image_pixels: int = Field(64_000_000, gt=0, validation_alias="ADAPTER_MAX_IMAGE_PIXELS")
     upstream_timeout: float = Field(300, gt=0, validation_alias="UPSTREAM_TIMEOUT")
@@ -23,8 +24,8 @@ class AdapterSettings(ModelOverrides):
     # Connection failures and 503s only: a request that reached the model is never repeated.
     upstream_retries: int = Field(2, ge=0, validation_alias="UPSTREAM_RETRIES")
     upstream_max_connections: int = Field(256, gt=0, validation_alias="UPSTREAM_MAX_CONNECTIONS")
-    # What says vLLM is up. Behind vllm-router use /v1/models: the router's /health turns
-    # 503 as soon as one replica is down, though the others still serve.
+    # What says vLLM is up. Behind vllm-router use /readiness (200 while any replica passes
+    # its health checks): the router's /health is 503 as soon as one replica is down.
     upstream_health_path: str = Field("/health", validation_alias="UPSTREAM_HEALTH_PATH")
     plan_file: str | None = Field(None, validation_alias="SERVING_PLAN_FILE")
     host: str = Field("127.0.0.1", validation_alias="ADAPTER_HOST")

@@ -40,6 +40,12 @@ class AdapterState:
             self._plan, self._plan_mtime = None, None
         return self._plan
 
+    @property
+    def default_max_tokens(self) -> int:
+        """max_tokens for a request that gives none: MAX_NEW_TOKENS, else the profile's.
+        A default only: vLLM is never told a cap, so a request may always ask for more."""
+        return self.settings.max_new_tokens or self.profile.client.sampling.max_tokens
+
     def flash_attention(self) -> bool | None:
         plan = self.plan()
         return plan.get("attention", {}).get("flash_attention") if plan else None

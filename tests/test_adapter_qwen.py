@@ -286,3 +286,19 @@ def test_health_follows_vllm_down_and_back(
     qwen_server.start()
     assert ocr(qwen_adapter, image=b64(page_png()), max_tokens=2).status_code == 200
     assert httpx.get(qwen_adapter.url + "/health").json()["status"] == "healthy"
+
+
+def test_max_new_tokens_is_a_default_never_a_cap(qwen_adapter: ManagedServer) -> None:
+    # MAX_NEW_TOKENS (16 here, set for vLLM and the adapter as compose does) is what a
+    # request that gives no max_tokens gets; a request that asks for more gets more.
+    asked = ADAPTER_MAX_NEW_TOKENS * 3
+    client = openai.OpenAI(base_url=qwen_adapter.url + "/v1", api_key=ADAPTER_KEY)
+    reply = client.chat.completions.create(
+        model=QWEN_NAME,
+        messages=[{"role": "user", "content": "Облигации"}],
+        max_tokens=asked,
+        extra_body={"ignore_eos": True},
+    )
+    assert reply.usage is not None and reply.usage.completion_tokens == asked
+    default = ocr(qwen_adapter, image=b64(page_png())).json()
+    assert default["usage"]["completion_tokens"] <= ADAPTER_MAX_NEW_TOKENS

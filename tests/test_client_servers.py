@@ -85,6 +85,16 @@ class Background:
         return code
 
 
+def json_run(
+    pdf: Path, url: str, out: Path, environ: dict[str, str], concurrency: int = 4
+) -> Background:
+    """ocrkit reading `pdf` through the OpenAI-compatible server at `url` into JSON `out`,
+    four tokens a page, in the background."""
+    args: list[str | Path] = [pdf, "--engine", "openai", "--url", url]
+    args += ["--concurrency", str(concurrency), "--max-tokens", "4", "--format", "json", "-o", out]
+    return Background(args, environ)
+
+
 def test_twenty_pages_with_metadata_and_bounded_concurrency(
     pdf20: Path, proxy: ManagedServer, tmp_path: Path
 ) -> None:
@@ -125,23 +135,12 @@ def test_server_stopped_mid_run_still_completes_every_page_once(
     pdf20: Path, qwen_server: ManagedServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.json"
-    run = Background(
-        [
-            pdf20,
-            "--engine",
-            "openai",
-            "--url",
-            qwen_server.url,
-            "--concurrency",
-            "2",
-            "--max-tokens",
-            "4",
-            "--format",
-            "json",
-            "-o",
-            out,
-        ],
+    run = json_run(
+        pdf20,
+        qwen_server.url,
+        out,
         env(tmp_path, OCRKIT_API_KEY=QWEN_KEY, OCRKIT_QUALITY_RETRIES="0"),
+        concurrency=2,
     )
     run.wait_for_pages(3)
     qwen_server.stop()

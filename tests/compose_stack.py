@@ -1,0 +1,194 @@
+"""The shipped deployment, driven as a user drives it: `docker compose` commands run
+verbatim in the repository, with `.env` as shipped. Only what a machine without a GPU and
+without Docker Hub cannot have comes from docker/ci/compose.override.yaml (named through
+COMPOSE_FILE, so the commands themselves are the README's), and the weights come from a
+folder of tiny models through MODELS_DIR, as on an air-gapped host.
+
+Used by tests/test_compose_e2e.py and bench/deployment.py; needs scripts/install-docker.sh."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.servers import REPO, build_tiny_model
+
+BASE_IMAGE = os.environ.get("CI_BASE_IMAGE", "ocrkit-ci/base:bookworm")
+OVERRIDE = "docker/ci/compose.override.yaml"
+MODELS = REPO / ".cache" / "compose-models"
+# Tiny random-weight stand-ins, stored under the real model ids the profiles name.
+MODEL_IDS = {
+    "Qwen/Qwen2-VL-2B-Instruct": "qwen2-vl",
+    "Qwen/Qwen2-VL-7B-Instruct": "qwen2-vl",
+    "deepseek-ai/DeepSeek-OCR": "deepseek-ocr",
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One documented profile: the README's command and what it starts."""
+
+    name: str
+    up: list[str]  # the README's `docker compose ... up -d`
+    port: int
+    adapter: str
+    vllm: list[str]
+    model: str  # the served model name clients see
+    family: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def selection(self) -> list[str]:
+        return [] if self.name == "default" else ["--profile", self.name]
+
+
+PROFILES = {
+    p.name: p
+    for p in [
+        Profile(
+            "default",
+            ["up", "-d"],
+            8001,
+            "qwen-vlm-service",
+            ["vllm-qwen-2b"],
+            "Qwen/Qwen2-VL-2B-Instruct",
+            "qwen",
+        ),
+        Profile(
+            "large",
+            ["--profile", "large", "up", "-d"],
+            8001,
+            "qwen-vlm-service-7b",
+            ["vllm-qwen-7b"],
+            "Qwen/Qwen2-VL-7B-Instruct",
+            "qwen",
+        ),
+        Profile(
+            "deepseek",
+            ["--profile", "deepseek", "up", "-d"],
+            8000,
+            "deepseek-ocr-service",
+            ["vllm-deepseek"],
+            "deepseek-ai/DeepSeek-OCR",
+            "deepseek",
+        ),
+        Profile(
+            "deepseek-safe",
+            ["--profile", "deepseek-safe", "up", "-d"],
+            8000,
+            "deepseek-ocr-service-safe",
+            ["vllm-deepseek-safe"],
+            "deepseek-ai/DeepSeek-OCR",
+            "deepseek",
+        ),
+        Profile(
+            "cpu",
+            ["--profile", "cpu", "up", "-d"],
+            8001,
+            "qwen-vlm-service-cpu",
+            ["vllm-cpu"],
+            "Qwen/Qwen2-VL-2B-Instruct",
+            "qwen",
+        ),
+        Profile(
+            "scale",
+            ["--profile", "scale", "up", "-d"],
+            8001,
+            "qwen-vlm-service-scale",
+            ["vllm-replica-0", "vllm-replica-1"],
+            "Qwen/Qwen2-VL-7B-Instruct",
+            "qwen",
+        ),
+    ]
+}
+
+
+def models_dir() -> Path:
+    """MODELS_DIR for the stack: readable by the containers' non-root users."""
+    for model_id, kind in MODEL_IDS.items():
+        target = MODELS / model_id
+        if not (target / "config.json").exists():
+            built = build_tiny_model(kind, REPO / ".cache" / "tiny-models" / kind)
+            shutil.copytree(built, target, dirs_exist_ok=True)
+    for path in [MODELS, *MODELS.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return MODELS
+
+
+def compose_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COMPOSE_FILE": f"compose.yaml{os.pathsep}{OVERRIDE}",
+        "CI_BASE_IMAGE": BASE_IMAGE,
+        "MODELS_DIR": str(models_dir()),
+        **extra,
+    }
+
+
+def compose(
+    *args: str, check: bool = True, timeout: float = 1800, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        ["docker", "compose", *args],
+        cwd=REPO,
+        env=env or compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"docker compose {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    return proc
+
+
+def docker(*args: str, check: bool = True, timeout: float = 300) -> str:
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    return proc.stdout.strip()
+
+
+def container(service: str) -> str:
+    return compose("ps", "-q", "--all", service).stdout.strip()
+
+
+def wait_healthy(url: str, timeout: float = 1200) -> dict:
+    """Poll the adapter's /health as a client does: up only on 200 and "healthy"."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url + "/health", timeout=5)
+            if r.status_code == 200 and r.json().get("status") == "healthy":
+                return r.json()
+            last = f"{r.status_code} {r.text}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(2)
+    raise TimeoutError(f"{url}/health not healthy after {timeout} s: {last}")
+
+
+def logs(services: list[str] | None = None, tail: int = 60) -> str:
+    return compose("logs", "--no-color", f"--tail={tail}", *(services or []), check=False).stdout
+
+
+def plan_of(vllm_service: str) -> dict:
+    out = compose("exec", "-T", vllm_service, "cat", "/run/ocrkit/plan.json").stdout
+    return json.loads(out)
+
+
+def down(timeout: float = 300) -> float:
+    """`docker compose down` over every profile; the seconds it took."""
+    started = time.monotonic()
+    compose("--profile", "*", "down", "--remove-orphans", timeout=timeout)
+    return time.monotonic() - started
