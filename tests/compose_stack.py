@@ -179,7 +179,8 @@ def wait_healthy(url: str, timeout: float = 1200) -> dict:
 
 
 def logs(services: list[str] | None = None, tail: int = 60) -> str:
-    return compose("logs", "--no-color", f"--tail={tail}", *(services or []), check=False).stdout
+    args = ("--profile", "*", "logs", "--no-color", f"--tail={tail}", *(services or []))
+    return compose(*args, check=False).stdout
 
 
 def plan_of(vllm_service: str) -> dict:
