@@ -25,6 +25,9 @@ VLLM_CPU_ENV = {
     "VLLM_NO_USAGE_STATS": "1",
     "DO_NOT_TRACK": "1",
     "SERVING_EXTRA_ARGS": "--enforce-eager",
+    # One model step of DeepSeek-OCR's full-size vision towers takes minutes on 2 cores;
+    # vLLM's default (300 s) kills the engine on a slow machine.
+    "VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS": "900",
 }
 
 
