@@ -8,6 +8,7 @@ Used by tests/test_compose_e2e.py and bench/deployment.py; needs scripts/install
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -113,6 +114,7 @@ PROFILES = {
 }
 
 
+@functools.cache
 def models_dir() -> Path:
     """MODELS_DIR for the stack: readable by the containers' non-root users."""
     for model_id, kind in MODEL_IDS.items():
