@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -16,36 +17,44 @@ from adapter.metrics import MetricsMiddleware
 from adapter.settings import AdapterSettings
 from adapter.state import AdapterState
 from adapter.upstream import Upstream, UpstreamError
+from ocrkit.errors import ImageError, PromptError
 from ocrkit.images import (
-    ImageError,
+    ExtremeAspectRatio,
     ImageTooLarge,
+    ImageTooSmall,
     InvalidBase64,
     UndecodableImage,
     UnsupportedFormat,
 )
 from ocrkit.profiles import load_profile
-from ocrkit.request import PromptError
 
 log = logging.getLogger("adapter")
 
-# Each model family's legacy API; the profile's `family` picks one.
-LEGACY_ROUTERS = {"qwen2-vl": qwen_api.router, "deepseek-ocr": deepseek_api.router}
+# The legacy API a profile gets follows from what picks its prompt (`client.prompt_by`).
+LEGACY_ROUTERS = {"language": qwen_api.router, "type": deepseek_api.router}
 
 IMAGE_ERROR_STATUS: dict[type[ImageError], int] = {
     InvalidBase64: 400,
     UndecodableImage: 400,
     UnsupportedFormat: 415,
     ImageTooLarge: 413,
+    # A real image the models cannot take (a speck, a strip of a page).
+    ImageTooSmall: 422,
+    ExtremeAspectRatio: 422,
 }
 
 
-def create_app(settings: AdapterSettings | None = None) -> FastAPI:
+def create_app(
+    settings: AdapterSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The adapter for `settings` (default: the environment). `transport` replaces the
+    network under the upstream client (tests put a fake vLLM there)."""
     settings = settings or AdapterSettings()
     profile = load_profile(settings.profile)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        upstream = Upstream(settings)
+        upstream = Upstream(settings, transport)
         app.state.settings = settings
         app.state.adapter = AdapterState(
             settings, profile, settings.served_name_for(profile), upstream
@@ -67,7 +76,9 @@ def create_app(settings: AdapterSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(status.router)
-    app.include_router(LEGACY_ROUTERS[profile.family], dependencies=[Depends(require_key)])
+    app.include_router(
+        LEGACY_ROUTERS[profile.client.prompt_by], dependencies=[Depends(require_key)]
+    )
     app.include_router(proxy.router, dependencies=[Depends(require_key)])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

@@ -1,62 +1,48 @@
-"""The legacy DeepSeek-OCR service API: /ocr with a prompt type, /ocr/figure, /prompts.
+"""The legacy DeepSeek-style API, for profiles whose prompt is picked by type:
+/ocr with a prompt type, /ocr/figure, /prompts.
 
-Every request carries the profile's `vllm_xargs` and `skip_special_tokens: false` (added
-by the shared request builder): without them vLLM's n-gram repetition guard does nothing.
+Every request carries the profile's per-request extras (for DeepSeek-OCR `vllm_xargs` and
+`skip_special_tokens: false`, added by the shared request builder): without them vLLM's
+n-gram repetition guard does nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from adapter.state import AdapterState, get_state
 from adapter.wire import DeepseekOcrRequest, DeepseekOcrResponse, FigureResponse, Prompts
-from ocrkit.grounding import parse_grounding, to_markdown
-from ocrkit.images import PageImage
-from ocrkit.request import build_chat_request
 
 router = APIRouter()
-
-
-async def _run(
-    state: AdapterState,
-    page: PageImage,
-    prompt_type: str,
-    custom_prompt: str | None,
-    max_tokens: int | None,
-) -> tuple[dict[str, Any], float]:
-    body = build_chat_request(
-        state.profile,
-        page.data_uri(),
-        model=state.model,
-        prompt_key=prompt_type,
-        prompt=custom_prompt,
-        max_tokens=max_tokens or state.default_max_tokens,
-    )
-    started = time.perf_counter()
-    reply = await state.upstream.chat(body)
-    return reply, round(time.perf_counter() - started, 4)
+log = logging.getLogger("adapter")
 
 
 @router.post("/ocr", response_model=DeepseekOcrResponse)
 async def ocr(
     req: DeepseekOcrRequest, state: AdapterState = Depends(get_state)
 ) -> DeepseekOcrResponse:
+    if req.ignored_fields:
+        log.info("/ocr: ignored request fields %s", req.ignored_fields)
     page = await state.page_from_base64(req.image)
-    reply, elapsed = await _run(state, page, req.prompt_type, req.custom_prompt, req.max_tokens)
-    choice = reply["choices"][0]
-    raw = choice["message"].get("content") or ""
+    started = time.perf_counter()
+    reply, clean = await state.read(
+        page, prompt_type=req.prompt_type, prompt=req.custom_prompt, max_tokens=req.max_tokens
+    )
     return DeepseekOcrResponse(
-        text=to_markdown(raw),
-        raw_output=raw,
-        model=reply.get("model") or state.model,
-        inference_time=elapsed,
+        text=clean.text,
+        raw_output=reply.text,
+        model=reply.model or state.model,
+        inference_time=round(time.perf_counter() - started, 4),
         flash_attention=state.flash_attention(),
-        usage=reply.get("usage"),
-        finish_reason=choice.get("finish_reason"),
-        truncated=choice.get("finish_reason") == "length",
+        usage=reply.usage(),
+        finish_reason=reply.finish_reason,
+        truncated=reply.truncated,
+        blocks=clean.blocks,
+        ignored_fields=req.ignored_fields,
     )
 
 
@@ -64,7 +50,7 @@ async def ocr(
 async def figure(
     file: Annotated[UploadFile, File(description="The page or figure image")],
     state: Annotated[AdapterState, Depends(get_state)],
-    prompt_type: Annotated[str, Form()] = "ocr_simple",
+    prompt_type: Annotated[str | None, Form()] = None,
     custom_prompt: Annotated[str | None, Form()] = None,
     # Accepted for compatibility: vLLM's DeepSeek-OCR runs one fixed mode ("Gundam":
     # a 1024 px global view plus 640 px tiles) whatever these say.
@@ -73,19 +59,18 @@ async def figure(
     crop_mode: Annotated[bool, Form()] = False,
 ) -> FigureResponse:
     page = await state.page_from_bytes(await file.read())
-    reply, elapsed = await _run(state, page, prompt_type, custom_prompt, None)
-    choice = reply["choices"][0]
-    raw = choice["message"].get("content") or ""
+    started = time.perf_counter()
+    reply, clean = await state.read(page, prompt_type=prompt_type, prompt=custom_prompt)
     return FigureResponse(
         # Boxes in pixels of the image as uploaded, which is what the caller holds.
-        blocks=parse_grounding(raw, *page.source_size),
-        markdown=to_markdown(raw),
-        raw_output=raw,
-        inference_time=elapsed,
+        blocks=clean.blocks or [],
+        markdown=clean.text,
+        raw_output=reply.text,
+        inference_time=round(time.perf_counter() - started, 4),
         flash_attention=state.flash_attention(),
         image_width=page.source_size[0],
         image_height=page.source_size[1],
-        truncated=choice.get("finish_reason") == "length",
+        truncated=reply.truncated,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
+from ocrkit.images import DEFAULT_MAX_PIXELS
 from ocrkit.settings import ModelOverrides
 
 
@@ -18,7 +19,9 @@ class AdapterSettings(ModelOverrides):
     # max_tokens of a request that gives none; unset: the profile's (the model's own default).
     max_new_tokens: int | None = Field(None, gt=0, validation_alias="MAX_NEW_TOKENS")
     max_body_mb: float = Field(50, gt=0, validation_alias="ADAPTER_MAX_BODY_MB")
-    max_image_pixels: int = Field(64_000_000, gt=0, validation_alias="ADAPTER_MAX_IMAGE_PIXELS")
+    max_image_pixels: int = Field(
+        DEFAULT_MAX_PIXELS, gt=0, validation_alias="ADAPTER_MAX_IMAGE_PIXELS"
+    )
     upstream_timeout: float = Field(300, gt=0, validation_alias="UPSTREAM_TIMEOUT")
     upstream_connect_timeout: float = Field(5, gt=0, validation_alias="UPSTREAM_CONNECT_TIMEOUT")
     # Connection failures and 503s only: a request that reached the model is never repeated.

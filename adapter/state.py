@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
 from ocrkit.images import PageImage, decode_base64, load_image
+from ocrkit.launch import Plan
+from ocrkit.postprocess import PageText, postprocess
 from ocrkit.profiles import ModelProfile
+from ocrkit.reply import ChatReply
+from ocrkit.request import build_chat_request, choose_prompt_key
 
 
 @dataclass
@@ -22,10 +24,10 @@ class AdapterState:
     profile: ModelProfile
     model: str  # the served model name requests are sent with
     upstream: Upstream
-    _plan: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _plan: Plan | None = field(default=None, init=False, repr=False)
     _plan_mtime: int | None = field(default=None, init=False, repr=False)
 
-    def plan(self) -> dict[str, Any] | None:
+    def plan(self) -> Plan | None:
         """The launcher's recorded decision, if it shares a plan file with us. The launcher
         rewrites it whenever vLLM restarts, so it is read again when its mtime changes."""
         if not self.settings.plan_file:
@@ -33,11 +35,11 @@ class AdapterState:
         path = Path(self.settings.plan_file)
         try:
             mtime = path.stat().st_mtime_ns
-            if mtime != self._plan_mtime:
-                self._plan = json.loads(path.read_text(encoding="utf-8"))
-                self._plan_mtime = mtime
-        except (OSError, ValueError):
+        except OSError:
             self._plan, self._plan_mtime = None, None
+            return None
+        if mtime != self._plan_mtime:
+            self._plan, self._plan_mtime = Plan.read(path), mtime
         return self._plan
 
     @property
@@ -48,7 +50,7 @@ class AdapterState:
 
     def flash_attention(self) -> bool | None:
         plan = self.plan()
-        return plan.get("attention", {}).get("flash_attention") if plan else None
+        return plan.attention.flash_attention if plan else None
 
     async def page_from_base64(self, image: str) -> PageImage:
         """Decode, check and fit an untrusted image off the event loop."""
@@ -63,6 +65,31 @@ class AdapterState:
             max_pixels=self.profile.client.max_pixels,
             limit_pixels=self.settings.max_image_pixels,
         )
+
+    async def read(
+        self,
+        page: PageImage,
+        *,
+        language: str | None = None,
+        prompt_type: str | None = None,
+        prompt: str | None = None,
+        max_tokens: int | None = None,
+    ) -> tuple[ChatReply, PageText]:
+        """One page through the model, as every legacy route reads it: the shared prompt
+        choice and request builder, the one reply parser, the profile's post-processor.
+        Boxes are in pixels of the image as the caller sent it."""
+        key = choose_prompt_key(self.profile, language=language, prompt_type=prompt_type)
+        body = build_chat_request(
+            self.profile,
+            page.data_uri(),
+            model=self.model,
+            prompt_key=key,
+            prompt=prompt,
+            max_tokens=max_tokens or self.default_max_tokens,
+        )
+        reply = await self.upstream.chat(body)
+        clean = postprocess(self.profile.client.postprocess, reply.text, *page.source_size)
+        return reply, clean
 
 
 def get_state(request: Request) -> AdapterState:

@@ -20,18 +20,18 @@ async def health(state: AdapterState = Depends(get_state)) -> JSONResponse:
     """200 with status "healthy" only when vLLM's /health is 200 and it lists the model;
     503 with "loading" or "unhealthy" otherwise (compose and old clients rely on this)."""
     upstream = await state.upstream.health(state.model)
-    plan = state.plan() or {}
-    gpu = plan.get("gpu") or {}
-    attention = plan.get("attention") or {}
+    plan = state.plan()
+    gpu = plan.gpu if plan else None
+    attention = plan.attention if plan else None
     body = Health(
         status=upstream.status,
         model=state.model,
         model_loaded=upstream.status == "healthy",
         detail=upstream.detail,
-        cuda_available=(attention["platform"] == "cuda") if "platform" in attention else None,
-        cuda_device=gpu.get("name"),
-        flash_attention=attention.get("flash_attention"),
-        vram_total_gb=gpu.get("memory_gb"),
+        cuda_available=attention.platform == "cuda" if attention else None,
+        cuda_device=gpu.name if gpu else None,
+        flash_attention=attention.flash_attention if attention else None,
+        vram_total_gb=gpu.memory_gb if gpu else None,
     )
     healthy = upstream.status == "healthy"
     return JSONResponse(
@@ -50,7 +50,7 @@ async def info(state: AdapterState = Depends(get_state)) -> Info:
         flash_attention=state.flash_attention(),
         engine_version=await state.upstream.version(),
         profile=state.profile.name,
-        attention=plan.get("attention") if plan else None,
+        attention=plan.attention if plan else None,
     )
 
 

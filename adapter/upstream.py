@@ -16,7 +16,9 @@ from tenacity import (
 
 from adapter.metrics import UPSTREAM_SECONDS
 from adapter.settings import AdapterSettings
+from ocrkit.errors import ReplyError
 from ocrkit.http_errors import error_detail
+from ocrkit.reply import ChatReply, parse_chat_reply
 
 RETRY_AFTER_S = 5
 
@@ -49,13 +51,16 @@ class UpstreamHealth:
 
 
 class Upstream:
-    def __init__(self, settings: AdapterSettings) -> None:
+    def __init__(
+        self, settings: AdapterSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         headers = {}
         if settings.upstream_api_key is not None:
             headers["Authorization"] = f"Bearer {settings.upstream_api_key.get_secret_value()}"
         self.client = httpx.AsyncClient(
             base_url=settings.upstream_url,
             headers=headers,
+            transport=transport,
             timeout=httpx.Timeout(
                 settings.upstream_timeout, connect=settings.upstream_connect_timeout
             ),
@@ -80,7 +85,7 @@ class Upstream:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception(_retryable),
                 stop=stop_after_attempt(self.retries + 1),
-                wait=wait_exponential_jitter(initial=0.2, max=2),
+                wait=wait_exponential_jitter(multiplier=0.2, max=2),
                 reraise=True,
             ):
                 with attempt:
@@ -104,12 +109,17 @@ class Upstream:
         finally:
             UPSTREAM_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
 
-    async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def chat(self, body: dict[str, Any]) -> ChatReply:
+        """One chat completion, parsed by the one reply parser; anything but a usable
+        completion is an UpstreamError with the status the adapter's client gets."""
         response = await self.send(
             self.client.build_request("POST", "/v1/chat/completions", json=body)
         )
         if response.status_code == 200:
-            return response.json()
+            try:
+                return parse_chat_reply(response.content)
+            except ReplyError as exc:
+                raise UpstreamError(502, f"upstream answered 200 but {exc}") from None
         message = error_detail(response)
         if response.status_code in (400, 422):
             # The request cannot be served as asked (e.g. max_tokens beyond the context):

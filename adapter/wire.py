@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocrkit.grounding import Block
+from ocrkit.launch import AttentionDecision
+from ocrkit.postprocess import Block
 
 
 class Usage(BaseModel):
@@ -15,10 +16,20 @@ class Usage(BaseModel):
     total_tokens: int
 
 
-class OcrRequest(BaseModel):
-    """POST /ocr on the Qwen service (:8001)."""
+class _LegacyRequest(BaseModel):
+    """Fields this API does not know are ignored, not refused: old clients send fields the
+    original services accepted and ignored. They are logged and listed in the reply's
+    `ignored_fields`, so a misspelt field does not go unnoticed."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
+
+    @property
+    def ignored_fields(self) -> list[str] | None:
+        return sorted(self.model_extra) if self.model_extra else None
+
+
+class OcrRequest(_LegacyRequest):
+    """POST /ocr on the Qwen service (:8001)."""
 
     image: str = Field(description="base64 of a PNG/JPEG/WEBP/TIFF/BMP/GIF page (data: URI ok)")
     language: Literal["russian", "english", "auto"] = "russian"
@@ -26,13 +37,13 @@ class OcrRequest(BaseModel):
     max_tokens: int | None = Field(None, gt=0, description="Default MAX_NEW_TOKENS")
 
 
-class DeepseekOcrRequest(BaseModel):
+class DeepseekOcrRequest(_LegacyRequest):
     """POST /ocr on the DeepSeek-OCR service (:8000)."""
 
-    model_config = ConfigDict(extra="ignore")
-
     image: str
-    prompt_type: str = "ocr_simple"
+    prompt_type: str | None = Field(
+        None, description="A prompt type from GET /prompts; default: the profile's (ocr_simple)"
+    )
     custom_prompt: str | None = None
     max_tokens: int | None = Field(None, gt=0)
 
@@ -49,6 +60,10 @@ class OcrResponse(BaseModel):
     usage: Usage | None = None
     finish_reason: str | None = None
     truncated: bool = Field(description="The reply stopped at max_tokens")
+    blocks: list[Block] | None = Field(
+        None, description="Layout blocks with pixel boxes, for models that give them"
+    )
+    ignored_fields: list[str] | None = Field(None, description="Request fields not used")
 
 
 class DeepseekOcrResponse(BaseModel):
@@ -60,6 +75,8 @@ class DeepseekOcrResponse(BaseModel):
     usage: Usage | None = None
     finish_reason: str | None = None
     truncated: bool
+    blocks: list[Block] | None = Field(None, description="The grounding blocks, pixel boxes")
+    ignored_fields: list[str] | None = Field(None, description="Request fields not used")
 
 
 class FigureResponse(BaseModel):
@@ -94,7 +111,7 @@ class Info(BaseModel):
     engine: str = "vllm"
     engine_version: str | None = None
     profile: str
-    attention: dict[str, Any] | None = Field(
+    attention: AttentionDecision | None = Field(
         None, description="The launcher's decision (backend, reason), from SERVING_PLAN_FILE"
     )
 

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from bench.common import MODEL, bench_serve, tiny_vllm, write_result
+from harness.images import page_png
+from harness.servers import adapter_server
 from ocrkit import load_profile
 from ocrkit.images import decode_base64, load_image
 from ocrkit.request import build_chat_request
-from tests.images import page_png
-from tests.servers import adapter_server
 
 IMAGE = (448, 448)
 

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.client_cost [--pages 100]
 
 On a generated Russian PDF (samples/make_sample.py), at the qwen2-vl-2b pixel budget:
-- ocrkit: `render_page` (PDFium, JPEG q90) + data URI + `build_chat_request`;
+- ocrkit: `SourceDocument.render` (PDFium, JPEG q90) + data URI + `build_chat_request`;
 - floor: pypdfium2 render + Pillow JPEG q90 of the same pages at the same size, nothing else;
 - poppler per page: pdf2image (a pdftoppm process per page) at the same size + JPEG q90;
 - the old way: pdf2image at its default 200 dpi, full-size PNG, base64 (first 20 pages).
@@ -31,8 +31,8 @@ from rapidfuzz.distance import Levenshtein
 from bench.common import write_result
 from ocrkit import load_profile
 from ocrkit.inputs import Input
-from ocrkit.pages import RenderTarget, open_document, render_page
 from ocrkit.request import build_chat_request
+from ocrkit.sources import RenderTarget, SourceDocument, check_source
 from samples.make_sample import build
 
 PROFILE = load_profile("qwen2-vl-2b")
@@ -59,13 +59,13 @@ def main() -> None:
     path.write_bytes(bytes(build(args.pages).output()))
     pages = list(range(1, args.pages + 1))
 
-    doc = open_document(Input(path, "pdf"))
+    doc = SourceDocument(check_source(Input(path, "pdf")))
     target = RenderTarget(max_pixels=BUDGET, dpi=200)
-    probe = render_page(doc, 1, target)
+    probe = doc.render(1, target)
     size = (probe.width, probe.height)
 
     def ocrkit_page(n: int) -> None:
-        page = render_page(doc, n, target)
+        page = doc.render(n, target)
         build_chat_request(PROFILE, page.data_uri(), model="m")
 
     floor_pdf = pdfium.PdfDocument(str(path))

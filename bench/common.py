@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.servers import REPO, ManagedServer, build_tiny_model, vllm_bench_argv, vllm_server
+from harness.servers import REPO, ManagedServer, build_tiny_model, vllm_bench_argv, vllm_server
 
 RESULTS = REPO / "bench" / "results"
 MODEL = "tiny-qwen2-vl"

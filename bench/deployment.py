@@ -24,7 +24,7 @@ import httpx
 from PIL import Image, ImageDraw
 
 from bench.common import write_result
-from tests.compose_stack import PROFILES, compose, container, docker, down
+from harness.compose_stack import PROFILES, compose, container, docker, down
 
 IMAGES = ["ocrkit-serving", "ocrkit-serving-cpu", "ocrkit-adapter", "ocrkit-router"]
 

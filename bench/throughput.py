@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from bench.common import bench_serve, ocrkit_argv, tiny_vllm, write_result
+from harness.servers import REPO
 from ocrkit.inputs import Input
-from ocrkit.pages import RenderTarget, open_document, render_page
 from ocrkit.profiles import load_profile
+from ocrkit.sources import RenderTarget, SourceDocument, check_source
 from samples.make_sample import build
-from tests.servers import REPO
 
 
 def ocrkit(url: str, pdf: Path, concurrency: int | None, configs: Path, work: Path) -> float:
@@ -58,10 +58,8 @@ def main() -> None:
     pdf = work / "doc.pdf"
     pdf.write_bytes(bytes(build(args.pages).output()))
     profile = load_profile("qwen2-vl-2b")
-    page = render_page(
-        open_document(Input(pdf, "pdf")),
-        1,
-        RenderTarget(max_pixels=profile.client.max_pixels, dpi=200),
+    page = SourceDocument(check_source(Input(pdf, "pdf"))).render(
+        1, RenderTarget(max_pixels=profile.client.max_pixels, dpi=200)
     )
     size = (page.width, page.height)
     # The same profile, but every reply runs to max_tokens, like --ignore-eos above.

@@ -1,16 +1,29 @@
 """ocrkit: OCR of PDFs and page images with vision-language models.
 
-`ocrkit.ocr(path)` / `await ocrkit.aocr(path)` read a document; the profiles are what every
-part of the stack shares. The client API loads on first use, so that the launcher and the
-adapter, which import the profiles, do not pull in the client's dependencies.
+`ocrkit.ocr(path)` / `await ocrkit.aocr(path)` read a document into a `Document`; every
+error raised on purpose is an `OcrError`. The profiles are what every part of the stack
+shares. The client API loads on first use, so that the launcher and the adapter, which
+import the profiles, do not pull in the client's dependencies.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from ocrkit.errors import (
+    EngineUnavailable,
+    ImageError,
+    InputError,
+    OcrError,
+    OptionsError,
+    PageFailed,
+    ProfileError,
+    PromptError,
+    ReplyError,
+)
+from ocrkit.options import OcrOptions
+from ocrkit.postprocess import BBox, Block
 from ocrkit.profiles import (
     ClientSpec,
     ModelProfile,
-    ProfileError,
     Sampling,
     VllmSpec,
     list_profiles,
@@ -19,21 +32,32 @@ from ocrkit.profiles import (
 
 if TYPE_CHECKING:
     from ocrkit.api import aocr, ocr
-    from ocrkit.document import Document, PageResult
+    from ocrkit.results import Document, PageResult
 
 _LAZY = {
     "ocr": "ocrkit.api",
     "aocr": "ocrkit.api",
-    "Document": "ocrkit.document",
-    "PageResult": "ocrkit.document",
+    "Document": "ocrkit.results",
+    "PageResult": "ocrkit.results",
 }
 
 __all__ = [
+    "BBox",
+    "Block",
     "ClientSpec",
     "Document",
+    "EngineUnavailable",
+    "ImageError",
+    "InputError",
     "ModelProfile",
+    "OcrError",
+    "OcrOptions",
+    "OptionsError",
+    "PageFailed",
     "PageResult",
     "ProfileError",
+    "PromptError",
+    "ReplyError",
     "Sampling",
     "VllmSpec",
     "aocr",

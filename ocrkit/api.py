@@ -1,25 +1,48 @@
-"""The library API: `ocrkit.ocr(path)` and its async twin."""
+"""The library API: `ocrkit.ocr(path)` and its async twin.
+
+    doc = ocrkit.ocr("report.pdf", engine="tesseract", pages="1-3")
+    doc = await ocrkit.aocr("report.pdf", url="http://gpu-box:8001")
+
+Options are keyword arguments named as `OcrOptions` fields; unset ones come from the
+environment (OCRKIT_*), an unknown one is a TypeError, an invalid value an OptionsError.
+Every error ocrkit raises on purpose is an `ocrkit.OcrError`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from ocrkit.document import Document
+from pydantic import SecretStr, ValidationError
+
 from ocrkit.engines import Engine, choose_engine
+from ocrkit.errors import OptionsError
 from ocrkit.inputs import collect, parse_pages
-from ocrkit.options import OcrOptions
-from ocrkit.pages import open_document
+from ocrkit.options import EngineName, Language, OcrOptions
+from ocrkit.results import Document
 from ocrkit.resume import ResumeStore, settings_key
 from ocrkit.runner import Job, ProgressFn, Stats, run
+from ocrkit.sources import check_source
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def prepare(paths: Sequence[Path], pages: str | None = None) -> list[Job]:
-    """Every input checked before any page is read: a bad one fails the run at once."""
-    docs = [open_document(inp) for inp in collect(list(paths))]
-    return [Job(doc, parse_pages(pages, doc.page_count)) for doc in docs]
+    """Every input checked (then closed) before any page is read: a bad one fails the run
+    at once. Blocking: `aprepare` runs it off the event loop."""
+    jobs = []
+    for inp in collect(list(paths)):
+        source = check_source(inp)
+        jobs.append(Job(source, parse_pages(pages, source.page_count)))
+    return jobs
+
+
+async def aprepare(paths: Sequence[Path], pages: str | None = None) -> list[Job]:
+    return await asyncio.to_thread(prepare, paths, pages)
 
 
 async def run_jobs(
@@ -37,16 +60,80 @@ async def run_jobs(
         await engine.close()
 
 
-async def aocr(path: str | Path, *, pages: str | None = None, **options: Any) -> Document:
-    """OCR one PDF or image. `options` are OcrOptions fields (engine, url, profile,
-    language, prompt, max_tokens, concurrency, ...); unset ones come from the environment."""
-    opts = OcrOptions(**options)
-    jobs = prepare([Path(path)], pages)
-    engine, _ = choose_engine(opts)
-    documents, _ = await run_jobs(jobs, engine, opts)
+def make_options(base: OcrOptions | None = None, **given: object) -> OcrOptions:
+    """`base` (or the environment) with the keyword arguments that were given on top."""
+    given = {k: v for k, v in given.items() if v is not None}
+    try:
+        if base is None:
+            return OcrOptions(**given)
+        return OcrOptions.model_validate({**base.model_dump(exclude_unset=True), **given})
+    except ValidationError as exc:
+        raise OptionsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"invalid {'.'.join(map(str, e['loc']))}={e.get('input')!r}: {e['msg']}"
+        for e in exc.errors()
+    )
+
+
+async def aocr(
+    path: str | Path,
+    *,
+    options: OcrOptions | None = None,
+    pages: str | None = None,
+    engine: EngineName | None = None,
+    profile: str | None = None,
+    url: str | None = None,
+    api_key: str | SecretStr | None = None,
+    model: str | None = None,
+    language: Language | None = None,
+    prompt_type: str | None = None,
+    prompt: str | None = None,
+    max_tokens: int | None = None,
+    concurrency: int | None = None,
+    timeout: float | None = None,
+    retry_budget: float | None = None,
+    quality_retries: int | None = None,
+    resume: bool | None = None,
+    cache_dir: str | Path | None = None,
+) -> Document:
+    """OCR one PDF or page image. `pages` selects pages ("1-3,7"); the other arguments are
+    `OcrOptions` fields, applied over `options` (or the environment). Never blocks the event
+    loop: file checks, rendering and hashing run in threads."""
+    opts = make_options(
+        options,
+        engine=engine,
+        profile=profile,
+        url=url,
+        api_key=api_key,
+        model=model,
+        language=language,
+        prompt_type=prompt_type,
+        prompt=prompt,
+        max_tokens=max_tokens,
+        concurrency=concurrency,
+        timeout=timeout,
+        retry_budget=retry_budget,
+        quality_retries=quality_retries,
+        resume=resume,
+        cache_dir=cache_dir,
+    )
+    jobs = await aprepare([Path(path)], pages)
+    chosen, _ = await choose_engine(opts)
+    documents, _ = await run_jobs(jobs, chosen, opts)
     return documents[0]
 
 
-def ocr(path: str | Path, *, pages: str | None = None, **options: Any) -> Document:
-    """Blocking `aocr`."""
-    return asyncio.run(aocr(path, pages=pages, **options))
+def _blocking(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    @functools.wraps(fn)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+        return asyncio.run(fn(*args, **kwargs))
+
+    return blocking
+
+
+ocr = _blocking(aocr)
+ocr.__name__ = ocr.__qualname__ = "ocr"
+ocr.__doc__ = """Blocking `aocr`, with the same arguments (not for use inside a running loop)."""

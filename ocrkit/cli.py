@@ -10,16 +10,16 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from ocrkit.api import prepare, run_jobs
-from ocrkit.document import Document
-from ocrkit.engines import EngineUnavailable, choose_engine
-from ocrkit.inputs import InputError
+from ocrkit.api import describe, prepare, run_jobs
+from ocrkit.engines import Engine, choose_engine
+from ocrkit.errors import InputError, OcrError
 from ocrkit.options import OcrOptions
 from ocrkit.output import Format, default_path, render, write
-from ocrkit.pages import OpenDocument
-from ocrkit.profiles import ProfileError
+from ocrkit.profiles import list_profiles
 from ocrkit.progress import Progress
-from ocrkit.runner import Stats
+from ocrkit.results import Document
+from ocrkit.runner import Job, Stats
+from ocrkit.sources import Source
 
 # The old client's --ocr-service names: (engine, engines auto may pick, profile, url).
 SERVICES: dict[str, tuple[str, tuple[str, ...], str | None, str | None]] = {
@@ -48,10 +48,18 @@ class Fail(click.ClickException):
     "--ocr-service", type=click.Choice(sorted(SERVICES)), help="The old client's names for engines."
 )
 @click.option("--url", help="Server URL (else $OCRKIT_URL, $QWEN_REMOTE_URL, localhost:8001).")
-@click.option("--profile", help="Model profile (configs/), default qwen2-vl-2b.")
+@click.option(
+    "--profile",
+    help=f"Model profile, default qwen2-vl-2b; one of: {', '.join(list_profiles())}.",
+)
 @click.option("--model", help="Model name on the server (default: the profile's).")
 @click.option("--language", type=click.Choice(["russian", "english", "auto"]))
-@click.option("--prompt", help="Overrides the language prompt.")
+@click.option(
+    "--prompt-type",
+    help="A prompt of the profile by name, for profiles with prompt types (DeepSeek-OCR: "
+    "ocr_simple, markdown, free, ...); the language picks the prompt for the others.",
+)
+@click.option("--prompt", help="Your own prompt instead of the profile's.")
 @click.option("--pages", "page_spec", help="Pages to read, e.g. 1-3,7 (default all).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Pages in flight.")
 @click.option("--max-tokens", type=click.IntRange(min=1))
@@ -77,6 +85,7 @@ def main(
     profile: str | None,
     model: str | None,
     language: str | None,
+    prompt_type: str | None,
     prompt: str | None,
     page_spec: str | None,
     concurrency: int | None,
@@ -99,6 +108,7 @@ def main(
         "profile": profile,
         "model": model,
         "language": language,
+        "prompt_type": prompt_type,
         "prompt": prompt,
         "concurrency": concurrency,
         "max_tokens": max_tokens,
@@ -108,23 +118,18 @@ def main(
     try:
         options = OcrOptions(**{k: v for k, v in given.items() if v is not None})
         jobs = prepare(list(paths), page_spec)
-        targets = _targets([j.doc for j in jobs], output, fmt)
-        chosen, reason = choose_engine(options, allow=allow)
-    except (ValidationError, InputError, ProfileError, EngineUnavailable) as exc:
-        raise Fail(_message(exc)) from None
+        targets = _targets([j.source for j in jobs], output, fmt)
+    except ValidationError as exc:
+        raise Fail(describe(exc)) from None
+    except OcrError as exc:
+        raise Fail(str(exc)) from None
 
-    total = sum(len(j.pages) for j in jobs)
-    click.echo(
-        f"ocrkit: engine {chosen.name} ({reason}); {total} pages in {len(jobs)} "
-        f"document(s), {chosen.concurrency} in flight",
-        err=True,
-    )
     started = time.perf_counter()
+    total = sum(len(j.pages) for j in jobs)
     progress = Progress(total, sys.stderr)
     try:
-        with progress:
-            documents, stats = asyncio.run(run_jobs(jobs, chosen, options, progress.page_done))
-    except EngineUnavailable as exc:
+        documents, stats, chosen = asyncio.run(_run(jobs, options, allow, progress))
+    except OcrError as exc:
         raise Fail(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("ocrkit: interrupted; finished pages are saved, run again to resume", err=True)
@@ -139,7 +144,21 @@ def main(
         raise SystemExit(1)
 
 
-def _targets(docs: list[OpenDocument], output: str | None, fmt: Format) -> list[Path | None]:
+async def _run(
+    jobs: list[Job], options: OcrOptions, allow: tuple[str, ...], progress: Progress
+) -> tuple[list[Document], Stats, Engine]:
+    chosen, reason = await choose_engine(options, allow=allow)
+    click.echo(
+        f"ocrkit: engine {chosen.name} ({reason}); {progress.total} pages in {len(jobs)} "
+        f"document(s), {chosen.concurrency} in flight",
+        err=True,
+    )
+    with progress:
+        documents, stats = await run_jobs(jobs, chosen, options, progress.page_done)
+    return documents, stats, chosen
+
+
+def _targets(docs: list[Source], output: str | None, fmt: Format) -> list[Path | None]:
     if output == "-":
         return [None] * len(docs)
     if output is None:
@@ -154,11 +173,10 @@ def _targets(docs: list[OpenDocument], output: str | None, fmt: Format) -> list[
 
 def _summary(documents: list[Document], stats: Stats, engine: str, seconds: float) -> None:
     pages = sum(len(d.pages) for d in documents)
-    fallback = sum(p.source == "text-layer" for d in documents for p in d.pages)
     rate = stats.done / seconds if seconds > 0 else 0.0
     click.echo(
         f"ocrkit: {pages} pages ({stats.resumed} resumed, {stats.done} read, "
-        f"{fallback} from the PDF text layer, {stats.failed} failed) in "
+        f"{stats.text_layer} from the PDF text layer, {stats.failed} failed) in "
         f"{seconds:.1f} s, {rate:.2f} pages/s, {stats.prompt_tokens} prompt + "
         f"{stats.completion_tokens} completion tokens, engine {engine}",
         err=True,
@@ -170,12 +188,3 @@ def _summary(documents: list[Document], stats: Stats, engine: str, seconds: floa
             click.echo(
                 f"ocrkit: FAILED {d.path}: pages {pages_list}: {'; '.join(errors)}", err=True
             )
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"invalid {'.'.join(map(str, e['loc']))}={e.get('input')!r}: {e['msg']}"
-            for e in exc.errors()
-        )
-    return str(exc)

@@ -7,7 +7,9 @@ import httpx
 
 def error_detail(response: httpx.Response, limit: int = 500) -> str:
     """FastAPI's `{"detail": ...}`, OpenAI's and vLLM's `{"error": {"message": ...}}`, or the
-    text itself, cut to `limit` characters."""
+    text itself, cut to `limit` characters; the reason phrase for an empty body."""
+    if not response.content.strip():
+        return response.reason_phrase
     try:
         body = response.json()
     except ValueError:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ocrkit.errors import ImageError
+
 # Formats a page image may come in; GIFs contribute their first frame.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "GIF")
 # Sent upstream as they are when no resize is needed: every VLM server decodes them.
@@ -26,14 +28,12 @@ MIN_SIDE = 28
 # Qwen2-VL's processor rejects more extreme shapes than this.
 MAX_ASPECT = 200
 _ORIENTATION = 0x0112
-DEFAULT_MAX_PIXELS = 64_000_000  # ~ an A3 page at 600 dpi; beyond it, a decompression bomb
+# The one hard limit on a page image's declared size (~ an A3 page at 600 dpi); beyond it,
+# a decompression bomb. The adapter's ADAPTER_MAX_IMAGE_PIXELS defaults to it.
+DEFAULT_MAX_PIXELS = 64_000_000
 
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,", re.IGNORECASE)
 _WHITESPACE = re.compile(rb"\s+")
-
-
-class ImageError(ValueError):
-    """The input is not a usable page image; the message says why."""
 
 
 class InvalidBase64(ImageError):
@@ -54,6 +54,10 @@ class ImageTooLarge(ImageError):
 
 class ImageTooSmall(ImageError):
     pass
+
+
+class ExtremeAspectRatio(ImageError):
+    """A strip of a page (200:1 or thinner), which the models' processors refuse."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def load_image(
             f"image is {width}x{height} pixels; OCR needs at least {MIN_SIDE}x{MIN_SIDE}"
         )
     if max(width, height) / min(width, height) > MAX_ASPECT:
-        raise ImageTooSmall(f"image is {width}x{height}: aspect ratio over {MAX_ASPECT}:1")
+        raise ExtremeAspectRatio(f"image is {width}x{height}: aspect ratio over {MAX_ASPECT}:1")
     fmt = img.format or "UNKNOWN"
     target = fit_size((width, height), max_pixels)
     if fmt == "JPEG" and target != (width, height):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ocrkit.errors import InputError
+
+__all__ = ["IMAGE_SUFFIXES", "PDF_SUFFIXES", "Input", "InputError", "collect", "parse_pages"]
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 PDF_SUFFIXES = {".pdf"}
-
-
-class InputError(ValueError):
-    """A path the user gave cannot be read as a document; nothing was started."""
 
 
 @dataclass(frozen=True)

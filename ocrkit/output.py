@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from ocrkit.document import Document
+from ocrkit.results import Document
 
 Format = Literal["md", "txt", "json", "jsonl"]
 

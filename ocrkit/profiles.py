@@ -6,7 +6,6 @@ part; keeping both in one file means one place to change when a model is added.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -14,14 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-# Searched in order; the first file named `<profile>.toml` wins.
-CONFIGS_ENV = "OCRKIT_CONFIGS"
+from ocrkit.errors import ProfileError
+from ocrkit.postprocess import POSTPROCESSORS
+from ocrkit.settings import ConfigSettings
+
+# Searched in order after $OCRKIT_CONFIGS; the first file named `<profile>.toml` wins.
 _PACKAGED = Path(__file__).parent / "_configs"
 _SOURCE_TREE = Path(__file__).resolve().parent.parent / "configs"
-
-
-class ProfileError(ValueError):
-    """A profile is unknown or its file is invalid."""
 
 
 class _Strict(BaseModel):
@@ -41,6 +39,10 @@ class VllmSpec(_Strict):
     gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
     max_num_seqs: int = Field(64, gt=0)
     enable_prefix_caching: bool = True
+    max_num_batched_tokens: int | None = Field(None, gt=0)
+    speculative_config: dict[str, Any] | None = Field(
+        None, description="vLLM's --speculative-config, e.g. GLM-OCR's own MTP layers."
+    )
     mm_processor_cache_gb: float | None = Field(None, ge=0)
     logits_processors: list[str] = Field(default_factory=list)
     kv_cache_dtype: str = "auto"
@@ -58,10 +60,18 @@ class Sampling(_Strict):
 
 
 class ClientSpec(_Strict):
-    """How a client talks to the model: prompts, sampling and per-request extras."""
+    """How a client talks to the model: prompts, sampling, per-request extras, and what
+    its replies need to become clean text."""
 
     prompts: dict[str, str] = Field(min_length=1)
     default_prompt: str
+    prompt_by: Literal["language", "type"] = Field(
+        description="What picks the prompt: the page's language (Qwen-style legacy /ocr with "
+        "`language`) or a prompt type (DeepSeek-style /ocr with `prompt_type`, /ocr/figure)."
+    )
+    postprocess: str = Field(
+        "plain", description="How a reply becomes clean text and blocks (ocrkit.postprocess)."
+    )
     sampling: Sampling = Sampling()
     extra_body: dict[str, Any] = Field(
         default_factory=dict,
@@ -71,20 +81,40 @@ class ClientSpec(_Strict):
     max_pixels: int | None = Field(None, gt=0)
 
     @model_validator(mode="after")
-    def _default_prompt_exists(self) -> ClientSpec:
+    def _names_exist(self) -> ClientSpec:
         if self.default_prompt not in self.prompts:
             raise ValueError(
                 f"default_prompt {self.default_prompt!r} is not one of {sorted(self.prompts)}"
             )
+        if self.postprocess not in POSTPROCESSORS:
+            raise ValueError(
+                f"postprocess {self.postprocess!r} is not one of {sorted(POSTPROCESSORS)}"
+            )
         return self
+
+
+class Mode(_Strict):
+    """What a profile runs, and what its authors measured: a score is only claimed for the
+    mode it was measured in."""
+
+    mode: Literal["full-page", "element-level"] = Field(
+        description="full-page: the whole page in one request, as ocrkit sends it; "
+        "element-level: the model expects crops from a layout detector in front of it."
+    )
+    note: str = ""
 
 
 class ModelProfile(_Strict):
     name: str
     description: str
-    family: Literal["qwen2-vl", "deepseek-ocr"]
-    model_setting: Literal["qwen_model", "deepseek_model"] = Field(
-        description="Which setting (QWEN_MODEL / DEEPSEEK_MODEL) overrides vllm.model."
+    params: str = Field("", description="Model size, for the model table (e.g. 0.9B).")
+    languages: str = Field("", description="Languages the model's authors list.")
+    mode: Mode = Mode(mode="full-page")
+    family: Literal["qwen2-vl", "deepseek-ocr", "glm-ocr", "paddleocr-vl"]
+    model_setting: Literal["qwen_model", "deepseek_model", "serving_model"] = Field(
+        "serving_model",
+        description="Which setting overrides vllm.model besides SERVING_MODEL: QWEN_MODEL or "
+        "DEEPSEEK_MODEL, the original deployment's names.",
     )
     adapter_port: int = Field(description="Port of the legacy API for this model (8001 / 8000).")
     vram_gb: float = Field(gt=0, description="Rough VRAM the deployment needs.")
@@ -94,8 +124,7 @@ class ModelProfile(_Strict):
 
 def config_dirs() -> list[Path]:
     """Folders searched for profiles: $OCRKIT_CONFIGS (os.pathsep-separated), then built-ins."""
-    extra = [Path(p) for p in os.environ.get(CONFIGS_ENV, "").split(os.pathsep) if p]
-    return [*extra, *(d for d in (_SOURCE_TREE, _PACKAGED) if d.is_dir())]
+    return [*ConfigSettings().folders, *(d for d in (_SOURCE_TREE, _PACKAGED) if d.is_dir())]
 
 
 def list_profiles() -> list[str]:

@@ -15,8 +15,8 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
-from ocrkit.document import PageResult
-from ocrkit.pages import OpenDocument
+from ocrkit.results import PageResult
+from ocrkit.sources import Source
 
 
 class Progress:
@@ -48,7 +48,7 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(*exc)  # type: ignore[arg-type]
 
-    def page_done(self, result: PageResult, doc: OpenDocument) -> None:
+    def page_done(self, result: PageResult, doc: Source) -> None:
         self.done += 1
         self.failed += not result.ok
         rate = self.done / max(time.perf_counter() - self.started, 1e-9)

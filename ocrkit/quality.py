@@ -5,6 +5,9 @@ from __future__ import annotations
 MAX_UNIT = 200  # longest repeated unit looked for, in characters
 MIN_REPEATS = 8
 MIN_TAIL = 64
+# Temperature of each extra attempt at a page whose reply looped or was cut off: the number
+# of quality retries an engine that samples can make is bounded by this list.
+RETRY_TEMPERATURES = (0.2, 0.4, 0.6, 0.8)
 
 
 def is_looping(text: str) -> bool:
@@ -29,3 +32,11 @@ def needs_retry(text: str, finish_reason: str | None) -> str | None:
     if finish_reason == "length":
         return "truncated"
     return None
+
+
+def attempt_temperatures(quality_retries: int, samples: bool) -> tuple[float, ...]:
+    """The temperature of every attempt at a page. An engine that does not sample (Tesseract,
+    the greedy-only legacy API) would give the same reply again: it gets one attempt."""
+    if not samples:
+        return (0.0,)
+    return (0.0, *RETRY_TEMPERATURES[:quality_retries])

@@ -10,11 +10,31 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ocrkit.errors import PromptError
 from ocrkit.profiles import ModelProfile
 
 
-class PromptError(ValueError):
-    """A prompt key the profile does not define."""
+def choose_prompt_key(
+    profile: ModelProfile, *, language: str | None = None, prompt_type: str | None = None
+) -> str:
+    """The one decision of which of a profile's prompts a page gets.
+
+    A prompt type asked for by name wins (and must exist). Otherwise a profile whose
+    prompts are keyed by language (`prompt_by = "language"`) takes the page's language;
+    any other profile takes its default prompt, whatever the language.
+    """
+    prompts = profile.client.prompts
+    if prompt_type is not None:
+        key = prompt_type
+    elif profile.client.prompt_by == "language" and language is not None:
+        key = language
+    else:
+        key = profile.client.default_prompt
+    if key not in prompts:
+        raise PromptError(
+            f"unknown prompt {key!r} for {profile.name}; choose one of {sorted(prompts)}"
+        )
+    return key
 
 
 def resolve_prompt(profile: ModelProfile, key: str | None = None, prompt: str | None = None) -> str:

@@ -1,19 +1,23 @@
 """Finished pages saved as they finish, so a killed run resumes where it stopped.
 
 One folder per (document content, result-changing settings); one small JSON file per page,
-written to a temporary name and renamed, so a `kill -9` leaves either the whole page or
-nothing.
+written to a temporary file of its own and renamed, so a `kill -9` leaves either the whole
+page or nothing, and two writers of the same page never meet half-way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from ocrkit.document import PageResult
+from ocrkit.results import PageResult
+
+log = logging.getLogger("ocrkit")
 
 
 def settings_key(settings: dict[str, Any]) -> str:
@@ -22,8 +26,12 @@ def settings_key(settings: dict[str, Any]) -> str:
 
 
 class ResumeStore:
+    """`enabled=False` (--no-resume) redoes every page but still saves them, so that a later
+    run can resume from this one."""
+
     def __init__(self, root: Path, key: str, *, enabled: bool = True) -> None:
         self.root, self.key, self.enabled = root, key, enabled
+        self._warned = False
 
     def folder(self, sha256: str) -> Path:
         return self.root / f"{sha256[:32]}-{self.key}"
@@ -37,16 +45,28 @@ class ResumeStore:
             try:
                 page = PageResult.model_validate_json(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                continue  # unreadable: the page is simply done again
-            done[page.page] = page
+                continue  # unreadable or from another version: the page is done again
+            if path.name == f"page-{page.page:06d}.json" and page.source == "ocr":
+                done[page.page] = page
         return done
 
     def save(self, sha256: str, page: PageResult) -> None:
+        """Keeps an OCR'd page; a cache that cannot be written costs resuming, not the run."""
         if page.source != "ocr":
             return  # a fallback or a failure is tried again next time
         folder = self.folder(sha256)
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"page-{page.page:06d}.json"
-        tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-        tmp.write_text(page.model_dump_json(), encoding="utf-8")
-        os.replace(tmp, target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(page.model_dump_json())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            if not self._warned:
+                log.warning("cannot save finished pages in %s (%s): no resume", folder, exc)
+                self._warned = True

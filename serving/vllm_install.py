@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Literal
 
-from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel
+from ocrkit.launch import Build, VllmInstall
 
-Build = Literal["cuda", "cpu", "none"]
-
-# vLLM 0.12 replaced the VLLM_ATTENTION_BACKEND variable with --attention-backend and
-# --mm-encoder-attn-backend (vllm-project/vllm#26315); newer versions ignore the variable.
-ATTENTION_FLAGS_SINCE = Version("0.12.0")
-
-
-class VllmInstall(BaseModel):
-    version: str | None
-    build: Build
-
-    @property
-    def uses_attention_flags(self) -> bool:
-        if self.version is None:  # planning for a machine we are not on: assume current vLLM
-            return True
-        try:
-            return Version(self.version).release >= ATTENTION_FLAGS_SINCE.release
-        except InvalidVersion:
-            return True
+__all__ = ["Build", "VllmInstall", "detect_vllm", "parse_vllm_spec"]
 
 
 def detect_vllm() -> VllmInstall:

@@ -5,21 +5,23 @@ from pathlib import Path
 
 import pytest
 
+from harness.names import (
+    ADAPTER_KEY,
+    ADAPTER_MAX_NEW_TOKENS,
+    DEEPSEEK_NAME,
+    PAGES,
+    QWEN_KEY,
+    QWEN_NAME,
+)
+from harness.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
 from samples.make_sample import build
-from tests.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
-
-QWEN_KEY = "test-upstream-key-3f9c"
-ADAPTER_KEY = "test-adapter-key-77ab"
-QWEN_NAME = "tiny-qwen2-vl"
-DEEPSEEK_NAME = "tiny-deepseek-ocr"
-ADAPTER_MAX_NEW_TOKENS = 16
 
 
 @pytest.fixture(scope="session")
 def pdf20(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 20-page Russian prospectus (the sample's two pages, repeated)."""
     path = tmp_path_factory.mktemp("docs") / "prospectus20.pdf"
-    path.write_bytes(bytes(build(20).output()))
+    path.write_bytes(bytes(build(PAGES).output()))
     return path
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.images import page_png
+from harness.names import DEEPSEEK_NAME
+from harness.servers import REPO, ManagedServer, adapter_server
 from ocrkit import load_profile
-from tests.conftest import DEEPSEEK_NAME
-from tests.images import page_png
-from tests.servers import REPO, ManagedServer, adapter_server
 
 pytestmark = pytest.mark.slow
 

@@ -14,12 +14,11 @@ import openai
 import pytest
 from PIL import Image
 
+from harness.images import bomb_png, data_uri, page_png
+from harness.names import ADAPTER_KEY, ADAPTER_MAX_NEW_TOKENS, QWEN_KEY, QWEN_NAME
+from harness.servers import ManagedServer
 from ocrkit import load_profile
 from ocrkit.request import build_chat_request
-from tests.conftest import ADAPTER_KEY, ADAPTER_MAX_NEW_TOKENS, QWEN_KEY, QWEN_NAME
-from tests.images import data_uri, page_png
-from tests.servers import ManagedServer
-from tests.test_images import bomb_png
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {ADAPTER_KEY}"}
@@ -198,7 +197,7 @@ BAD_INPUTS = [
     ("non-image bytes", {"image": b64(b"just some text, not an image at all")}, 400),
     ("svg", {"image": b64(b"<svg xmlns='http://www.w3.org/2000/svg' width='9' height='9'/>")}, 415),
     ("ico", {"image": b64(_png((64, 64), "ICO"))}, 415),
-    ("1x1 image", {"image": b64(_png((1, 1)))}, 400),
+    ("1x1 image", {"image": b64(_png((1, 1)))}, 422),
     ("20000x20000 png (decompression bomb)", {"image": b64(bomb_png(20000, 20000))}, 413),
     ("image of wrong type", {"image": 12345}, 422),
     ("missing image", {"language": "russian"}, 422),

@@ -13,9 +13,9 @@ import pytest
 from fpdf import FPDF
 from rapidfuzz.distance import Levenshtein
 
-from tests.servers import REPO, free_port
+from harness.cli import SAMPLE
+from harness.servers import REPO, free_port
 
-SAMPLE = REPO / "samples" / "prospectus_ru.pdf"
 OCRKIT = Path(sys.executable).parent / "ocrkit"
 
 

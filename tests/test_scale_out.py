@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import QWEN_NAME
-from tests.images import page_png
-from tests.servers import VLLM_VENV, ManagedServer, adapter_server, free_port, vllm_server
-from tests.test_client_servers import PAGES, json_run
+from harness.cli import json_run
+from harness.images import page_png
+from harness.names import PAGES, QWEN_NAME
+from harness.servers import VLLM_VENV, ManagedServer, adapter_server, free_port, vllm_server
 
 pytestmark = pytest.mark.slow
 KEY = "replica-key-5c1d"

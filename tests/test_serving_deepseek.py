@@ -10,10 +10,10 @@ import httpx
 import openai
 import pytest
 
+from harness.images import data_uri, page_png
+from harness.names import DEEPSEEK_NAME as MODEL
+from harness.servers import ManagedServer
 from ocrkit import load_profile
-from tests.conftest import DEEPSEEK_NAME as MODEL
-from tests.images import data_uri, page_png
-from tests.servers import ManagedServer
 
 pytestmark = pytest.mark.slow
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 
 import httpx
 
-from ocrkit.engines.base import Engine, EngineUnavailable, PageFailed, Reply
+from ocrkit.engines.base import Engine, ModelEngine, Reply
 from ocrkit.engines.legacy import LegacyEngine
 from ocrkit.engines.openai_api import OpenAIEngine, v1_url
 from ocrkit.engines.tesseract import TesseractEngine
 from ocrkit.engines.vllm_local import VllmEngine
+from ocrkit.errors import EngineUnavailable
 from ocrkit.options import OcrOptions
 
 ENGINES: dict[str, type[Engine]] = {
     e.name: e for e in (OpenAIEngine, LegacyEngine, VllmEngine, TesseractEngine)
 }
 
-__all__ = ["ENGINES", "Engine", "EngineUnavailable", "PageFailed", "Reply", "choose_engine"]
+__all__ = ["ENGINES", "Engine", "ModelEngine", "Reply", "choose_engine"]
 
 
-def choose_engine(
+async def choose_engine(
     options: OcrOptions, *, allow: tuple[str, ...] = ("openai", "vllm", "tesseract")
 ) -> tuple[Engine, str]:
     """The engine `options.engine` names, or for `auto` the first that can run here: the
@@ -32,7 +34,8 @@ def choose_engine(
     if "openai" in allow:
         url = v1_url(options.url) + "/models"
         try:
-            status = httpx.get(url, timeout=httpx.Timeout(3, connect=2)).status_code
+            async with httpx.AsyncClient(timeout=httpx.Timeout(3, connect=2)) as client:
+                status = (await client.get(url)).status_code
         except httpx.HTTPError as exc:
             reasons.append(f"no server at {options.url} ({type(exc).__name__})")
         else:
@@ -40,7 +43,7 @@ def choose_engine(
                 return OpenAIEngine(options), f"server at {options.url} answers"
             reasons.append(f"server at {options.url} answered {status}")
     if "vllm" in allow:
-        why = _local_vllm_blocker()
+        why = await asyncio.to_thread(_local_vllm_blocker)  # importing torch takes seconds
         if why is None:
             return VllmEngine(options), "; ".join([*reasons, "vLLM and a GPU are here"])
         reasons.append(why)

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
-from ocrkit.engines.base import EngineUnavailable, PageFailed
+from ocrkit.errors import EngineUnavailable, PageFailed, ReplyError
 from ocrkit.http_errors import error_detail
 from ocrkit.options import OcrOptions
 
+T = TypeVar("T")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER_S = 60.0
 _backoff = wait_exponential_jitter(initial=1, max=15)
 
 
+@dataclass
+class RetryPolicy:
+    """Retry connection errors, timeouts, 429, 5xx and malformed 200s for `budget` seconds
+    of the page's time, honouring Retry-After. `sleep` and `clock` are what tests replace."""
+
+    budget: float
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    clock: Callable[[], float] = field(default=time.monotonic)
+
+
 class _Transient(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
+    def __init__(self, detail: str, response: httpx.Response | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.response = detail, response
 
 
 def make_client(options: OcrOptions, base_url: str) -> httpx.AsyncClient:
@@ -41,16 +50,29 @@ def make_client(options: OcrOptions, base_url: str) -> httpx.AsyncClient:
     )
 
 
-def _retry_after(state: RetryCallState) -> float:
+def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait (as seconds or as an HTTP date), capped at
+    a minute; None when there is no usable header."""
+    header = response.headers.get("retry-after")
+    if not header:
+        return None
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, min(seconds, MAX_RETRY_AFTER_S))
+
+
+def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, _Transient):
-        header = exc.response.headers.get("retry-after")
-        if header:
-            try:
-                return min(float(header), 60.0)
-            except ValueError:
-                when = email.utils.parsedate_to_datetime(header)
-                return max(0.0, min(when.timestamp() - time.time(), 60.0))
+    if isinstance(exc, _Transient) and exc.response is not None:
+        asked = retry_after(exc.response)
+        if asked is not None:
+            return asked
     return _backoff(state)
 
 
@@ -59,34 +81,50 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, _Transient | httpx.TransportError)
 
 
-async def post_json(
-    client: httpx.AsyncClient, path: str, body: dict[str, Any], budget: float
-) -> dict[str, Any]:
-    """POST with retries on connection errors, timeouts, 429 and 5xx (Retry-After honoured)
-    for up to `budget` seconds; raises PageFailed with the reason."""
+async def post(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    policy: RetryPolicy,
+    parse: Callable[[bytes], T],
+) -> T:
+    """POST and parse the 200 reply, retried under `policy`; raises PageFailed with the
+    reason once the budget is spent, or at once for a 4xx other than 429."""
+    started = policy.clock()
+
+    def out_of_budget(state: RetryCallState) -> bool:
+        # Stop before a wait that would end past the budget, not after it.
+        return policy.clock() - started + state.upcoming_sleep > policy.budget
+
     try:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(_transient),
-            wait=_retry_after,
-            stop=stop_after_delay(budget),
+            wait=_wait,
+            stop=out_of_budget,
+            sleep=policy.sleep,
             reraise=True,
         ):
             with attempt:
                 response = await client.post(path, json=body)
                 if response.status_code in RETRY_STATUSES:
-                    raise _Transient(response)
+                    raise _Transient(
+                        f"server answered {response.status_code}: {error_detail(response)}",
+                        response,
+                    )
+                if response.status_code != 200:
+                    raise PageFailed(
+                        f"server answered {response.status_code}: {error_detail(response)}"
+                    )
+                try:
+                    return parse(response.content)
+                except ReplyError as exc:
+                    # A proxy's error page or a half-broken server: as transient as a 502.
+                    raise _Transient(f"server answered 200 but {exc}") from None
     except _Transient as exc:
-        raise PageFailed(
-            f"server answered {exc.response.status_code}: {error_detail(exc.response)}"
-        ) from None
+        raise PageFailed(exc.detail) from None
     except httpx.TransportError as exc:
         raise PageFailed(f"server unreachable: {type(exc).__name__}") from None
-    if response.status_code != 200:
-        raise PageFailed(f"server answered {response.status_code}: {error_detail(response)}")
-    try:
-        return response.json()
-    except ValueError:
-        raise PageFailed("server answered with something that is not JSON") from None
+    raise AssertionError("unreachable: tenacity either returns or raises")
 
 
 async def check_reachable(client: httpx.AsyncClient, path: str) -> httpx.Response:

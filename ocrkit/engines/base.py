@@ -1,4 +1,4 @@
-"""The interface every OCR engine implements."""
+"""The interface every OCR engine implements, and what the model engines share."""
 
 from __future__ import annotations
 
@@ -8,30 +8,32 @@ from typing import Any, ClassVar
 
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
-from ocrkit.pages import RenderTarget
+from ocrkit.postprocess import Block, postprocess
 from ocrkit.profiles import load_profile
-from ocrkit.request import build_chat_request, resolve_prompt
-
-
-class EngineUnavailable(RuntimeError):
-    """The engine cannot run here or its server is not there: nothing was sent."""
-
-
-class PageFailed(RuntimeError):
-    """One page could not be read (after the engine's own retries)."""
+from ocrkit.reply import ChatReply
+from ocrkit.request import build_chat_request, choose_prompt_key, resolve_prompt
+from ocrkit.sources import RenderTarget
 
 
 @dataclass
 class Reply:
+    """One page read: clean text, and the raw model output it came from."""
+
     text: str
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    raw: str | None = None  # the model's own output, where post-processing changed it
+    blocks: list[Block] | None = None
+    image_size: tuple[int, int] | None = None  # of the image the blocks' boxes refer to
 
 
 class Engine(ABC):
     name: ClassVar[str]
     default_concurrency: ClassVar[int] = 16
+    # Whether `read(temperature=...)` changes anything: a quality retry of a page is only
+    # worth making where it does.
+    samples: ClassVar[bool] = False
 
     def __init__(self, options: OcrOptions) -> None:
         self.options = options
@@ -63,31 +65,31 @@ class Engine(ABC):
 
 class ModelEngine(Engine):
     """An engine that runs a vision-language model from a profile: the profile decides the
-    page size, the prompt and the request (through the one request builder)."""
+    page size, the prompt, the request (the one request builder) and how a reply becomes
+    clean text (its post-processor)."""
+
+    samples = True
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
         self.profile = load_profile(options.profile)
+        # Checked now: an unknown prompt type fails the run before anything is sent.
+        self.prompt_key = choose_prompt_key(
+            self.profile, language=options.language, prompt_type=options.prompt_type
+        )
 
     @property
     def target(self) -> RenderTarget:
         return RenderTarget(max_pixels=self.profile.client.max_pixels, dpi=200)
 
-    @property
-    def prompt_key(self) -> str | None:
-        """The language picks the prompt where the profile has one for it (Qwen); otherwise
-        (DeepSeek-OCR's prompt types) the profile's default applies."""
-        language = self.options.language
-        return language if language in self.profile.client.prompts else None
-
     def cache_settings(self) -> dict[str, object]:
         o = self.options
-        prompt = resolve_prompt(self.profile, self.prompt_key, o.prompt)
         return {
             **super().cache_settings(),
             "profile": self.profile.name,
-            "prompt": prompt,
+            "prompt": resolve_prompt(self.profile, self.prompt_key, o.prompt),
             "max_tokens": o.max_tokens,
+            "postprocess": self.profile.client.postprocess,
         }
 
     def chat_request(self, page: PageImage, temperature: float) -> dict[str, Any]:
@@ -100,4 +102,17 @@ class ModelEngine(Engine):
             prompt=o.prompt,
             max_tokens=o.max_tokens,
             temperature=temperature,
+        )
+
+    def finish(self, reply: ChatReply, page: PageImage) -> Reply:
+        """The model's raw reply through the profile's post-processor."""
+        clean = postprocess(self.profile.client.postprocess, reply.text, page.width, page.height)
+        return Reply(
+            text=clean.text,
+            finish_reason=reply.finish_reason,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            raw=reply.text if clean.text != reply.text else None,
+            blocks=clean.blocks,
+            image_size=(page.width, page.height) if clean.blocks is not None else None,
         )

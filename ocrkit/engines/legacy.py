@@ -4,27 +4,63 @@ from __future__ import annotations
 
 import base64
 
-from ocrkit.engines._http import check_reachable, make_client, post_json
-from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
+from pydantic import BaseModel, ValidationError
+
+from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
+from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.errors import EngineUnavailable, ReplyError
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
+from ocrkit.reply import ChatReply
+
+
+class _Usage(BaseModel):
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class _LegacyReply(BaseModel):
+    text: str
+    raw_output: str | None = None  # DeepSeek: the model's output before post-processing
+    model: str | None = None
+    finish_reason: str | None = None
+    usage: _Usage | None = None
+
+
+def _parse(body: bytes) -> ChatReply:
+    try:
+        reply = _LegacyReply.model_validate_json(body)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"]
+        raise ReplyError(f"the /ocr reply is not the legacy shape ({problem})") from None
+    usage = reply.usage or _Usage()
+    return ChatReply(
+        text=reply.raw_output if reply.raw_output is not None else reply.text,
+        finish_reason=reply.finish_reason,
+        model=reply.model,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+    )
 
 
 class LegacyEngine(ModelEngine):
     name = "legacy"
     default_concurrency = 16
+    # The legacy API is greedy only: a retry would get the same reply.
+    samples = False
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
         self.client = make_client(options, options.url.rstrip("/").removesuffix("/v1"))
+        self.retry = RetryPolicy(options.retry_budget)
 
     async def start(self) -> None:
         response = await check_reachable(self.client, "/health")
-        body = (
-            response.json()
-            if response.headers.get("content-type", "").startswith("application/json")
-            else {}
-        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
         if response.status_code != 200 or body.get("status") != "healthy":
             raise EngineUnavailable(
                 f"{self.client.base_url}/health is {response.status_code} "
@@ -35,27 +71,19 @@ class LegacyEngine(ModelEngine):
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         o = self.options
         body: dict[str, object] = {"image": base64.b64encode(page.data).decode("ascii")}
-        if self.profile.family == "deepseek-ocr":
-            body["prompt_type"] = self.profile.client.default_prompt
-            if o.prompt:
-                body["custom_prompt"] = o.prompt
-        else:
-            body["language"] = o.language
+        # The same prompt key the other engines use, in the field this API takes for it.
+        if self.profile.client.prompt_by == "language":
+            body["language"] = self.prompt_key
             if o.prompt:
                 body["prompt"] = o.prompt
+        else:
+            body["prompt_type"] = self.prompt_key
+            if o.prompt:
+                body["custom_prompt"] = o.prompt
         if o.max_tokens:
             body["max_tokens"] = o.max_tokens
-        # The legacy API is greedy only: temperature cannot be raised on a retry.
-        reply = await post_json(self.client, "/ocr", body, o.retry_budget)
-        if "text" not in reply:
-            raise PageFailed("legacy /ocr reply has no text")
-        usage = reply.get("usage") or {}
-        return Reply(
-            text=reply["text"],
-            finish_reason=reply.get("finish_reason"),
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-        )
+        reply = await post(self.client, "/ocr", body, self.retry, _parse)
+        return self.finish(reply, page)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ocrkit.engines._http import check_reachable, make_client, post_json
-from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
+from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
+from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.errors import EngineUnavailable
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
+from ocrkit.reply import parse_chat_reply
 
 
 def v1_url(url: str) -> str:
@@ -21,13 +23,20 @@ class OpenAIEngine(ModelEngine):
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
         self.client = make_client(options, v1_url(options.url))
+        self.retry = RetryPolicy(options.retry_budget)
 
     async def start(self) -> None:
         response = await check_reachable(self.client, "models")
         listed = []
         if response.status_code == 200:
-            listed = [m.get("id") for m in response.json().get("data", [])]
-        wanted = self.options.model or self.options.served_name_for(self.profile)
+            try:
+                listed = [m["id"] for m in response.json()["data"]]
+            except (ValueError, KeyError, TypeError):
+                raise EngineUnavailable(
+                    f"{self.client.base_url}/models is not an OpenAI model list"
+                ) from None
+        spec = self.profile.vllm
+        wanted = self.options.model or spec.served_model_name or spec.model
         if wanted in listed or (self.options.model and not listed):
             self.model = wanted
         elif len(listed) == 1:
@@ -40,18 +49,8 @@ class OpenAIEngine(ModelEngine):
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         body = self.chat_request(page, temperature)
-        reply = await post_json(self.client, "chat/completions", body, self.options.retry_budget)
-        try:
-            choice = reply["choices"][0]
-            usage = reply.get("usage") or {}
-            return Reply(
-                text=choice["message"].get("content") or "",
-                finish_reason=choice.get("finish_reason"),
-                prompt_tokens=usage.get("prompt_tokens"),
-                completion_tokens=usage.get("completion_tokens"),
-            )
-        except (KeyError, IndexError, TypeError):
-            raise PageFailed("server reply has no choices") from None
+        reply = await post(self.client, "chat/completions", body, self.retry, parse_chat_reply)
+        return self.finish(reply, page)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 
-from ocrkit.engines.base import Engine, EngineUnavailable, PageFailed, Reply
+from ocrkit.engines.base import Engine, Reply
+from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.images import PageImage
-from ocrkit.pages import RenderTarget
+from ocrkit.sources import RenderTarget
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -38,8 +38,7 @@ class TesseractEngine(Engine):
                 "tesseract is not installed (Debian: apt-get install tesseract-ocr "
                 "tesseract-ocr-rus)"
             )
-        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
-        have = set(out.stdout.split())
+        have = set((await _output(exe, "--list-langs")).split())
         missing = [lang for lang in self.langs.split("+") if lang not in have]
         if missing:
             raise EngineUnavailable(
@@ -47,8 +46,7 @@ class TesseractEngine(Engine):
                 + " ".join(f"tesseract-ocr-{m}" for m in missing)
                 + ")"
             )
-        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
-        self.model = (version.stdout or version.stderr).splitlines()[0].strip()
+        self.model = (await _output(exe, "--version")).splitlines()[0].strip()
         self._exe = exe
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
@@ -76,3 +74,18 @@ class TesseractEngine(Engine):
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         return Reply(text=out.decode("utf-8", "replace").strip(), finish_reason="stop")
+
+
+async def _output(exe: str, *args: str) -> str:
+    """stdout and stderr of a quick tesseract call (it prints some answers on stderr),
+    without blocking the event loop."""
+    proc = await asyncio.create_subprocess_exec(
+        exe, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise EngineUnavailable(f"{exe} {' '.join(args)} hung for 30 s") from None
+    return out.decode("utf-8", "replace")

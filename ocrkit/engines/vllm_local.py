@@ -1,17 +1,30 @@
-"""vLLM in this process (`vllm.LLM`) on this machine's GPU, pages batched together."""
+"""vLLM in this process (`vllm.LLM`) on this machine's GPU, pages batched together.
+
+vLLM is started from the same engine arguments `serving run` puts on its command line
+(`ocrkit.vllm_args`), with the same environment variables (QWEN_MODEL, MAX_MODEL_LEN,
+SERVING_EXTRA_ARGS, ...), parsed by vLLM's own argument parser.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import dataclasses
 import os
 import queue
 import threading
+from collections.abc import Iterator
 from typing import Any
 
-from ocrkit.engines.base import EngineUnavailable, ModelEngine, PageFailed, Reply
+from pydantic import ValidationError
+
+from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
+from ocrkit.reply import ChatReply
+from ocrkit.settings import VllmOverrides
+from ocrkit.vllm_args import VllmArgs, vllm_args
 
 BATCH_WAIT_S = 0.05  # how long the first page of a batch waits for company
 
@@ -22,47 +35,31 @@ class VllmEngine(ModelEngine):
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
+        try:
+            self.settings = VllmOverrides()
+        except ValidationError as exc:
+            raise EngineUnavailable(f"invalid vLLM setting: {exc.errors()[0]['msg']}") from None
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
 
-    def engine_kwargs(self) -> dict[str, Any]:
-        spec = self.profile.vllm
-        kwargs: dict[str, Any] = {
-            "model": self.options.model_for(self.profile),
-            "max_model_len": spec.max_model_len,
-            "limit_mm_per_prompt": spec.limit_mm_per_prompt,
-            "mm_processor_kwargs": spec.mm_processor_kwargs or None,
-            "gpu_memory_utilization": spec.gpu_memory_utilization,
-            "max_num_seqs": spec.max_num_seqs,
-            "enable_prefix_caching": spec.enable_prefix_caching,
-            "logits_processors": spec.logits_processors or None,
-            "kv_cache_dtype": spec.kv_cache_dtype,
-            "dtype": spec.dtype,
-            "trust_remote_code": spec.trust_remote_code,
-        }
-        if spec.mm_processor_cache_gb is not None:
-            kwargs["mm_processor_cache_gb"] = spec.mm_processor_cache_gb
-        try:
-            kwargs.update(json.loads(self.options.vllm_args))
-        except ValueError as exc:
-            raise EngineUnavailable(f"OCRKIT_VLLM_ARGS is not JSON: {exc}") from None
-        return kwargs
+    def launch(self) -> VllmArgs:
+        return vllm_args(self.profile, self.settings, on_gpu=True)
 
     async def start(self) -> None:
-        for key, value in self.profile.vllm.env.items():
-            os.environ.setdefault(key, value)
         try:
             import vllm
         except ImportError:
             raise EngineUnavailable(
                 "vLLM is not installed in this environment (the vllm engine runs it in-process)"
             ) from None
-        kwargs = self.engine_kwargs()
+        launch = self.launch()
         try:
-            self._llm = await asyncio.to_thread(vllm.LLM, **kwargs)
-        except Exception as exc:  # vLLM raises many types when a model cannot start
-            raise EngineUnavailable(f"vLLM could not start {kwargs['model']}: {exc}") from None
-        self.model = self.options.served_name_for(self.profile)
+            kwargs = engine_kwargs(launch)
+            with _scoped_env(launch.env):
+                self._llm = await asyncio.to_thread(vllm.LLM, **kwargs)
+        except (Exception, SystemExit) as exc:  # vLLM raises many types when it cannot start
+            raise EngineUnavailable(f"vLLM could not start {launch.model}: {exc}") from None
+        self.model = launch.served_model_name
         self._sampling = vllm.SamplingParams
         self._thread = threading.Thread(target=self._serve, name="ocrkit-vllm", daemon=True)
         self._thread.start()
@@ -76,9 +73,9 @@ class VllmEngine(ModelEngine):
             extra_args=body.get("vllm_xargs"),
         )
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Reply] = loop.create_future()
+        future: asyncio.Future[ChatReply] = loop.create_future()
         self._queue.put((body["messages"], params, loop, future))
-        return await future
+        return self.finish(await future, page)
 
     def _serve(self) -> None:
         """Batches whatever pages are waiting into one `LLM.chat` call, again and again."""
@@ -88,7 +85,7 @@ class VllmEngine(ModelEngine):
                 return
             batch = [first]
             try:
-                while len(batch) < self.profile.vllm.max_num_seqs:
+                while len(batch) < (self.settings.max_num_seqs or self.profile.vllm.max_num_seqs):
                     item = self._queue.get(timeout=BATCH_WAIT_S)
                     if item is None:
                         self._queue.put(None)
@@ -100,7 +97,7 @@ class VllmEngine(ModelEngine):
                 outputs = self._llm.chat(
                     [b[0] for b in batch], sampling_params=[b[1] for b in batch], use_tqdm=False
                 )
-                results: list[Reply | Exception] = [_reply(out) for out in outputs]
+                results: list[ChatReply | Exception] = [_reply(out) for out in outputs]
             except Exception as exc:
                 results = [PageFailed(f"vLLM failed: {exc}")] * len(batch)
             for (_, _, loop, future), result in zip(batch, results, strict=True):
@@ -119,9 +116,43 @@ class VllmEngine(ModelEngine):
             await asyncio.to_thread(core.shutdown)
 
 
-def _reply(out: Any) -> Reply:
+def engine_kwargs(launch: VllmArgs) -> dict[str, Any]:
+    """`LLM(...)` keyword arguments from `vllm serve`'s flags, through vLLM's own parser:
+    only what differs from vLLM's defaults, so LLM's own defaults still apply."""
+    from vllm.engine.arg_utils import EngineArgs
+    from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+    parser = EngineArgs.add_cli_args(FlexibleArgumentParser(prog="ocrkit --engine vllm"))
+    parsed = EngineArgs.from_cli_args(
+        parser.parse_args(["--model", launch.model, *launch.args, *launch.extra])
+    )
+    defaults = EngineArgs(model=launch.model)
+    return {
+        f.name: getattr(parsed, f.name)
+        for f in dataclasses.fields(EngineArgs)
+        if f.name == "model" or getattr(parsed, f.name) != getattr(defaults, f.name)
+    }
+
+
+@contextlib.contextmanager
+def _scoped_env(env: dict[str, str]) -> Iterator[None]:
+    """The profile's environment while vLLM starts (its engine processes inherit it), put
+    back afterwards: the library must not change its caller's environment for good."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _reply(out: Any) -> ChatReply:
     completion = out.outputs[0]
-    return Reply(
+    return ChatReply(
         text=completion.text,
         finish_reason=completion.finish_reason,
         prompt_tokens=len(out.prompt_token_ids or []),
@@ -129,7 +160,7 @@ def _reply(out: Any) -> Reply:
     )
 
 
-def _settle(future: asyncio.Future[Reply], result: Reply | Exception) -> None:
+def _settle(future: asyncio.Future[ChatReply], result: ChatReply | Exception) -> None:
     if future.done():
         return
     if isinstance(result, Exception):

@@ -1,8 +1,9 @@
 """Builds tiny random-weight checkpoints that a real vLLM can serve (no downloads).
 
 Run with the vLLM environment's interpreter (it has transformers and tokenizers):
-    .venvs/vllm/bin/python tests/tiny_models.py qwen2-vl OUT_DIR
-    .venvs/vllm/bin/python tests/tiny_models.py deepseek-ocr OUT_DIR
+    .venvs/vllm/bin/python harness/tiny_models.py qwen2-vl OUT_DIR
+    .venvs/vllm/bin/python harness/tiny_models.py deepseek-ocr OUT_DIR
+    (also glm-ocr, paddleocr-vl, deepseek-ocr-2)
 
 The text they produce is noise; they exist to exercise the serving path for real.
 """
@@ -223,7 +224,222 @@ def build_deepseek_ocr(out: Path) -> None:
     (out / "config.json").write_text(json.dumps(config, indent=2))
 
 
-BUILDERS = {"qwen2-vl": build_qwen2_vl, "deepseek-ocr": build_deepseek_ocr}
+GLM_SPECIALS = [
+    "<|endoftext|>",
+    "[gMASK]",
+    "<sop>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|begin_of_image|>",
+    "<|end_of_image|>",
+    "<|image|>",
+    "<|begin_of_video|>",
+    "<|end_of_video|>",
+    "<|video|>",
+]
+# GLM-V's chat format, as GLM-OCR's chat_template.jinja writes it for one user turn.
+GLM_CHAT_TEMPLATE = (
+    "[gMASK]<sop>{% for message in messages %}<|{{ message['role'] }}|>\n"
+    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
+    "{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "<|begin_of_image|><|image|><|end_of_image|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+
+
+def build_glm_ocr(out: Path) -> None:
+    import torch
+    from transformers import (
+        Glm46VImageProcessor,
+        Glm46VProcessor,
+        Glm46VVideoProcessor,
+        GlmOcrConfig,
+        GlmOcrForConditionalGeneration,
+        PreTrainedTokenizerFast,
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=_bpe(GLM_SPECIALS),
+        eos_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+    )
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in GLM_SPECIALS}
+    processor = Glm46VProcessor(
+        image_processor=Glm46VImageProcessor(
+            size={"shortest_edge": 112 * 112, "longest_edge": 28 * 28 * 4096}
+        ),
+        tokenizer=tokenizer,
+        video_processor=Glm46VVideoProcessor(),
+        chat_template=GLM_CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(out)
+    tokenizer.chat_template = GLM_CHAT_TEMPLATE
+    tokenizer.save_pretrained(out)
+    config = GlmOcrConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": 128,
+            "intermediate_size": 256,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "max_position_embeddings": 32768,
+            "eos_token_id": [ids["<|endoftext|>"], ids["<|user|>"]],
+            "pad_token_id": ids["<|endoftext|>"],
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": [4, 6, 6],
+                "partial_rotary_factor": 1.0,
+            },
+        },
+        vision_config={
+            "depth": 2,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_heads": 4,
+            "out_hidden_size": 128,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+        },
+        image_token_id=ids["<|image|>"],
+        video_token_id=ids["<|video|>"],
+        image_start_token_id=ids["<|begin_of_image|>"],
+        image_end_token_id=ids["<|end_of_image|>"],
+        video_start_token_id=ids["<|begin_of_video|>"],
+        video_end_token_id=ids["<|end_of_video|>"],
+    )
+    torch.manual_seed(0)
+    GlmOcrForConditionalGeneration(config).to(torch.bfloat16).save_pretrained(out)
+    _generation_config(out, ids["<|endoftext|>"], ids["<|endoftext|>"])
+
+
+PADDLE_SPECIALS = [
+    "<unk>",
+    "<s>",
+    "</s>",
+    "<|begin_of_sentence|>",
+    "<|end_of_sentence|>",
+    "<|IMAGE_START|>",
+    "<|IMAGE_END|>",
+    "<|IMAGE_PLACEHOLDER|>",
+    "<|VIDEO_PLACEHOLDER|>",
+    *(f"<|LOC_{i}|>" for i in range(0, 1001, 100)),
+    "<fcel>",
+    "<ecel>",
+    "<lcel>",
+    "<ucel>",
+    "<xcel>",
+    "<nl>",
+]
+# PaddleOCR-VL's chat format: "User: <image>PROMPT\nAssistant: ".
+PADDLE_CHAT_TEMPLATE = (
+    "<|begin_of_sentence|>{% for message in messages %}"
+    "{% if message['role'] == 'user' %}User: {% else %}Assistant: {% endif %}"
+    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
+    "{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "<|IMAGE_START|><|IMAGE_PLACEHOLDER|><|IMAGE_END|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}{% endif %}\n"
+    "{% endfor %}{% if add_generation_prompt %}Assistant: {% endif %}"
+)
+
+
+def build_paddleocr_vl(out: Path) -> None:
+    import torch
+    from transformers import (
+        PaddleOCRVLConfig,
+        PaddleOCRVLForConditionalGeneration,
+        PaddleOCRVLImageProcessor,
+        PaddleOCRVLProcessor,
+        PreTrainedTokenizerFast,
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=_bpe(PADDLE_SPECIALS),
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<unk>",
+        extra_special_tokens={"image_token": "<|IMAGE_PLACEHOLDER|>"},
+    )
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in PADDLE_SPECIALS}
+    processor = PaddleOCRVLProcessor(
+        image_processor=PaddleOCRVLImageProcessor(
+            size={"shortest_edge": 112 * 112, "longest_edge": 28 * 28 * 3600}
+        ),
+        tokenizer=tokenizer,
+        chat_template=PADDLE_CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(out)
+    tokenizer.chat_template = PADDLE_CHAT_TEMPLATE
+    tokenizer.save_pretrained(out)
+    config = PaddleOCRVLConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": 128,
+            "intermediate_size": 256,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "max_position_embeddings": 32768,
+            "pad_token_id": ids["<unk>"],
+            "bos_token_id": ids["<s>"],
+            "eos_token_id": ids["</s>"],
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 500000.0,
+                "mrope_section": [4, 6, 6],
+            },
+        },
+        vision_config={
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+        },
+        image_token_id=ids["<|IMAGE_PLACEHOLDER|>"],
+        video_token_id=ids["<|VIDEO_PLACEHOLDER|>"],
+        vision_start_token_id=ids["<|IMAGE_START|>"],
+        vision_end_token_id=ids["<|IMAGE_END|>"],
+    )
+    torch.manual_seed(0)
+    PaddleOCRVLForConditionalGeneration(config).to(torch.bfloat16).save_pretrained(out)
+    _generation_config(out, ids["<s>"], ids["</s>"])
+
+
+def build_deepseek_ocr_2(out: Path) -> None:
+    """DeepSeek-OCR's tiny config with OCR-2's architecture (its SAM and Qwen2 encoder towers
+    are fixed-size in vLLM, their features projected to the LM's width as in the real one)."""
+    build_deepseek_ocr(out)
+    config = json.loads((out / "config.json").read_text())
+    config["architectures"] = ["DeepseekOCR2ForCausalLM"]
+    config["projector_config"]["input_dim"] = 896
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+
+
+def _generation_config(out: Path, bos: int, eos: int) -> None:
+    (out / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": bos, "eos_token_id": eos, "pad_token_id": eos})
+    )
+
+
+BUILDERS = {
+    "qwen2-vl": build_qwen2_vl,
+    "deepseek-ocr": build_deepseek_ocr,
+    "deepseek-ocr-2": build_deepseek_ocr_2,
+    "glm-ocr": build_glm_ocr,
+    "paddleocr-vl": build_paddleocr_vl,
+}
 
 if __name__ == "__main__":
     BUILDERS[sys.argv[1]](Path(sys.argv[2]))

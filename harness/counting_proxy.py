@@ -1,6 +1,6 @@
 """A pass-through HTTP proxy that counts: requests seen and the most in flight at once.
 
-    python tests/counting_proxy.py PORT UPSTREAM_URL
+    python harness/counting_proxy.py PORT UPSTREAM_URL
 
 Sits between a client under test and a real server; GET /_stats reports the counts and
 POST /_reset clears them. Only for tests: it buffers bodies and does not stream.

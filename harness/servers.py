@@ -146,7 +146,7 @@ def adapter_server(
 
 def counting_proxy(name: str, log_dir: Path, upstream: str) -> ManagedServer:
     port = free_port()
-    argv = [sys.executable, str(REPO / "tests" / "counting_proxy.py"), str(port), upstream]
+    argv = [sys.executable, str(REPO / "harness" / "counting_proxy.py"), str(port), upstream]
     return ManagedServer(name, argv, {}, port, log_dir, health_path="/_stats")
 
 
@@ -165,7 +165,12 @@ def vllm_bench_argv(args: list[str]) -> list[str]:
 def build_tiny_model(kind: str, out: Path) -> Path:
     if not (out / "config.json").exists():
         subprocess.run(
-            [str(vllm_venv_bin("python")), str(REPO / "tests" / "tiny_models.py"), kind, str(out)],
+            [
+                str(vllm_venv_bin("python")),
+                str(REPO / "harness" / "tiny_models.py"),
+                kind,
+                str(out),
+            ],
             check=True,
             capture_output=True,
         )

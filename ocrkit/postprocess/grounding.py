@@ -6,29 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from ocrkit.postprocess.blocks import BBox, Block, PageText
 
 GRID = 999
 _TAG = re.compile(r"<\|ref\|>(?P<type>.*?)<\|/ref\|>\s*<\|det\|>(?P<det>.*?)<\|/det\|>", re.S)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # What a model may leave in the text that is not content.
 _LEFTOVER = re.compile(r"<\|/?(?:ref|det|grounding)\|>|<｜end▁of▁sentence｜>")
-
-
-class BBox(BaseModel):
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-
-class Block(BaseModel):
-    id: int
-    type: str
-    content: str
-    bbox: BBox | None
-    confidence: float | None = None  # DeepSeek-OCR gives none; kept for the legacy shape
-    metadata: dict[str, Any] = {}
 
 
 def parse_grounding(raw: str, width: int, height: int) -> list[Block]:
@@ -51,6 +35,13 @@ def parse_grounding(raw: str, width: int, height: int) -> list[Block]:
             )
         )
     return blocks
+
+
+def postprocess(raw: str, width: int, height: int) -> PageText:
+    """Markdown without the tags, and the blocks with their boxes. A reply without grounding
+    (a `Free OCR.` prompt) gives its text and no blocks."""
+    blocks = parse_grounding(raw, width, height)
+    return PageText(text=to_markdown(raw), blocks=blocks or None)
 
 
 def to_markdown(raw: str) -> str:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from ocrkit.postprocess import Block
 
 Source = Literal["ocr", "text-layer", "failed"]
 
 
 class PageResult(BaseModel):
     page: int  # 1-based
-    text: str
+    text: str = Field(description="Clean text (Markdown for the VLMs), no model markup")
     source: Source
     engine: str
     model: str | None = None
@@ -22,6 +24,12 @@ class PageResult(BaseModel):
     completion_tokens: int | None = None
     seconds: float = 0.0
     error: str | None = None
+    blocks: list[Block] | None = Field(
+        None, description="Layout blocks where the model gives them (DeepSeek-OCR)"
+    )
+    image_size: tuple[int, int] | None = Field(
+        None, description="Width and height, in pixels, of the page image the boxes refer to"
+    )
 
     @property
     def ok(self) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import REPO, build_tiny_model
+from harness.servers import REPO, build_tiny_model
 
 BASE_IMAGE = os.environ.get("CI_BASE_IMAGE", "ocrkit-ci/base:bookworm")
 OVERRIDE = "docker/ci/compose.override.yaml"
@@ -29,6 +29,9 @@ MODEL_IDS = {
     "Qwen/Qwen2-VL-2B-Instruct": "qwen2-vl",
     "Qwen/Qwen2-VL-7B-Instruct": "qwen2-vl",
     "deepseek-ai/DeepSeek-OCR": "deepseek-ocr",
+    "deepseek-ai/DeepSeek-OCR-2": "deepseek-ocr-2",
+    "zai-org/GLM-OCR": "glm-ocr",
+    "PaddlePaddle/PaddleOCR-VL-1.5": "paddleocr-vl",
 }
 
 
@@ -91,6 +94,22 @@ PROFILES = {
             ["vllm-deepseek-safe"],
             "deepseek-ai/DeepSeek-OCR",
             "deepseek",
+        ),
+        *(
+            Profile(
+                name,
+                ["--profile", name, "up", "-d"],
+                8000,
+                f"{name}-service",
+                [f"vllm-{name}"],
+                model,
+                "prompt-type",
+            )
+            for name, model in (
+                ("glm-ocr", "zai-org/GLM-OCR"),
+                ("paddleocr-vl", "PaddlePaddle/PaddleOCR-VL-1.5"),
+                ("deepseek-ocr-2", "deepseek-ai/DeepSeek-OCR-2"),
+            )
         ),
         Profile(
             "cpu",

@@ -1,0 +1,69 @@
+"""Fakes for the fast tests: an engine that needs no model, and small PDFs made in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from fpdf import FPDF
+
+from ocrkit.engines.base import Engine, Reply
+from ocrkit.errors import PageFailed
+from ocrkit.images import PageImage
+from ocrkit.options import OcrOptions
+from ocrkit.sources import RenderTarget
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+class FakeEngine(Engine):
+    """Reads a page as `reply(call)`: what it returns is the reply, what it raises the
+    failure. `calls` records (image size, temperature) of every read."""
+
+    name = "fake"
+
+    def __init__(
+        self,
+        reply: Callable[[int, PageImage, float], Reply] | None = None,
+        *,
+        samples: bool = True,
+        concurrency: int = 4,
+        delay: float = 0.0,
+    ) -> None:
+        super().__init__(OcrOptions(engine="tesseract", concurrency=concurrency))
+        self.reply = reply or (lambda n, page, t: Reply(text=f"page {n}", finish_reason="stop"))
+        self.samples = samples  # type: ignore[misc]  # per instance, for the tests
+        self.delay = delay
+        self.calls: list[tuple[tuple[int, int], float]] = []
+        self.model = "fake-1"
+
+    @property
+    def target(self) -> RenderTarget:
+        return RenderTarget(dpi=20, jpeg_quality=None)  # tiny pages: fast to render
+
+    async def read(self, page: PageImage, *, temperature: float) -> Reply:
+        self.calls.append(((page.width, page.height), temperature))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self.reply(len(self.calls), page, temperature)
+
+
+def fail(message: str) -> Callable[[int, PageImage, float], Reply]:
+    def reply(n: int, page: PageImage, t: float) -> Reply:
+        raise PageFailed(message)
+
+    return reply
+
+
+def make_pdf(path: Path, pages: list[str], *, size: tuple[float, float] = (210, 297)) -> Path:
+    """A PDF with one line of text per page (a text layer the fallback can read)."""
+    pdf = FPDF(unit="mm", format=size)
+    pdf.add_font("DejaVu", fname=FONT)
+    pdf.set_font("DejaVu", size=14)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.cell(0, 10, text)
+    path.write_bytes(bytes(pdf.output()))
+    return path

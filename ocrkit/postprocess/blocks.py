@@ -1,0 +1,32 @@
+"""What post-processing yields for a page: its clean text, and blocks with pixel boxes
+where the model gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class BBox(BaseModel):
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+class Block(BaseModel):
+    id: int
+    type: str
+    content: str
+    bbox: BBox | None
+    confidence: float | None = None  # the VLMs give none; kept for the legacy shape
+    metadata: dict[str, Any] = {}
+
+
+class PageText(BaseModel):
+    """A model's reply made readable: `text` carries no model markup (tags, boxes);
+    `blocks` is None for models that give no layout."""
+
+    text: str
+    blocks: list[Block] | None = None

@@ -1,0 +1,101 @@
+"""The input documents of a run: each checked (and closed) before any page is sent, then
+opened again only while its pages are being read, one page rendered at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from ocrkit.errors import ImageError, InputError
+from ocrkit.images import PageImage, encode, load_image
+from ocrkit.inputs import Input
+from ocrkit.pdf import PdfFile
+
+
+@dataclass(frozen=True)
+class RenderTarget:
+    """How an engine wants its pages: a pixel budget and/or a resolution, and an encoding."""
+
+    max_pixels: int | None = None
+    dpi: int | None = None
+    grayscale: bool = False
+    jpeg_quality: int | None = 90  # None: lossless PNG
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input that passed its checks: what it is, its content hash and page count."""
+
+    path: Path
+    kind: str  # "pdf" | "image"
+    sha256: str
+    page_count: int
+
+
+def check_source(inp: Input) -> Source:
+    """Reads the whole file once and closes it; raises InputError when it is unusable.
+    Blocking: run it in a thread."""
+    try:
+        digest = _sha256(inp.path)
+    except OSError as exc:
+        raise InputError(f"{inp.path}: cannot be read ({exc.strerror})") from None
+    if inp.kind == "pdf":
+        pdf = PdfFile(inp.path)
+        pdf.close()
+        return Source(inp.path, "pdf", digest, pdf.page_count)
+    try:
+        load_image(inp.path.read_bytes())
+    except ImageError as exc:
+        raise InputError(f"{inp.path}: {exc}") from None
+    return Source(inp.path, "image", digest, 1)
+
+
+class SourceDocument:
+    """A checked source, opened for reading its pages; `close()` when done with it."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._pdf = PdfFile(source.path) if source.kind == "pdf" else None
+
+    def render(self, number: int, target: RenderTarget) -> PageImage:
+        """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
+
+        def to_target(img: Image.Image) -> PageImage:
+            mode = "L" if target.grayscale else "RGB"
+            img = img if img.mode == mode else img.convert(mode)
+            lossy = target.jpeg_quality is not None
+            return encode(img, lossy=lossy, quality=target.jpeg_quality or 95)
+
+        if self._pdf is not None:
+            return self._pdf.render(
+                number,
+                to_target,
+                max_pixels=target.max_pixels,
+                dpi=target.dpi,
+                grayscale=target.grayscale,
+            )
+        page = load_image(self.source.path.read_bytes(), max_pixels=target.max_pixels)
+        if not target.grayscale:
+            return page
+        return to_target(Image.open(io.BytesIO(page.data)))
+
+    def text_layer(self, number: int) -> str:
+        """The page's embedded text ('' for an image or a scan). Blocking."""
+        return self._pdf.text_layer(number) if self._pdf is not None else ""
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,295 @@
+"""The adapter in front of a scripted vLLM (httpx.MockTransport): every failure maps to its
+status with a clear `detail`, and every legacy route reads a page the one shared way
+(prompt choice, request builder, reply parser, the profile's post-processor)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from adapter import AdapterSettings, create_app
+from harness.images import bomb_png, page_png
+from ocrkit.launch import VllmInstall
+from ocrkit.profiles import load_profile
+from serving.plan import build_plan
+from serving.settings import ServingSettings
+
+Handler = Callable[[httpx.Request], httpx.Response]
+GROUNDED = (
+    "<|ref|>title<|/ref|><|det|>[[0, 0, 999, 99]]<|/det|>\n# ПРОСПЕКТ\n"
+    "<|ref|>table<|/ref|><|det|>[[100, 200, 899, 599]]<|/det|>\n| Серия | 001 |"
+)
+
+
+def completion(text: str | None, finish: str = "stop") -> dict:
+    return {
+        "model": "served",
+        "choices": [{"message": {"content": text}, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13},
+    }
+
+
+class FakeVllm:
+    """Answers /health, /v1/models and chat completions as scripted; keeps the requests."""
+
+    def __init__(self, chat: Handler) -> None:
+        self.chat = chat
+        self.bodies: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/health":
+            return httpx.Response(200)
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"data": [{"id": "served"}]})
+        self.bodies.append(json.loads(request.content))
+        return self.chat(request)
+
+
+@pytest.fixture
+def adapter() -> Iterator[Callable[..., tuple[TestClient, FakeVllm]]]:
+    clients: list[TestClient] = []
+
+    def make(
+        chat: Handler, profile: str = "qwen2-vl-2b", **env: str
+    ) -> tuple[TestClient, FakeVllm]:
+        fake = FakeVllm(chat)
+        settings = AdapterSettings(
+            SERVING_PROFILE=profile,
+            SERVED_MODEL_NAME="served",
+            UPSTREAM_URL="http://vllm",
+            UPSTREAM_RETRIES="0",
+            **env,
+        )
+        client = TestClient(create_app(settings, transport=httpx.MockTransport(fake)))
+        client.__enter__()
+        clients.append(client)
+        return client, fake
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def ok(text: str | None = "Облигации") -> Handler:
+    return lambda request: httpx.Response(200, json=completion(text))
+
+
+def raises(exc: Exception) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("name", "chat", "status", "detail"),
+    [
+        (
+            "upstream 400",
+            lambda r: httpx.Response(400, json={"error": {"message": "too long"}}),
+            400,
+            "upstream rejected the request: too long",
+        ),
+        (
+            "upstream 500",
+            lambda r: httpx.Response(500, text="boom"),
+            502,
+            "upstream error 500: boom",
+        ),
+        (
+            "upstream 401",
+            lambda r: httpx.Response(401),
+            502,
+            "upstream refused the adapter's credentials (UPSTREAM_API_KEY)",
+        ),
+        (
+            "html page",
+            lambda r: httpx.Response(200, text="<html>Bad Gateway</html>"),
+            502,
+            "upstream answered 200 but the reply is not JSON: '<html>Bad Gateway</html>'",
+        ),
+        (
+            "not JSON",
+            lambda r: httpx.Response(200, content=b"\xff\xfe"),
+            502,
+            "upstream answered 200 but the reply is not JSON",
+        ),
+        (
+            "no choices",
+            lambda r: httpx.Response(200, json={"id": "x"}),
+            502,
+            "upstream answered 200 but the reply is not a chat completion (no choices)",
+        ),
+        (
+            "content null",
+            ok(None),
+            502,
+            "upstream answered 200 but the reply is not a chat completion "
+            "(choices.0.message.content is null)",
+        ),
+        (
+            "refused",
+            raises(httpx.ConnectError("refused")),
+            503,
+            "upstream model server is not reachable (ConnectError)",
+        ),
+        ("loading", lambda r: httpx.Response(503), 503, "upstream model server is not ready"),
+        (
+            "slow",
+            raises(httpx.ReadTimeout("slow")),
+            504,
+            "upstream model server timed out (ReadTimeout)",
+        ),
+    ],
+)
+def test_upstream_failures_map_to_a_status_and_a_clear_detail(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+    name: str,
+    chat: Handler,
+    status: int,
+    detail: str,
+) -> None:
+    client, _ = adapter(chat)
+    response = client.post("/ocr", json={"image": b64(page_png())})
+    assert response.status_code == status, response.text
+    assert response.json()["detail"].startswith(detail)
+    if status == 503:
+        assert response.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ({"image": "not base64!"}, 400, "image is not valid base64"),
+        ({"image": b64(b"hello, not an image")}, 400, "data is not a recognised image"),
+        ({"image": b64(b"<svg xmlns='http://www.w3.org/2000/svg'/>")}, 415, "SVG is not supported"),
+        ({"image": b64(bomb_png(12000, 12000))}, 413, "image is 12000x12000"),
+        ({"image": b64(page_png(10, 10))}, 422, "image is 10x10 pixels"),
+        ({"image": b64(page_png(6000, 28))}, 422, "image is 6000x28: aspect ratio over 200:1"),
+        ({"image": b64(page_png()), "language": "klingon"}, 422, None),
+        ({"language": "russian"}, 422, None),
+    ],
+)
+def test_bad_input_maps_to_a_status_and_nothing_reaches_vllm(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+    body: dict,
+    status: int,
+    detail: str | None,
+) -> None:
+    client, fake = adapter(ok())
+    response = client.post("/ocr", json=body)
+    assert response.status_code == status, response.text
+    if detail:
+        assert response.json()["detail"].startswith(detail)
+    assert fake.bodies == []
+
+
+def test_a_body_over_the_limit_is_413(adapter: Callable[..., tuple[TestClient, FakeVllm]]) -> None:
+    client, fake = adapter(ok(), ADAPTER_MAX_BODY_MB="0.01")
+    response = client.post("/ocr", json={"image": b64(page_png(1500, 2000))})
+    assert response.status_code == 413 and fake.bodies == []
+
+
+def test_qwen_ocr_picks_the_prompt_by_language_and_lists_ignored_fields(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+) -> None:
+    client, fake = adapter(ok("# Проспект"))
+    response = client.post(
+        "/ocr", json={"image": b64(page_png()), "language": "english", "temperature": 0.3}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["text"] == "# Проспект" and body["ignored_fields"] == ["temperature"]
+    assert body["usage"] == {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
+    (sent,) = fake.bodies
+    prompts = load_profile("qwen2-vl-2b").client.prompts
+    assert sent["messages"][0]["content"][1]["text"] == prompts["english"]
+    assert sent["max_tokens"] == 2048 and sent["temperature"] == 0.0  # the profile's
+
+
+def test_max_new_tokens_is_the_default_when_set(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+) -> None:
+    client, fake = adapter(ok(), MAX_NEW_TOKENS="16")
+    client.post("/ocr", json={"image": b64(page_png())})
+    client.post("/ocr", json={"image": b64(page_png()), "max_tokens": 100})
+    assert [b["max_tokens"] for b in fake.bodies] == [16, 100]
+    assert client.get("/info").json()["max_tokens"] == 16
+
+
+def test_deepseek_ocr_turns_grounding_into_markdown_and_blocks(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+) -> None:
+    client, fake = adapter(ok(GROUNDED), profile="deepseek-ocr")
+    image = page_png(1000, 1000)
+    response = client.post("/ocr", json={"image": b64(image), "legacy_flag": True})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["text"] == "# ПРОСПЕКТ\n\n| Серия | 001 |" and body["raw_output"] == GROUNDED
+    assert [b["type"] for b in body["blocks"]] == ["title", "table"]
+    assert body["blocks"][1]["bbox"] == {"x0": 100, "y0": 200, "x1": 900, "y1": 600}
+    assert body["ignored_fields"] == ["legacy_flag"]
+    profile = load_profile("deepseek-ocr")
+    (sent,) = fake.bodies
+    # No prompt type: the profile's default, with the repetition guard's extras.
+    assert sent["messages"][0]["content"][1]["text"] == profile.client.prompts["ocr_simple"]
+    assert sent["vllm_xargs"]["ngram_size"] == 30 and sent["skip_special_tokens"] is False
+    assert sent["max_tokens"] == 8192
+
+
+def test_deepseek_figure_gives_the_same_blocks_in_uploaded_pixels(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+) -> None:
+    client, fake = adapter(ok(GROUNDED), profile="deepseek-ocr")
+    # Larger than the profile's pixel budget: sent fitted, boxes in the caller's pixels.
+    image = page_png(2000, 2000)
+    response = client.post(
+        "/ocr/figure", files={"file": ("p.png", image, "image/png")}, data={"prompt_type": "table"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["image_width"], body["image_height"]) == (2000, 2000)
+    assert body["blocks"][1]["bbox"] == {"x0": 200, "y0": 400, "x1": 1800, "y1": 1199}
+    assert "<|" not in body["markdown"]
+    sent_prompt = fake.bodies[0]["messages"][0]["content"][1]["text"]
+    assert sent_prompt == load_profile("deepseek-ocr").client.prompts["table"]
+
+
+def test_an_unknown_prompt_type_is_422(adapter: Callable[..., tuple[TestClient, FakeVllm]]) -> None:
+    client, fake = adapter(ok(), profile="deepseek-ocr")
+    response = client.post("/ocr", json={"image": b64(page_png()), "prompt_type": "poetry"})
+    assert response.status_code == 422 and "poetry" in response.json()["detail"]
+    assert fake.bodies == []
+
+
+def test_info_and_health_read_the_launch_record(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]], tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    profile = load_profile("qwen2-vl-2b")
+    plan = build_plan(
+        ServingSettings(SERVING_API_KEY="sk-secret"),
+        profile,
+        VllmInstall(version="0.32.0+cpu", build="cpu"),
+        [],
+        "test",
+    )
+    plan.write(plan_file)
+    assert "sk-secret" not in plan_file.read_text()
+    client, _ = adapter(ok(), SERVING_PLAN_FILE=str(plan_file))
+    info = client.get("/info").json()
+    assert info["attention"]["platform"] == "cpu" and info["flash_attention"] is False
+    health = client.get("/health").json()
+    assert health["status"] == "healthy" and health["cuda_available"] is False
+    plan_file.write_text("{ half a file")
+    assert client.get("/info").json()["attention"] is None  # unreadable: unknown, no crash

@@ -1,0 +1,209 @@
+"""The library surface: typed keyword options, one error root, settings read from one
+place each, and an `aocr` that never blocks its caller's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+import ocrkit
+from harness.fakes import make_pdf
+from ocrkit import sources
+from ocrkit.api import aocr, ocr
+from ocrkit.engines.vllm_local import VllmEngine, _scoped_env
+from ocrkit.launch import Gpu, VllmInstall
+from ocrkit.options import OcrOptions
+from ocrkit.profiles import list_profiles, load_profile
+from serving.plan import build_plan
+from serving.settings import ServingSettings
+
+
+def test_ocr_and_aocr_take_every_option_as_a_typed_keyword() -> None:
+    fields = set(OcrOptions.model_fields)
+    for fn in (ocr, aocr):
+        params = inspect.signature(fn).parameters
+        keywords = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        assert keywords == fields | {"options", "pages"}, fn.__name__
+        assert all(params[n].annotation != "object" for n in keywords)
+
+
+def test_an_unknown_option_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="engnie"):
+        OcrOptions(engnie="openai")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="engnie"):
+        ocr(tmp_path / "x.pdf", engnie="openai")  # type: ignore[call-arg]
+    with pytest.raises(ocrkit.OptionsError, match="quality_retries"):
+        ocr(tmp_path / "x.pdf", quality_retries=99)
+
+
+def test_every_error_is_an_ocr_error_and_exported() -> None:
+    names = [
+        "OptionsError",
+        "InputError",
+        "ProfileError",
+        "PromptError",
+        "ImageError",
+        "EngineUnavailable",
+        "PageFailed",
+        "ReplyError",
+    ]
+    for name in names:
+        assert name in ocrkit.__all__ and issubclass(getattr(ocrkit, name), ocrkit.OcrError)
+    assert {"OcrError", "OcrOptions", "Document", "PageResult", "Block"} <= set(ocrkit.__all__)
+    from ocrkit.images import ExtremeAspectRatio, ImageTooLarge
+    from ocrkit.pdf import PdfError
+
+    assert issubclass(PdfError, ocrkit.InputError)
+    assert issubclass(ImageTooLarge, ocrkit.ImageError)
+    assert issubclass(ExtremeAspectRatio, ocrkit.ImageError)
+
+
+def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(ocrkit.OcrError, match="no such file"):
+        ocr(tmp_path / "missing.pdf", engine="tesseract")
+
+
+def test_the_client_reads_only_its_own_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVING_PROFILE", "deepseek-ocr")  # the server's, not the client's
+    monkeypatch.setenv("SERVED_MODEL_NAME", "server-side-name")
+    assert OcrOptions().profile == "qwen2-vl-2b"
+    monkeypatch.setenv("OCRKIT_PROFILE", "deepseek-ocr")
+    assert OcrOptions().profile == "deepseek-ocr"
+    assert OcrOptions(profile="qwen2-vl-7b").profile == "qwen2-vl-7b"  # an argument wins
+
+
+def test_extra_profile_folders_come_from_ocrkit_configs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Path(ocrkit.__file__).parent.parent / "configs" / "qwen2-vl-2b.toml"
+    (tmp_path / "my-qwen.toml").write_text(source.read_text())
+    monkeypatch.setenv("OCRKIT_CONFIGS", f"  {tmp_path}  ")
+    assert "my-qwen" in list_profiles()
+    assert load_profile("my-qwen").vllm.model == "Qwen/Qwen2-VL-2B-Instruct"
+    monkeypatch.setenv("OCRKIT_CONFIGS", "")
+    assert "my-qwen" not in list_profiles()
+
+
+def test_the_in_process_engine_starts_vllm_as_serving_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QWEN_MODEL", "/models/tiny")
+    monkeypatch.setenv("MAX_NUM_SEQS", "8")
+    monkeypatch.setenv("SERVING_EXTRA_ARGS", "--enforce-eager --seed 3")
+    launch = VllmEngine(OcrOptions(engine="vllm")).launch()
+    plan = build_plan(
+        ServingSettings(),
+        load_profile("qwen2-vl-2b"),
+        VllmInstall(version="0.32.0", build="cuda"),
+        [Gpu(index=0, name="L4", capability=(8, 9))],
+        "test",
+    )
+    assert launch.model == plan.model == "/models/tiny"
+    # The plan's argv holds the very same engine flags, and ends with the same extras.
+    start = plan.argv.index(launch.args[0])
+    assert plan.argv[start : start + len(launch.args)] == launch.args
+    assert plan.argv[-len(launch.extra) :] == launch.extra
+    assert launch.args[launch.args.index("--max-num-seqs") + 1] == "8"
+    assert launch.extra == ["--enforce-eager", "--seed", "3"]
+    assert launch.env == plan.env == {}
+
+
+def test_the_profile_environment_is_scoped_to_vllm_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KEEP_ME", "mine")
+    monkeypatch.delenv("VLLM_USE_V2_MODEL_RUNNER", raising=False)
+    with _scoped_env({"VLLM_USE_V2_MODEL_RUNNER": "0", "KEEP_ME": "theirs"}):
+        assert os.environ["VLLM_USE_V2_MODEL_RUNNER"] == "0"
+    assert "VLLM_USE_V2_MODEL_RUNNER" not in os.environ
+    assert os.environ["KEEP_ME"] == "mine"
+
+
+# ---- aocr and the event loop ---------------------------------------------------------
+
+SLOW = 0.5
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    """A server that takes SLOW seconds to say it is not an OCR server."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(SLOW)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def slow_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `tesseract` on PATH that takes SLOW seconds to list languages and say its version."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / "tesseract"
+    exe.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in --list-langs) sleep {SLOW}; printf "eng\\nrus\\n";; '
+        f"--version) sleep {SLOW}; echo 'tesseract 5.3.0';; "
+        "*) cat >/dev/null; echo 'Облигации';; esac\n"
+    )
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_aocr_never_blocks_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_server: str, slow_tesseract: None
+) -> None:
+    real_sha256 = sources._sha256
+
+    def slow_sha256(path: Path) -> str:
+        time.sleep(SLOW)  # a large file on a slow disk
+        return real_sha256(path)
+
+    monkeypatch.setattr(sources, "_sha256", slow_sha256)
+    pdf = make_pdf(tmp_path / "doc.pdf", ["x", "y"])
+
+    async def main() -> tuple[ocrkit.Document, float]:
+        gaps: list[float] = []
+        done = asyncio.Event()
+
+        async def heartbeat() -> None:
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        beat = asyncio.create_task(heartbeat())
+        try:
+            # auto: the slow server is asked first, then Tesseract (the fake) is started.
+            doc = await aocr(pdf, url=slow_server, cache_dir=tmp_path / "cache")
+        finally:
+            done.set()
+            await beat
+        return doc, max(gaps)
+
+    doc, worst = asyncio.run(main())
+    assert [p.text for p in doc.pages] == ["Облигации", "Облигации"]
+    assert doc.pages[0].engine == "tesseract"
+    assert worst < SLOW / 2, f"the event loop was blocked for {worst:.2f} s"

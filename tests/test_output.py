@@ -1,0 +1,96 @@
+"""Every output format against golden files (tests/golden/). After an intended change,
+regenerate them with `OCRKIT_UPDATE_GOLDEN=1 pytest tests/test_output.py` and review the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ocrkit.output import default_path, render, write
+from ocrkit.postprocess import postprocess
+from ocrkit.results import Document, PageResult
+
+GOLDEN = Path(__file__).parent / "golden"
+GROUNDED = (
+    "<|ref|>title<|/ref|><|det|>[[100, 50, 900, 120]]<|/det|>\n# ПРОСПЕКТ\n\n"
+    "<|ref|>text<|/ref|><|det|>[[100, 150, 900, 400]]<|/det|>\nКупон 12,5 % годовых."
+)
+
+
+def document() -> Document:
+    grounded = postprocess("deepseek-grounding", GROUNDED, 1000, 1400)
+    return Document(
+        path=Path("docs/prospectus.pdf"),
+        sha256="0" * 64,
+        page_count=4,
+        pages=[
+            PageResult(
+                page=1,
+                text="# Проспект\n\n| Серия | Объём |\n|---|---|\n| 001 | 5 000 000 000 |",
+                source="ocr",
+                engine="openai",
+                model="Qwen/Qwen2-VL-2B-Instruct",
+                attempts=1,
+                finish_reason="stop",
+                prompt_tokens=1200,
+                completion_tokens=40,
+                seconds=1.5,
+            ),
+            PageResult(
+                page=2,
+                text=grounded.text,
+                source="ocr",
+                engine="openai",
+                model="deepseek-ai/DeepSeek-OCR",
+                attempts=1,
+                finish_reason="stop",
+                seconds=2.0,
+                blocks=grounded.blocks,
+                image_size=(1000, 1400),
+            ),
+            PageResult(
+                page=3,
+                text="Досрочное погашение",
+                source="text-layer",
+                engine="openai",
+                attempts=3,
+                error="server answered 503: not ready",
+                seconds=30.0,
+            ),
+            PageResult(page=4, text="", source="failed", engine="openai", error="timed out"),
+        ],
+    )
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "json", "jsonl"])
+def test_each_format_matches_its_golden_file(fmt: str) -> None:
+    got = render(document(), fmt)  # type: ignore[arg-type]
+    golden = GOLDEN / f"prospectus.{fmt}"
+    if os.environ.get("OCRKIT_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
+
+
+def test_markdown_and_text_carry_no_model_markup_and_json_keeps_the_boxes() -> None:
+    doc = document()
+    for fmt in ("md", "txt"):
+        assert "<|" not in render(doc, fmt)  # type: ignore[arg-type]
+    pages = json.loads(render(doc, "json"))["pages"]
+    assert pages[1]["image_size"] == [1000, 1400]
+    assert [b["bbox"] for b in pages[1]["blocks"]] == [
+        {"x0": 100, "y0": 70, "x1": 901, "y1": 168},
+        {"x0": 100, "y0": 210, "x1": 901, "y1": 561},
+    ]
+    assert pages[0]["blocks"] is None
+
+
+def test_write_is_atomic_and_default_names_follow_the_old_client(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "doc_OCR.md"
+    write("первая версия\n", target)
+    write("вторая\n", target)
+    assert target.read_text(encoding="utf-8") == "вторая\n"
+    assert [p.name for p in target.parent.iterdir()] == ["doc_OCR.md"]  # no temporary left
+    assert default_path(Path("a/report.pdf"), "md") == Path("a/report_OCR.md")
