@@ -52,6 +52,18 @@ class Profile:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def model_profile(self) -> str:
+        """The ocrkit profile (configs/) this compose profile serves."""
+        return {
+            "default": "qwen2-vl-2b",
+            "large": "qwen2-vl-7b",
+            "deepseek": "deepseek-ocr",
+            "deepseek-safe": "deepseek-ocr",
+            "cpu": "qwen2-vl-2b",
+            "scale": "qwen2-vl-7b",
+        }.get(self.name, self.name)
+
+    @property
     def selection(self) -> list[str]:
         return [] if self.name == "default" else ["--profile", self.name]
 
@@ -103,12 +115,13 @@ PROFILES = {
                 f"{name}-service",
                 [f"vllm-{name}"],
                 model,
-                "prompt-type",
+                family,
             )
-            for name, model in (
-                ("glm-ocr", "zai-org/GLM-OCR"),
-                ("paddleocr-vl", "PaddlePaddle/PaddleOCR-VL-1.5"),
-                ("deepseek-ocr-2", "deepseek-ai/DeepSeek-OCR-2"),
+            for name, model, family in (
+                ("glm-ocr", "zai-org/GLM-OCR", "prompt-type"),
+                ("paddleocr-vl", "PaddlePaddle/PaddleOCR-VL-1.5", "prompt-type"),
+                # DeepSeek-OCR's full-size vision towers: as slow on a CPU as DeepSeek-OCR.
+                ("deepseek-ocr-2", "deepseek-ai/DeepSeek-OCR-2", "deepseek"),
             )
         ),
         Profile(

@@ -316,6 +316,12 @@ def build_glm_ocr(out: Path) -> None:
     )
     torch.manual_seed(0)
     GlmOcrForConditionalGeneration(config).to(torch.bfloat16).save_pretrained(out)
+    # One multi-token-prediction layer, as the real model has, so that the profile's MTP
+    # speculative decoding runs; transformers has no weights for it: serve with
+    # --load-format dummy.
+    saved = json.loads((out / "config.json").read_text())
+    saved["text_config"]["num_nextn_predict_layers"] = 1
+    (out / "config.json").write_text(json.dumps(saved, indent=2))
     _generation_config(out, ids["<|endoftext|>"], ids["<|endoftext|>"])
 
 

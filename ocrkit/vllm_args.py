@@ -48,8 +48,7 @@ def vllm_args(profile: ModelProfile, settings: VllmOverrides, *, on_gpu: bool) -
         args += ["--gpu-memory-utilization", str(util)]
     if spec.max_num_batched_tokens is not None:
         args += ["--max-num-batched-tokens", str(spec.max_num_batched_tokens)]
-    if spec.speculative_config and on_gpu:
-        # vLLM's CPU backend has no speculative decoding.
+    if spec.speculative_config:
         args += ["--speculative-config", json.dumps(spec.speculative_config)]
     if spec.mm_processor_kwargs:
         args += ["--mm-processor-kwargs", json.dumps(spec.mm_processor_kwargs)]

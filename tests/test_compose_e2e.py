@@ -34,6 +34,7 @@ from harness.compose_stack import (
 )
 from harness.images import data_uri, page_png
 from harness.servers import REPO
+from ocrkit.profiles import load_profile
 from samples.make_sample import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.compose]
@@ -104,12 +105,14 @@ def check_legacy_qwen(profile: Profile) -> None:
     assert body["usage"]["completion_tokens"] <= 4 and body["inference_time"] > 0
 
 
-def check_legacy_deepseek(profile: Profile) -> None:
+def check_legacy_prompt_types(profile: Profile) -> None:
+    """The prompt-type API (DeepSeek-OCR's, and the current-generation models')."""
+    client = load_profile(profile.model_profile).client
     r = httpx.post(
         profile.url + "/ocr",
         json={
             "image": base64.b64encode(SMALL_PAGE).decode(),
-            "prompt_type": "ocr_simple",
+            "prompt_type": client.default_prompt,
             "max_tokens": 8,
         },
         timeout=300,
@@ -119,7 +122,7 @@ def check_legacy_deepseek(profile: Profile) -> None:
     r = httpx.post(
         profile.url + "/ocr/figure",
         files={"file": ("page.png", SMALL_PAGE, "image/png")},
-        data={"prompt_type": "ocr_simple", "base_size": "1024", "crop_mode": "false"},
+        data={"prompt_type": client.default_prompt, "base_size": "1024", "crop_mode": "false"},
         timeout=300,
     )
     assert r.status_code == 200, r.text
@@ -128,7 +131,7 @@ def check_legacy_deepseek(profile: Profile) -> None:
     assert (figure["image_width"], figure["image_height"]) == (400, 560)
     prompts = httpx.get(profile.url + "/prompts", timeout=10)
     assert prompts.status_code == 200
-    assert {"default", "ocr_simple", "russian"} <= set(json.dumps(prompts.json()).split('"'))
+    assert prompts.json() == {"default": client.default_prompt, "prompt_types": client.prompts}
 
 
 def check_openai_sdk(profile: Profile, api_key: str = "unused") -> None:
@@ -166,10 +169,10 @@ def check_info(profile: Profile) -> None:
 
 def check_profile(profile: Profile) -> None:
     check_services(profile)
-    if profile.family == "deepseek":
-        check_legacy_deepseek(profile)
-    else:
+    if profile.family == "qwen":
         check_legacy_qwen(profile)
+    else:
+        check_legacy_prompt_types(profile)
     check_openai_sdk(profile)
     check_info(profile)
 
@@ -261,7 +264,10 @@ def test_default_profile_with_keys_restart_and_shutdown(pdf40: Path, tmp_path: P
         assert "137" not in codes.values(), codes
 
 
-@pytest.mark.parametrize("name", ["large", "deepseek", "deepseek-safe", "cpu"])
+@pytest.mark.parametrize(
+    "name",
+    ["large", "deepseek", "deepseek-safe", "cpu", "glm-ocr", "paddleocr-vl", "deepseek-ocr-2"],
+)
 def test_profile(name: str) -> None:
     profile = PROFILES[name]
     with running(profile):

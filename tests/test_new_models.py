@@ -29,12 +29,11 @@ def stack(
     profile = request.param
     model = build_tiny_model(profile, tmp_path_factory.mktemp(f"tiny-{profile}"))
     served = f"tiny-{profile}"
-    vllm = vllm_server(
-        f"vllm-{profile}",
-        logs_dir,
-        profile,
-        {"SERVING_MODEL": str(model), "SERVED_MODEL_NAME": served},
-    )
+    env = {"SERVING_MODEL": str(model), "SERVED_MODEL_NAME": served}
+    if profile == "glm-ocr":
+        # Random weights for the MTP layer too (transformers has none to save).
+        env["SERVING_EXTRA_ARGS"] = "--enforce-eager --load-format dummy"
+    vllm = vllm_server(f"vllm-{profile}", logs_dir, profile, env)
     vllm.start()
     adapter = adapter_server(
         f"adapter-{profile}",
@@ -57,9 +56,14 @@ def test_vllm_serves_it_with_the_profile_flags(
 ) -> None:
     profile, vllm, _ = stack
     log = vllm.log_text()
-    # On the CPU build the plan leaves GLM-OCR's MTP speculative decoding out.
-    assert "--speculative-config" not in log.split("exec:")[-1].splitlines()[0]
-    assert "--no-enable-prefix-caching" in log
+    command = log.split("exec:")[-1].splitlines()[0]
+    assert "--no-enable-prefix-caching" in command and "--trust-remote-code" not in command
+    if profile == "glm-ocr":
+        # The recipe's MTP speculative decoding runs on the CPU build too.
+        assert '--speculative-config {"method": "mtp", "num_speculative_tokens": 1}' in command
+        assert "Detected MTP model" in log
+    else:
+        assert "--max-num-batched-tokens 16384" in command
     models = httpx.get(vllm.url + "/v1/models").json()["data"]
     assert [m["id"] for m in models] == [f"tiny-{profile}"]
 
@@ -114,3 +118,51 @@ def test_the_client_reads_a_pdf_through_v1_and_the_legacy_api(
         ]
         assert all(p["completion_tokens"] <= 8 for p in pages)
         assert json.dumps(pages).count("<|") == 0
+
+
+def test_deepseek_ocr_2_serves_on_the_cpu_build(
+    tmp_path_factory: pytest.TempPathFactory, logs_dir: Path
+) -> None:
+    """Config + tokenizer with random weights: vLLM's SAM and Qwen2 vision towers are
+    full-size, so one small page (one global view, no tiles) and few tokens."""
+    model = build_tiny_model("deepseek-ocr-2", tmp_path_factory.mktemp("tiny-deepseek-ocr-2"))
+    vllm = vllm_server(
+        "vllm-deepseek-ocr-2",
+        logs_dir,
+        "deepseek-ocr-2",
+        {
+            "SERVING_MODEL": str(model),
+            "SERVED_MODEL_NAME": "tiny-deepseek-ocr-2",
+            "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy",
+        },
+    )
+    vllm.start()
+    adapter = adapter_server(
+        "adapter-deepseek-ocr-2",
+        logs_dir,
+        {
+            "SERVING_PROFILE": "deepseek-ocr-2",
+            "UPSTREAM_URL": vllm.url,
+            "SERVED_MODEL_NAME": "tiny-deepseek-ocr-2",
+            "MAX_NEW_TOKENS": "8",
+            "UPSTREAM_TIMEOUT": "900",
+        },
+    )
+    try:
+        adapter.start()
+        command = vllm.log_text().split("exec:")[-1].splitlines()[0]
+        assert "NGramPerReqLogitsProcessor" in command
+        r = httpx.post(
+            adapter.url + "/ocr",
+            json={"image": base64.b64encode(page_png(400, 560)).decode()},
+            timeout=900,
+        )
+        assert r.status_code == 200, r.text
+        reply = r.json()
+        assert reply["model"] == "tiny-deepseek-ocr-2"
+        assert 0 < reply["usage"]["completion_tokens"] <= 8
+        assert reply["usage"]["prompt_tokens"] > 100
+        assert "<|ref|>" not in reply["text"] and "raw_output" in reply
+    finally:
+        adapter.kill()
+        vllm.kill()
