@@ -94,3 +94,17 @@ def test_profiles_carry_the_models_own_reply_length() -> None:
     assert load_profile("qwen2-vl-2b").client.sampling.max_tokens == 2048
     assert load_profile("qwen2-vl-7b").client.sampling.max_tokens == 2048
     assert load_profile("deepseek-ocr").client.sampling.max_tokens == 8192
+
+
+def test_serving_profiles_and_ocrkit_help_list_every_profile() -> None:
+    from click.testing import CliRunner
+
+    from ocrkit.cli import main as ocrkit_main
+    from serving.cli import app as serving_app
+
+    names = list_profiles()
+    assert {"glm-ocr", "paddleocr-vl", "deepseek-ocr-2", "qwen2-vl-2b"} <= set(names)
+    listed = CliRunner().invoke(serving_app, ["profiles"]).stdout.split()
+    assert listed == names
+    help_text = " ".join(CliRunner().invoke(ocrkit_main, ["--help"]).stdout.split())
+    assert all(name in help_text for name in names)
