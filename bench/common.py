@@ -84,9 +84,11 @@ def bench_serve(
 
 
 def ocrkit_argv(pdf: Path, url: str, *args: str) -> list[str]:
-    """`ocrkit PDF` through the OpenAI-compatible server at `url`, plus `args`."""
+    """`ocrkit PDF` OCR'ing every page through the OpenAI-compatible server at `url`, plus
+    `args` (the benchmark documents are born digital: the default route would read them
+    from their text layer)."""
     exe = Path(sys.executable).parent / "ocrkit"
-    return [str(exe), str(pdf), "--engine", "openai", "--url", url, *args]
+    return [str(exe), str(pdf), "--engine", "openai", "--url", url, "--route", "ocr", *args]
 
 
 def write_result(name: str, data: dict[str, Any]) -> None:

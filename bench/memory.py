@@ -23,12 +23,15 @@ from samples.make_sample import build
 
 def peak_rss_mb(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """The child's peak RSS in MB, and its run time in seconds."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "failed")
+    # stderr to a file: a pipe nobody reads fills up (a log line a page) and blocks the run.
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            raise RuntimeError(log.read()[-2000:])
     return usage.ru_maxrss / 1024, elapsed
 
 

@@ -19,6 +19,7 @@ from ocrkit.errors import (
     PromptError,
     ReplyError,
 )
+from ocrkit.gate import Gate, Route
 from ocrkit.options import OcrOptions
 from ocrkit.postprocess import BBox, Block
 from ocrkit.profiles import (
@@ -47,6 +48,7 @@ __all__ = [
     "ClientSpec",
     "Document",
     "EngineUnavailable",
+    "Gate",
     "ImageError",
     "InputError",
     "ModelProfile",
@@ -58,6 +60,7 @@ __all__ = [
     "ProfileError",
     "PromptError",
     "ReplyError",
+    "Route",
     "Sampling",
     "VllmSpec",
     "aocr",

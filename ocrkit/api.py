@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import OptionsError
+from ocrkit.gate import Route
 from ocrkit.inputs import collect, parse_pages
 from ocrkit.options import EngineName, Language, OcrOptions
 from ocrkit.results import Document
@@ -48,13 +49,22 @@ async def aprepare(paths: Sequence[Path], pages: str | None = None) -> list[Job]
 async def run_jobs(
     jobs: list[Job], engine: Engine, options: OcrOptions, on_page: ProgressFn | None = None
 ) -> tuple[list[Document], Stats]:
-    await engine.start()
+    # --route text never OCRs: the engine is not started, and not part of the resume key.
+    if options.route != "text":
+        await engine.start()
     try:
-        store = ResumeStore(
-            options.cache_dir, settings_key(engine.cache_settings()), enabled=options.resume
-        )
+        # The route is part of the key: a page read from its text layer and the same page
+        # OCR'd are different results.
+        settings = engine.cache_settings() if options.route != "text" else {}
+        key = settings_key({**settings, "route": options.route})
+        store = ResumeStore(options.cache_dir, key, enabled=options.resume)
         return await run(
-            jobs, engine, store, quality_retries=options.quality_retries, on_page=on_page
+            jobs,
+            engine,
+            store,
+            quality_retries=options.quality_retries,
+            route=options.route,
+            on_page=on_page,
         )
     finally:
         await engine.close()
@@ -89,6 +99,7 @@ async def aocr(
     api_key: str | SecretStr | None = None,
     model: str | None = None,
     language: Language | None = None,
+    route: Route | None = None,
     prompt_type: str | None = None,
     prompt: str | None = None,
     max_tokens: int | None = None,
@@ -110,6 +121,7 @@ async def aocr(
         api_key=api_key,
         model=model,
         language=language,
+        route=route,
         prompt_type=prompt_type,
         prompt=prompt,
         max_tokens=max_tokens,

@@ -37,7 +37,17 @@ class Fail(click.ClickException):
         click.echo(f"ocrkit: error: {self.message}", err=True)
 
 
-@click.command(help=__doc__, context_settings={"help_option_names": ["-h", "--help"]})
+ROUTES = """\b
+Where a PDF page's text comes from (--route, OCRKIT_ROUTE):
+  auto  its own text layer where that is clean, plausible and complete, else OCR (default)
+  ocr   OCR every page, text layer or not
+  text  the text layer only, never OCR (fastest); page images fail
+"""
+
+
+@click.command(
+    help=__doc__, epilog=ROUTES, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--engine",
@@ -54,6 +64,11 @@ class Fail(click.ClickException):
 )
 @click.option("--model", help="Model name on the server (default: the profile's).")
 @click.option("--language", type=click.Choice(["russian", "english", "auto"]))
+@click.option(
+    "--route",
+    type=click.Choice(["auto", "ocr", "text"]),
+    help="Where a PDF page's text comes from (default auto; see below).",
+)
 @click.option(
     "--prompt-type",
     help="A prompt of the profile by name, for profiles with prompt types (DeepSeek-OCR: "
@@ -85,6 +100,7 @@ def main(
     profile: str | None,
     model: str | None,
     language: str | None,
+    route: str | None,
     prompt_type: str | None,
     prompt: str | None,
     page_spec: str | None,
@@ -108,6 +124,7 @@ def main(
         "profile": profile,
         "model": model,
         "language": language,
+        "route": route,
         "prompt_type": prompt_type,
         "prompt": prompt,
         "concurrency": concurrency,
@@ -175,8 +192,9 @@ def _summary(documents: list[Document], stats: Stats, engine: str, seconds: floa
     pages = sum(len(d.pages) for d in documents)
     rate = stats.done / seconds if seconds > 0 else 0.0
     click.echo(
-        f"ocrkit: {pages} pages ({stats.resumed} resumed, {stats.done} read, "
-        f"{stats.text_layer} from the PDF text layer, {stats.failed} failed) in "
+        f"ocrkit: {pages} pages ({stats.resumed} resumed, {stats.done} read: "
+        f"{stats.text_layer} from the PDF text layer, {stats.ocr} OCR'd, {stats.failed} "
+        "failed) in "
         f"{seconds:.1f} s, {rate:.2f} pages/s, {stats.prompt_tokens} prompt + "
         f"{stats.completion_tokens} completion tokens, engine {engine}",
         err=True,

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from ocrkit.gate import Route
 from ocrkit.quality import RETRY_TEMPERATURES
 from ocrkit.settings import EnvSettings
 
@@ -35,6 +36,9 @@ class OcrOptions(EnvSettings):
     model: str | None = Field(None, validation_alias="OCRKIT_MODEL")
     # Picks the prompt where the profile's prompts are keyed by language (Qwen2-VL).
     language: Language = "russian"
+    # auto: each PDF page from its own text layer where the gate trusts it, else OCR;
+    # ocr: OCR every page; text: the text layer only, never OCR.
+    route: Route = Field("auto", validation_alias="OCRKIT_ROUTE")
     # Picks the prompt by name where the profile has prompt types (DeepSeek-OCR).
     prompt_type: str | None = None
     prompt: str | None = None

@@ -1,5 +1,5 @@
 """PDF pages through PDFium (pypdfium2): checked on open, rendered one page at a time straight
-at the size an engine uses, text layer for the fallback.
+at the size an engine uses, and each page's own text layer (`text_layer.py` reads it).
 
 PDFium renders in-process (no process per page) and is the fastest well-kept renderer we
 measured (bench/client_cost.py). It is not thread-safe, so every call holds one lock;
@@ -18,6 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from ocrkit.inputs import InputError
+from ocrkit.text_layer import PageLayer, read_layer
 
 _LOCK = threading.Lock()
 T = TypeVar("T")
@@ -77,16 +78,12 @@ class PdfFile:
             finally:
                 page.close()
 
-    def text_layer(self, number: int) -> str:
-        """The page's embedded text ('' for a scan)."""
+    def layer(self, number: int) -> PageLayer:
+        """The page's own text lines, images and drawings (no text for a scan)."""
         with _LOCK:
             page = self._page(number)
             try:
-                textpage = page.get_textpage()
-                try:
-                    return textpage.get_text_range().replace("\r\n", "\n").strip()
-                finally:
-                    textpage.close()
+                return read_layer(page)
             finally:
                 page.close()
 

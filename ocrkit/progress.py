@@ -22,7 +22,7 @@ from ocrkit.sources import Source
 class Progress:
     def __init__(self, total: int, stream: TextIO) -> None:
         self.total, self.stream = total, stream
-        self.done = self.failed = 0
+        self.done = self.failed = self.text_layer = 0
         self.started = time.perf_counter()
         self.live = stream.isatty()
         self._bar: RichProgress | None = None
@@ -36,12 +36,15 @@ class Progress:
                 TaskProgressColumn(),
                 TextColumn("{task.fields[rate]:.2f} pages/s"),
                 TimeRemainingColumn(),
+                TextColumn("[cyan]{task.fields[text_layer]} text layer"),
                 TextColumn("[red]{task.fields[failed]} failed"),
                 console=Console(file=self.stream),
                 transient=False,
             )
             self._bar.__enter__()
-            self._task = self._bar.add_task("ocr", total=self.total, rate=0.0, failed=0)
+            self._task = self._bar.add_task(
+                "ocr", total=self.total, rate=0.0, failed=0, text_layer=0
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -51,11 +54,16 @@ class Progress:
     def page_done(self, result: PageResult, doc: Source) -> None:
         self.done += 1
         self.failed += not result.ok
+        self.text_layer += result.source == "text-layer"
         rate = self.done / max(time.perf_counter() - self.started, 1e-9)
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rate=rate, failed=self.failed)
+            self._bar.update(
+                self._task, advance=1, rate=rate, failed=self.failed, text_layer=self.text_layer
+            )
             return
-        status = result.source if result.source != "ocr" else f"{result.seconds:.1f}s"
+        status = {"ocr": f"OCR {result.seconds:.1f}s", "text-layer": "text-layer"}.get(
+            result.source, result.source
+        )
         self.stream.write(
             f"ocrkit: {self.done}/{self.total} {doc.path.name} page {result.page}: {status}"
             f"{' ' + result.error if result.error else ''}\n"

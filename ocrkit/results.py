@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ocrkit.gate import Gate
 from ocrkit.postprocess import Block
 
 Source = Literal["ocr", "text-layer", "failed"]
@@ -29,6 +30,9 @@ class PageResult(BaseModel):
     )
     image_size: tuple[int, int] | None = Field(
         None, description="Width and height, in pixels, of the page image the boxes refer to"
+    )
+    gate: Gate | None = Field(
+        None, description="Why the page was read from its text layer or OCR'd (PDF pages)"
     )
 
     @property

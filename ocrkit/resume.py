@@ -37,7 +37,7 @@ class ResumeStore:
         return self.root / f"{sha256[:32]}-{self.key}"
 
     def load(self, sha256: str) -> dict[int, PageResult]:
-        """Pages OCR'd by an earlier run (fallbacks and failures are not kept: redone)."""
+        """Pages finished by an earlier run (fallbacks and failures are not kept: redone)."""
         if not self.enabled:
             return {}
         done = {}
@@ -46,13 +46,13 @@ class ResumeStore:
                 page = PageResult.model_validate_json(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue  # unreadable or from another version: the page is done again
-            if path.name == f"page-{page.page:06d}.json" and page.source == "ocr":
+            if path.name == f"page-{page.page:06d}.json" and _finished(page):
                 done[page.page] = page
         return done
 
     def save(self, sha256: str, page: PageResult) -> None:
-        """Keeps an OCR'd page; a cache that cannot be written costs resuming, not the run."""
-        if page.source != "ocr":
+        """Keeps a finished page; a cache that cannot be written costs resuming, not the run."""
+        if not _finished(page):
             return  # a fallback or a failure is tried again next time
         folder = self.folder(sha256)
         target = folder / f"page-{page.page:06d}.json"
@@ -70,3 +70,8 @@ class ResumeStore:
             if not self._warned:
                 log.warning("cannot save finished pages in %s (%s): no resume", folder, exc)
                 self._warned = True
+
+
+def _finished(page: PageResult) -> bool:
+    """OCR'd, or read from the text layer by its route; not a fallback after a failure."""
+    return page.source == "ocr" or (page.source == "text-layer" and page.error is None)

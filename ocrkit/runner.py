@@ -1,6 +1,9 @@
 """Runs pages through an engine: one queue for the pages of all documents, a bounded number
 in flight, results kept in page order, every finished page saved for resume.
 
+Each PDF page first goes by its route (`gate.py`): read from its own text layer where that
+is good, OCR'd where it is not.
+
 A document is open only while pages of it are being read: opened by the first page that
 needs it, closed when its last page is done. With the queue in document order that keeps
 at most about `concurrency` documents open, however many there are.
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
+from ocrkit.gate import Gate, Route, judge
 from ocrkit.quality import attempt_temperatures, needs_retry
 from ocrkit.results import Document, PageResult
 from ocrkit.resume import ResumeStore
@@ -34,6 +38,7 @@ class Stats:
     failed: int = 0
     resumed: int = 0
     text_layer: int = 0
+    ocr: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -84,6 +89,7 @@ async def run(
     store: ResumeStore,
     *,
     quality_retries: int,
+    route: Route = "auto",
     on_page: ProgressFn | None = None,
 ) -> tuple[list[Document], Stats]:
     stats = Stats()
@@ -108,7 +114,7 @@ async def run(
             except asyncio.QueueEmpty:
                 return
             try:
-                result = await read_page(engine, documents, job, number, quality_retries)
+                result = await read_page(engine, documents, job, number, quality_retries, route)
             finally:
                 await documents.release(job)
             job.results[number] = result
@@ -116,6 +122,7 @@ async def run(
             stats.done += 1
             stats.failed += not result.ok
             stats.text_layer += result.source == "text-layer"
+            stats.ocr += result.source == "ocr"
             stats.prompt_tokens += result.prompt_tokens or 0
             stats.completion_tokens += result.completion_tokens or 0
             if on_page:
@@ -141,14 +148,35 @@ async def run(
 
 
 async def read_page(
-    engine: Engine, documents: _OpenDocuments, job: Job, number: int, quality_retries: int
+    engine: Engine,
+    documents: _OpenDocuments,
+    job: Job,
+    number: int,
+    quality_retries: int,
+    route: Route = "auto",
 ) -> PageResult:
     started = time.perf_counter()
     attempts = 0
     reply: Reply | None = None
     doc: SourceDocument | None = None
+    gate: Gate | None = None
     try:
         doc = await documents.acquire(job)
+        if route != "ocr":
+            layer = await asyncio.to_thread(doc.layer, number)
+            if layer is None and route == "text":
+                raise InputError("an image has no text layer, and --route text never OCRs")
+            if layer is not None:
+                gate = judge(layer) if route == "auto" else _FORCED
+                if gate.route == "text-layer":
+                    return PageResult(
+                        page=number,
+                        text=layer.text,
+                        source="text-layer",
+                        engine="pdf-text-layer",
+                        seconds=round(time.perf_counter() - started, 3),
+                        gate=gate,
+                    )
         page = await asyncio.to_thread(doc.render, number, engine.target)
         for temperature in attempt_temperatures(quality_retries, engine.samples):
             attempts += 1
@@ -157,7 +185,10 @@ async def read_page(
                 break
         del page
     except (PageFailed, ImageError, InputError, OSError) as exc:
-        text = await asyncio.to_thread(doc.text_layer, number) if doc is not None else ""
+        # The text layer stands in for a failed OCR unless the gate found it untrustworthy.
+        trusted = gate is None or gate.measure == "uncovered_image_area"
+        layer = await asyncio.to_thread(doc.layer, number) if doc and trusted else None
+        text = layer.text if layer is not None else ""
         return PageResult(
             page=number,
             text=text,
@@ -167,6 +198,7 @@ async def read_page(
             attempts=attempts,
             seconds=round(time.perf_counter() - started, 3),
             error=str(exc),
+            gate=gate,
         )
     assert reply is not None
     return PageResult(
@@ -182,4 +214,8 @@ async def read_page(
         seconds=round(time.perf_counter() - started, 3),
         blocks=reply.blocks,
         image_size=reply.image_size,
+        gate=gate,
     )
+
+
+_FORCED = Gate(route="text-layer", reason="--route text: the text layer as it is, never OCR")

@@ -14,6 +14,7 @@ from ocrkit.errors import ImageError, InputError
 from ocrkit.images import PageImage, encode, load_image
 from ocrkit.inputs import Input
 from ocrkit.pdf import PdfFile
+from ocrkit.text_layer import PageLayer
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ class SourceDocument:
             return page
         return to_target(Image.open(io.BytesIO(page.data)))
 
-    def text_layer(self, number: int) -> str:
-        """The page's embedded text ('' for an image or a scan). Blocking."""
-        return self._pdf.text_layer(number) if self._pdf is not None else ""
+    def layer(self, number: int) -> PageLayer | None:
+        """The page's own text layer; None for an image input. Blocking."""
+        return self._pdf.layer(number) if self._pdf is not None else None
 
     def close(self) -> None:
         if self._pdf is not None:

@@ -1,6 +1,8 @@
-"""Renders samples/prospectus_ru.txt into samples/prospectus_ru.pdf (two A4 pages).
+"""Renders samples/prospectus_ru.txt into samples/prospectus_ru.pdf (two A4 pages, born
+digital: a text layer) and samples/prospectus_ru_scan.pdf (the same pages scanned: images
+only, no text layer, as a scanner makes them).
 
-    .venv/bin/python samples/make_sample.py [--pages N] [OUT.pdf]
+    .venv/bin/python samples/make_sample.py [--pages N] [--scan] [OUT.pdf]
 
 The text is ours; the font is DejaVu Sans (Debian fonts-dejavu-core), embedded in the PDF.
 `--pages N` repeats the text to make an N-page document (for benchmarks).
@@ -9,9 +11,11 @@ The text is ours; the font is DejaVu Sans (Debian fonts-dejavu-core), embedded i
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from fpdf import FPDF
 
 HERE = Path(__file__).parent
@@ -45,12 +49,34 @@ def build(pages: int = 2) -> FPDF:
     return pdf
 
 
+def scanned(pages: int = 2, dpi: int = 150) -> bytes:
+    """The born-digital pages printed and scanned: each page one grey JPEG image at `dpi`,
+    no text layer. Only the first two pages are rendered; the rest repeat them."""
+    doc = pdfium.PdfDocument(bytes(build(min(pages, 2)).output()))
+    scans = []
+    for page in doc:
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        buf = io.BytesIO()
+        image.save(buf, format="JPEG", quality=85)
+        scans.append(buf.getvalue())
+    doc.close()
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    for i in range(pages):
+        pdf.add_page()
+        pdf.image(io.BytesIO(scans[i % len(scans)]), x=0, y=0, w=210, h=297)
+    return bytes(pdf.output())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("out", nargs="?", default=str(HERE / "prospectus_ru.pdf"))
+    parser.add_argument("out", nargs="?")
     parser.add_argument("--pages", type=int, default=2)
+    parser.add_argument("--scan", action="store_true", help="images only, no text layer")
     args = parser.parse_args()
-    data = bytes(build(args.pages).output())
+    name = "prospectus_ru_scan.pdf" if args.scan else "prospectus_ru.pdf"
+    args.out = args.out or str(HERE / name)
+    data = scanned(args.pages) if args.scan else bytes(build(args.pages).output())
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {args.pages} pages, {len(data):,} bytes", file=sys.stderr)
 

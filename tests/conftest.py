@@ -14,14 +14,15 @@ from harness.names import (
     QWEN_NAME,
 )
 from harness.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
-from samples.make_sample import build
+from samples.make_sample import scanned
 
 
 @pytest.fixture(scope="session")
 def pdf20(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 20-page Russian prospectus (the sample's two pages, repeated)."""
+    """A 20-page scanned Russian prospectus (the sample's two pages, repeated): no text
+    layer, so the default route OCRs every page."""
     path = tmp_path_factory.mktemp("docs") / "prospectus20.pdf"
-    path.write_bytes(bytes(build(PAGES).output()))
+    path.write_bytes(scanned(PAGES))
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -50,7 +51,7 @@ def cer(got: str, want: str) -> float:
 
 def test_sample_pdf_is_read_with_low_character_error_rate(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    proc = run(SAMPLE, "-o", out, "--format", "json", cache=tmp_path)
+    proc = run(SAMPLE, "-o", out, "--format", "json", "--route", "ocr", cache=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "engine tesseract" in proc.stderr and "no server" in proc.stderr
     doc = json.loads(out.read_text())
@@ -59,6 +60,37 @@ def test_sample_pdf_is_read_with_low_character_error_rate(tmp_path: Path) -> Non
         assert page["source"] == "ocr" and page["engine"] == "tesseract"
         assert page["model"].startswith("tesseract 5")
         assert cer(page["text"], reference(page["page"])) <= 0.05
+
+
+def readme_main_job() -> list[str]:
+    """The `ocrkit` part of the README's first command, as written there."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("bash scripts/setup.sh && "))
+    command = shlex.split(line.split("&&", 1)[1])
+    assert command[0] == ".venv/bin/ocrkit"
+    return command[1:]
+
+
+def test_the_readme_main_job_reads_the_text_layer_and_ocrs_the_scan(tmp_path: Path) -> None:
+    args = readme_main_job()
+    proc = subprocess.run(
+        [str(OCRKIT), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "OCRKIT_CACHE_DIR": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    born, scan = proc.stdout.split("<!-- page 1 -->")  # the scan's first page: OCR'd
+    assert "<!-- page 1 (PDF text layer) -->" in born and "<!-- page 2 (PDF text layer) -->" in born
+    pages = born.split("<!-- page 2 (PDF text layer) -->")
+    assert normalise(pages[0].split("-->", 1)[1]) == reference(1)  # exact: the text layer
+    assert normalise(pages[1]) == reference(2)
+    first, second = scan.split("<!-- page 2 -->")
+    assert cer(first, reference(1)) <= 0.05 and cer(second, reference(2)) <= 0.05
+    assert "2 from the PDF text layer, 2 OCR'd, 0 failed" in proc.stderr
+    assert "engine tesseract" in proc.stderr
 
 
 def test_page_images_work_too(tmp_path: Path) -> None:
@@ -89,7 +121,7 @@ def test_default_output_is_next_to_the_input_and_pages_select(tmp_path: Path) ->
     proc = run(pdf, "--pages", "2", cache=tmp_path)
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "doc_OCR.md").read_text()
-    assert "<!-- page 2 -->" in md and "<!-- page 1 -->" not in md
+    assert "<!-- page 2 (PDF text layer) -->" in md and "<!-- page 1" not in md
     assert "Досрочное погашение" in md
 
 

@@ -252,6 +252,8 @@ def test_a_page_the_model_cannot_read_falls_back_to_the_text_layer(
 ) -> None:
     # vLLM refuses max_tokens beyond the context (400, not retried): every page fails.
     args = [
+        "--route",
+        "ocr",
         "--engine",
         "openai",
         "--url",

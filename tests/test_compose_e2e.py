@@ -35,7 +35,7 @@ from harness.compose_stack import (
 from harness.images import data_uri, page_png
 from harness.servers import REPO
 from ocrkit.profiles import load_profile
-from samples.make_sample import build
+from samples.make_sample import scanned
 
 pytestmark = [pytest.mark.slow, pytest.mark.compose]
 PAGE = page_png()
@@ -56,7 +56,7 @@ def docker_ready() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def pdf40(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("docs") / "prospectus40.pdf"
-    path.write_bytes(bytes(build(40).output()))
+    path.write_bytes(scanned(40))  # no text layer: every page goes to the deployment
     return path
 
 

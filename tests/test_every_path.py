@@ -70,7 +70,7 @@ async def adapter_transport(profile: str, fake: FakeVllm) -> AsyncIterator[httpx
 async def read(
     path: Path, engine_name: str, profile: str, fake: FakeVllm, via_adapter: bool, **opts: object
 ) -> Document:
-    options = make_options(engine=engine_name, profile=profile, resume=False, **opts)
+    options = make_options(engine=engine_name, profile=profile, resume=False, route="ocr", **opts)
     engine = ENGINES[engine_name](options)
     assert isinstance(engine, ModelEngine)
 

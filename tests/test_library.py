@@ -197,7 +197,7 @@ def test_aocr_never_blocks_the_event_loop(
         beat = asyncio.create_task(heartbeat())
         try:
             # auto: the slow server is asked first, then Tesseract (the fake) is started.
-            doc = await aocr(pdf, url=slow_server, cache_dir=tmp_path / "cache")
+            doc = await aocr(pdf, url=slow_server, route="ocr", cache_dir=tmp_path / "cache")
         finally:
             done.set()
             await beat

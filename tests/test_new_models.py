@@ -95,6 +95,8 @@ def test_the_client_reads_a_pdf_through_v1_and_the_legacy_api(
         out = tmp_path / f"{engine}.json"
         proc = ocrkit(
             pdf,
+            "--route",
+            "ocr",  # a born-digital page: the default route would read its text layer
             "--engine",
             engine,
             "--profile",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ocrkit.gate import Gate
 from ocrkit.output import default_path, render, write
 from ocrkit.postprocess import postprocess
 from ocrkit.results import Document, PageResult
@@ -25,7 +26,7 @@ def document() -> Document:
     return Document(
         path=Path("docs/prospectus.pdf"),
         sha256="0" * 64,
-        page_count=4,
+        page_count=5,
         pages=[
             PageResult(
                 page=1,
@@ -61,6 +62,21 @@ def document() -> Document:
                 seconds=30.0,
             ),
             PageResult(page=4, text="", source="failed", engine="openai", error="timed out"),
+            PageResult(
+                page=5,
+                text="Выручка за 2024 год: 18 452 млн рублей.",
+                source="text-layer",
+                engine="pdf-text-layer",
+                seconds=0.004,
+                gate=Gate(
+                    route="text-layer",
+                    reason="text layer passed",
+                    measure="word_rate",
+                    value=0.56,
+                    threshold=0.25,
+                    measures={"broken_chars": 0.0, "word_rate": 0.56, "words": 7.0},
+                ),
+            ),
         ],
     )
 

@@ -33,9 +33,13 @@ def test_saved_pages_load_back(tmp_path: Path) -> None:
 
 def test_fallbacks_and_failures_are_not_kept(tmp_path: Path) -> None:
     store = ResumeStore(tmp_path, "k1")
-    store.save(SHA, page(1, source="text-layer"))
+    fallback = page(1, source="text-layer").model_copy(update={"error": "server answered 503"})
+    store.save(SHA, fallback)
     store.save(SHA, page(2, "", source="failed"))
     assert store.load(SHA) == {}
+    # A page its route read from the text layer is finished, and kept.
+    store.save(SHA, page(3, source="text-layer"))
+    assert store.load(SHA) == {3: page(3, source="text-layer")}
 
 
 def test_corrupt_partial_or_misplaced_entries_are_redone_not_crashed_on(tmp_path: Path) -> None:
@@ -73,7 +77,7 @@ def test_an_unwritable_cache_costs_resuming_not_the_run(tmp_path: Path) -> None:
     blocker.write_text("a file where the cache folder should be")
     pdf = make_pdf(tmp_path / "a.pdf", ["x", "y"])
     docs, stats = asyncio.run(
-        run(prepare([pdf]), FakeEngine(), ResumeStore(blocker, "k"), quality_retries=0)
+        run(prepare([pdf]), FakeEngine(), ResumeStore(blocker, "k"), quality_retries=0, route="ocr")
     )
     assert stats.done == 2 and [p.source for p in docs[0].pages] == ["ocr", "ocr"]
 
@@ -86,7 +90,7 @@ def test_a_rerun_reads_only_the_pages_not_saved(tmp_path: Path) -> None:
     store.save(jobs[0].source.sha256, page(1, "from the first run"))
     store.save(jobs[0].source.sha256, page(3, "from the first run"))
     engine = FakeEngine()
-    docs, stats = asyncio.run(run(jobs, engine, store, quality_retries=0))
+    docs, stats = asyncio.run(run(jobs, engine, store, quality_retries=0, route="ocr"))
     assert stats.resumed == 2 and stats.done == 2 and len(engine.calls) == 2
     texts = [p.text for p in docs[0].pages]
     assert texts[0] == texts[2] == "from the first run"

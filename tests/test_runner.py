@@ -40,7 +40,7 @@ def test_pages_come_back_in_order_across_documents(tmp_path: Path) -> None:
             return await super().read(page, temperature=temperature)
 
     engine = Slow(concurrency=6)
-    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0))
+    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr"))
     assert [d.path.name for d in docs] == ["a.pdf", "b.pdf", "c.png"]
     assert [[p.page for p in d.pages] for d in docs] == [[1, 2, 3], [1, 2], [1]]
     assert [d.page_count for d in docs] == [3, 2, 1]
@@ -54,7 +54,7 @@ def test_a_failed_page_falls_back_to_its_text_layer_or_is_reported(tmp_path: Pat
     image.write_bytes(page_png())
     engine = FakeEngine(fail("server answered 400: max_tokens too large"))
     docs, stats = asyncio.run(
-        run(prepare([pdf, image]), engine, no_store(tmp_path), quality_retries=2)
+        run(prepare([pdf, image]), engine, no_store(tmp_path), quality_retries=2, route="ocr")
     )
     with_text, blank = docs[0].pages
     assert with_text.source == "text-layer" and with_text.text == "Облигации серии 001"
@@ -72,7 +72,9 @@ def test_stats_add_up_tokens(tmp_path: Path) -> None:
     engine = FakeEngine(
         lambda n, page, t: Reply("ok", "stop", prompt_tokens=100, completion_tokens=n)
     )
-    docs, stats = asyncio.run(run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=0))
+    docs, stats = asyncio.run(
+        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=0, route="ocr")
+    )
     assert stats.prompt_tokens == 400 and stats.completion_tokens == 1 + 2 + 3 + 4
     assert sorted(p.completion_tokens or 0 for p in docs[0].pages) == [1, 2, 3, 4]
 
@@ -83,7 +85,9 @@ def test_quality_retries_only_where_sampling_can_change_the_reply(
 ) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", ["x"])
     engine = FakeEngine(lambda n, page, t: Reply("cut", "length"), samples=samples)
-    docs, _ = asyncio.run(run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=3))
+    docs, _ = asyncio.run(
+        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=3, route="ocr")
+    )
     temperatures = [t for _, t in engine.calls]
     if samples:
         assert temperatures == [0.0, *RETRY_TEMPERATURES[:3]]
@@ -98,7 +102,9 @@ def test_a_good_reply_stops_the_retries(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", ["x"])
     replies = [Reply("om " * 100, "stop"), Reply("Облигации", "stop")]
     engine = FakeEngine(lambda n, page, t: replies[n - 1])
-    docs, _ = asyncio.run(run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=2))
+    docs, _ = asyncio.run(
+        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=2, route="ocr")
+    )
     assert [t for _, t in engine.calls] == [0.0, 0.2]  # the loop was retried once
     assert docs[0].pages[0].text == "Облигации" and docs[0].pages[0].attempts == 2
 
@@ -125,7 +131,7 @@ def test_two_thousand_pdfs_keep_open_files_bounded_and_all_closed(tmp_path: Path
     jobs = prepare([folder])
     assert _open_fds() == before  # checking every input left nothing open
     engine = FakeEngine(reply, concurrency=concurrency)
-    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0))
+    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr"))
     assert len(docs) == 2000 and stats.done == 2000 and stats.failed == 0
     # One file per document being read, plus the event loop's and threads' own.
     assert peak - before <= concurrency + 8, f"{peak - before} files open at the peak"
@@ -137,7 +143,9 @@ def test_a_document_that_vanishes_mid_run_fails_its_pages_not_the_run(tmp_path: 
     b = make_pdf(tmp_path / "b.pdf", ["b"])
     jobs = prepare([a, b])
     b.unlink()
-    docs, stats = asyncio.run(run(jobs, FakeEngine(), no_store(tmp_path), quality_retries=0))
+    docs, stats = asyncio.run(
+        run(jobs, FakeEngine(), no_store(tmp_path), quality_retries=0, route="ocr")
+    )
     assert docs[0].pages[0].source == "ocr"
     assert docs[1].pages[0].source == "failed" and "b.pdf" in (docs[1].pages[0].error or "")
     assert stats.failed == 1

@@ -1,23 +1,43 @@
-"""OCR engines, one module each, behind one interface (`Engine`)."""
+"""OCR engines, one module each, behind one interface (`Engine`).
+
+An engine's module is imported when the engine is first asked for: a run on Tesseract, or
+one that reads every page from its text layer, does not load the HTTP stack.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.util
-
-import httpx
+from collections.abc import Iterator, Mapping
 
 from ocrkit.engines.base import Engine, ModelEngine, Reply
-from ocrkit.engines.legacy import LegacyEngine
-from ocrkit.engines.openai_api import OpenAIEngine, v1_url
-from ocrkit.engines.tesseract import TesseractEngine
-from ocrkit.engines.vllm_local import VllmEngine
 from ocrkit.errors import EngineUnavailable
 from ocrkit.options import OcrOptions
 
-ENGINES: dict[str, type[Engine]] = {
-    e.name: e for e in (OpenAIEngine, LegacyEngine, VllmEngine, TesseractEngine)
+_WHERE = {
+    "openai": ("ocrkit.engines.openai_api", "OpenAIEngine"),
+    "legacy": ("ocrkit.engines.legacy", "LegacyEngine"),
+    "vllm": ("ocrkit.engines.vllm_local", "VllmEngine"),
+    "tesseract": ("ocrkit.engines.tesseract", "TesseractEngine"),
 }
+
+
+class _Engines(Mapping[str, type[Engine]]):
+    """Engine name -> class, each module imported on first use."""
+
+    def __getitem__(self, name: str) -> type[Engine]:
+        module, cls = _WHERE[name]
+        return getattr(importlib.import_module(module), cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+ENGINES: Mapping[str, type[Engine]] = _Engines()
 
 __all__ = ["ENGINES", "Engine", "ModelEngine", "Reply", "choose_engine"]
 
@@ -32,6 +52,10 @@ async def choose_engine(
         return ENGINES[options.engine](options), f"--engine {options.engine}"
     reasons = []
     if "openai" in allow:
+        import httpx
+
+        from ocrkit.engines.openai_api import v1_url
+
         url = v1_url(options.url) + "/models"
         try:
             async with httpx.AsyncClient(timeout=httpx.Timeout(3, connect=2)) as client:
@@ -40,15 +64,15 @@ async def choose_engine(
             reasons.append(f"no server at {options.url} ({type(exc).__name__})")
         else:
             if status in (200, 401, 403):  # a key problem is reported by the engine itself
-                return OpenAIEngine(options), f"server at {options.url} answers"
+                return ENGINES["openai"](options), f"server at {options.url} answers"
             reasons.append(f"server at {options.url} answered {status}")
     if "vllm" in allow:
         why = await asyncio.to_thread(_local_vllm_blocker)  # importing torch takes seconds
         if why is None:
-            return VllmEngine(options), "; ".join([*reasons, "vLLM and a GPU are here"])
+            return ENGINES["vllm"](options), "; ".join([*reasons, "vLLM and a GPU are here"])
         reasons.append(why)
     if "tesseract" in allow:
-        return TesseractEngine(options), "; ".join([*reasons, "using Tesseract on the CPU"])
+        return ENGINES["tesseract"](options), "; ".join([*reasons, "using Tesseract on the CPU"])
     raise EngineUnavailable("no engine can run: " + "; ".join(reasons))
 
 

@@ -1,0 +1,223 @@
+"""A PDF page's own text, as PDFium gives it: lines with their boxes and whether they are
+drawn invisibly (a previous OCR run's layer), the page's image regions, and the text
+re-flowed into paragraphs so that it reads like OCR output.
+
+Everything here reads one loaded pypdfium2 page; `pdf.PdfFile.layer` calls it under the
+PDFium lock. Coordinates are PDF points with the origin at the top left, y down.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import re
+import statistics
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+from PIL import Image
+
+_HYPHENS = "-\u2010\u2011"
+
+
+@dataclass(frozen=True)
+class Box:
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def area(self) -> float:
+        return max(self.right - self.left, 0.0) * max(self.bottom - self.top, 0.0)
+
+    def overlap(self, other: Box) -> float:
+        w = min(self.right, other.right) - max(self.left, other.left)
+        h = min(self.bottom, other.bottom) - max(self.top, other.top)
+        return max(w, 0.0) * max(h, 0.0)
+
+
+@dataclass(frozen=True)
+class Region:
+    """An image on the page, and the bands of it (top, bottom) where it has ink: lines of
+    text, if it is a scan."""
+
+    box: Box
+    ink: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    box: Box
+    invisible: bool  # text render mode 3: there to be found, not seen (an OCR layer)
+    unmapped: int  # characters PDFium could not map to Unicode (no or broken ToUnicode)
+
+
+@dataclass(frozen=True)
+class PageLayer:
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    images: list[Region] = field(default_factory=list)
+    drawings: int = 0  # vector path objects: rules and boxes, or text turned into curves
+
+    @property
+    def raw_text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        return reflow(self.lines)
+
+
+def read_layer(page: pdfium.PdfPage) -> PageLayer:
+    """The page's text lines, image boxes and drawing count. Call with the PDFium lock held."""
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        lines = _lines(textpage.raw, height)
+    finally:
+        textpage.close()
+    images: list[Region] = []
+    drawings = 0
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH)):
+        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+            drawings += 1
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        box = _clip(Box(left, height - top, right, height - bottom), width, height)
+        large = box.area >= MIN_IMAGE_SHARE * width * height
+        images.append(Region(box, _ink_bands(obj, box) if large else []))
+    return PageLayer(width, height, lines, images, drawings)
+
+
+MIN_IMAGE_SHARE = 0.01  # smaller images (logos, bullets) are not looked into
+_ROWS = 400  # an image is looked at as this many rows: about 0.75 mm each on a full page
+_CELLS = 32
+
+
+def _ink_bands(obj: pdfium.PdfImage, box: Box) -> list[tuple[float, float]]:
+    """The horizontal bands of an image that hold ink, in page coordinates. A row has ink
+    when some cell of it is clearly darker than the image's background."""
+    try:
+        bitmap = obj.get_bitmap()
+    except pdfium.PdfiumError:
+        return [(box.top, box.bottom)]  # cannot decode it: assume it holds text
+    image = bitmap.to_pil().convert("L")
+    rows = min(_ROWS, image.height)
+    small = image.resize((_CELLS, rows), Image.Resampling.BOX)
+    data = small.tobytes()
+    darkest = [min(data[r * _CELLS : (r + 1) * _CELLS]) for r in range(rows)]
+    if obj.get_matrix().d < 0:
+        darkest.reverse()  # drawn flipped: its first row is at the bottom
+    background = sorted(darkest)[int(0.9 * (rows - 1))]
+    step = (box.bottom - box.top) / rows
+    bands: list[tuple[float, float]] = []
+    for r, value in enumerate(darkest):
+        if value < background - 24:
+            top = box.top + r * step
+            if bands and abs(bands[-1][1] - top) < 1e-6:
+                bands[-1] = (bands[-1][0], top + step)
+            else:
+                bands.append((top, top + step))
+    return bands
+
+
+def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
+    """The page's text in PDFium's order, cut into its lines, each with its box. One call
+    reads the text; boxes, render mode and Unicode-map errors are read per line (at its
+    first and last character), which keeps a page to a few milliseconds."""
+    count = raw.FPDFText_CountChars(textpage)
+    if count <= 0:
+        return []
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    # One UTF-16 unit per character index; a lone surrogate becomes U+FFFD (a broken map).
+    text = buffer.raw[: count * 2].decode("utf-16-le", errors="replace")
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+
+    def char_box(i: int) -> Box:
+        raw.FPDFText_GetCharBox(textpage, i, *boxes)
+        return Box(left.value, height - top.value, right.value, height - bottom.value)
+
+    lines: list[Line] = []
+    for match in _LINE.finditer(text):
+        first, last = match.start(), match.end() - 1
+        a, b = char_box(first), char_box(last)
+        box = Box(a.left, min(a.top, b.top), b.right, max(a.bottom, b.bottom))
+        obj = raw.FPDFText_GetTextObject(textpage, first)
+        mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
+        unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
+        line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
+        lines.append(Line(line, box, mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE, unmapped))
+    return lines
+
+
+# A line: from its first to its last character that is not a space or a line break.
+_LINE = re.compile(r"[^\r\n ](?:[^\r\n]*[^\r\n ])?")
+# PDFium gives a hyphen it kept at a line end as U+0002 (GetUnicode) or U+FFFE (GetText);
+# U+00AD, the soft hyphen, is what both mean.
+_SOFT_HYPHEN_TO_U00AD = {0x02: 0xAD, 0xFFFE: 0xAD}
+
+
+def _clip(box: Box, width: float, height: float) -> Box:
+    return Box(
+        max(box.left, 0.0), max(box.top, 0.0), min(box.right, width), min(box.bottom, height)
+    )
+
+
+def reflow(lines: list[Line]) -> str:
+    """Lines into paragraphs, as a reader (and OCR) sees them: a wrapped line is joined to
+    the next (a hyphen at a line end between two letters is removed), and a paragraph ends
+    where the next line starts a new block, is far below, or could have continued the line."""
+    if not lines:
+        return ""
+    height = statistics.median(line.box.bottom - line.box.top for line in lines) or 10.0
+    gaps = [b.box.top - a.box.bottom for a, b in itertools.pairwise(lines)]
+    # The usual space between two lines of one paragraph: a paragraph break is well above it.
+    usual = statistics.median([g for g in gaps if g > 0] or [0.3 * height])
+    right_edge = max(line.box.right for line in lines)
+    paragraphs: list[str] = []
+    current = _clean(lines[0].text)
+    for prev, line in itertools.pairwise(lines):
+        text = _clean(line.text)
+        if _continues(prev, line, height, usual, right_edge):
+            if current.endswith("\u00ad") or (
+                current[-1:] in _HYPHENS and current[-2:-1].isalpha() and text[:1].islower()
+            ):
+                current = current[:-1] + text
+            else:
+                current = f"{current} {text}"
+        else:
+            paragraphs.append(current)
+            current = text
+    paragraphs.append(current)
+    return "\n\n".join(p.replace("\u00ad", "") for p in paragraphs)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
+    """Whether `line` carries on `prev`'s paragraph (wrapped onto the next line)."""
+    gap = line.box.top - prev.box.bottom
+    if gap < -0.5 * height or gap > max(1.5 * usual, 0.5 * height):
+        return False  # not the next line down: a new block, column or section
+    if abs(line.box.left - prev.box.left) > 1.5 * height:
+        return False  # indented or out-dented: a new paragraph, a list item, a table cell
+    last, first = prev.text.rstrip()[-1:], line.text.lstrip()[:1]
+    if not (first.isalpha() or first in "(«\"'"):
+        return False  # a table row, a numbered line or a figure: kept as its own line
+    if last.isdigit() and not first.islower():
+        return False
+    per_char = (prev.box.right - prev.box.left) / max(len(prev.text), 1)
+    if last in ".!?:" and first.isupper():
+        # A sentence ends at the line end: one paragraph only if the line is full.
+        return prev.box.right >= right_edge - 2 * per_char
+    # The first word of `line` would have fitted at the end of `prev`: the break was meant.
+    first_word = len(line.text.split(" ", 1)[0]) + 1
+    return prev.box.right + first_word * per_char > right_edge - per_char
