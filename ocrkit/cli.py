@@ -1,4 +1,5 @@
-"""`ocrkit PATH...`: OCR PDFs and page images into Markdown, text or JSON."""
+"""`ocrkit PATH...`: OCR PDFs and page images into Markdown, text, JSON, a searchable PDF
+or an HTML review page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ocrkit.api import describe, prepare, run_jobs
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import InputError, OcrError
 from ocrkit.options import OcrOptions
-from ocrkit.output import Format, default_path, render, write
+from ocrkit.output import Format, default_path, save
 from ocrkit.profiles import list_profiles
 from ocrkit.progress import Progress
 from ocrkit.results import Document
@@ -87,7 +88,9 @@ Where a PDF page's text comes from (--route, OCRKIT_ROUTE):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "txt", "json", "jsonl"]),
+    type=click.Choice(["md", "txt", "json", "jsonl", "pdf", "html"]),
+    help="pdf: the input made searchable (invisible text over the untouched pages); "
+    "html: a review page, each page's image beside its text.",
     default="md",
     show_default=True,
 )
@@ -153,7 +156,7 @@ def main(
         raise SystemExit(130) from None
 
     for doc, target in zip(documents, targets, strict=True):
-        write(render(doc, fmt), target)
+        save(doc, fmt, target)
         if target is not None:
             click.echo(f"ocrkit: wrote {target}", err=True)
     _summary(documents, stats, chosen.name, time.perf_counter() - started)
@@ -177,6 +180,8 @@ async def _run(
 
 def _targets(docs: list[Source], output: str | None, fmt: Format) -> list[Path | None]:
     if output == "-":
+        if fmt in ("pdf", "html") and len(docs) > 1:
+            raise InputError(f"--format {fmt} -o -: one document at a time on stdout")
         return [None] * len(docs)
     if output is None:
         return [default_path(d.path, fmt) for d in docs]

@@ -1,20 +1,84 @@
-"""Writes documents as Markdown, plain text, JSON or JSON Lines, atomically."""
+"""Writes documents as Markdown, plain text, JSON, JSON Lines, a searchable PDF
+(`searchable.py`) or an HTML review page (`review.py`), atomically."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from ocrkit.results import Document
 
-Format = Literal["md", "txt", "json", "jsonl"]
+Format = Literal["md", "txt", "json", "jsonl", "pdf", "html"]
+TEXT_FORMATS = ("md", "txt", "json", "jsonl")
 
 
-def render(doc: Document, fmt: Format) -> str:
+def save(doc: Document, fmt: Format, target: Path | None) -> None:
+    """`doc` as `fmt` to `target` (None: stdout), atomically. The PDF and the review page
+    are written as they are made, a page at a time, not built in memory first."""
+    if fmt in TEXT_FORMATS:
+        write(_text(doc, fmt), target)
+        return
+    if target is None:
+        _write_binary(doc, fmt, sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    with _atomic(target) as f:
+        _write_binary(doc, fmt, f)
+
+
+@contextlib.contextmanager
+def _atomic(target: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside `target`, renamed over it when the block succeeds, with the
+    permissions a plain new file would have (mkstemp makes it owner-only)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_binary(doc: Document, fmt: Format, out: BinaryIO) -> None:
+    if fmt == "pdf":
+        from ocrkit.searchable import write_pdf
+
+        write_pdf(doc, out)
+        return
+    from ocrkit.review import write_html
+
+    text = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    write_html(doc, text)
+    text.flush()
+    text.detach()
+
+
+def render(doc: Document, fmt: Format) -> str | bytes:
+    """`doc` as `fmt` in memory: text, or bytes for the PDF and the review page."""
+    if fmt in TEXT_FORMATS:
+        return _text(doc, fmt)
+    buf = io.BytesIO()
+    _write_binary(doc, fmt, buf)
+    return buf.getvalue()
+
+
+def _text(doc: Document, fmt: Format) -> str:
     if fmt == "md":
         parts = []
         for p in doc.pages:
@@ -51,12 +115,5 @@ def write(text: str, target: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic(target) as f:
+        f.write(text.encode("utf-8"))

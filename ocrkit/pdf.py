@@ -79,11 +79,15 @@ class PdfFile:
                 page.close()
 
     def layer(self, number: int) -> PageLayer:
-        """The page's own text lines, images and drawings (no text for a scan)."""
+        """The page's own text lines, images and drawings (no text for a scan). A text layer
+        PDFium cannot read counts as none, with something drawn: the page goes to OCR."""
         with _LOCK:
             page = self._page(number)
             try:
                 return read_layer(page)
+            except pdfium.PdfiumError:
+                width, height = page.get_size()
+                return PageLayer(width, height, drawings=1)
             finally:
                 page.close()
 

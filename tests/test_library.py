@@ -164,7 +164,10 @@ def slow_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "#!/bin/sh\n"
         f'case "$1" in --list-langs) sleep {SLOW}; printf "eng\\nrus\\n";; '
         f"--version) sleep {SLOW}; echo 'tesseract 5.3.0';; "
-        "*) cat >/dev/null; echo 'Облигации';; esac\n"
+        # Its TSV layout, as `tesseract ... tsv` prints it: a header, then one word.
+        "*) cat >/dev/null; printf 'level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\t"
+        "word_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n"
+        "5\\t1\\t1\\t1\\t1\\t1\\t10\\t10\\t90\\t20\\t96\\tОблигации\\n';; esac\n"
     )
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")

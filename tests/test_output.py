@@ -110,3 +110,17 @@ def test_write_is_atomic_and_default_names_follow_the_old_client(tmp_path: Path)
     assert target.read_text(encoding="utf-8") == "вторая\n"
     assert [p.name for p in target.parent.iterdir()] == ["doc_OCR.md"]  # no temporary left
     assert default_path(Path("a/report.pdf"), "md") == Path("a/report_OCR.md")
+
+
+def test_saved_files_get_the_usual_permissions_not_the_temporary_files(tmp_path: Path) -> None:
+    import ocrkit
+
+    old = os.umask(0o022)
+    try:
+        ocrkit.save(document(), "md", tmp_path / "out" / "doc.md")
+    finally:
+        os.umask(old)
+    target = tmp_path / "out" / "doc.md"
+    assert target.read_text(encoding="utf-8") == render(document(), "md")
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in target.parent.iterdir()] == ["doc.md"]  # no temporary left

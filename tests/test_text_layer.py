@@ -13,7 +13,7 @@ import pytest
 from fpdf import FPDF
 
 from harness import corpus
-from harness.cli import OCRKIT, env
+from harness.cli import OCRKIT, env, ocrkit
 from harness.fakes import FakeEngine
 from ocrkit.api import make_options, prepare, run_jobs
 from ocrkit.gate import judge
@@ -190,14 +190,11 @@ def test_headers_and_footers_are_kept_as_text(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # Tesseract reads four pages
 def test_the_cli_routes_the_mixed_document_with_tesseract(mixed: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    proc = subprocess.run(
-        [str(OCRKIT), mixed, "--engine", "tesseract", "--format", "json", "-o", out],
-        env=env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = ocrkit(
+        mixed, "--engine", "tesseract", "--format", "json", "-o", out, environ=env(tmp_path)
     )
     assert proc.returncode == 0, proc.stderr
     pages = json.loads(out.read_text())["pages"]

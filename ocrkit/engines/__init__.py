@@ -47,33 +47,32 @@ async def choose_engine(
 ) -> tuple[Engine, str]:
     """The engine `options.engine` names, or for `auto` the first that can run here: the
     server if it answers, else in-process vLLM with a GPU, else Tesseract. Returns it with
-    the reason for the choice."""
+    the reason for the choice. Engine modules are imported in a thread: the HTTP stack
+    takes a tenth of a second to import, which the event loop must not wait for."""
     if options.engine != "auto":
-        return ENGINES[options.engine](options), f"--engine {options.engine}"
+        return (await _load(options.engine))(options), f"--engine {options.engine}"
     reasons = []
     if "openai" in allow:
-        import httpx
-
-        from ocrkit.engines.openai_api import v1_url
-
-        url = v1_url(options.url) + "/models"
-        try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(3, connect=2)) as client:
-                status = (await client.get(url)).status_code
-        except httpx.HTTPError as exc:
-            reasons.append(f"no server at {options.url} ({type(exc).__name__})")
-        else:
-            if status in (200, 401, 403):  # a key problem is reported by the engine itself
-                return ENGINES["openai"](options), f"server at {options.url} answers"
-            reasons.append(f"server at {options.url} answered {status}")
+        openai = await _load("openai")
+        probe = await asyncio.to_thread(importlib.import_module, "ocrkit.engines._probe")
+        status, error = await probe.models_status(options.url)
+        if error is None and status in (200, 401, 403):  # a key problem: the engine says
+            return openai(options), f"server at {options.url} answers"
+        reasons.append(error or f"server at {options.url} answered {status}")
     if "vllm" in allow:
         why = await asyncio.to_thread(_local_vllm_blocker)  # importing torch takes seconds
         if why is None:
-            return ENGINES["vllm"](options), "; ".join([*reasons, "vLLM and a GPU are here"])
+            engine = await _load("vllm")
+            return engine(options), "; ".join([*reasons, "vLLM and a GPU are here"])
         reasons.append(why)
     if "tesseract" in allow:
-        return ENGINES["tesseract"](options), "; ".join([*reasons, "using Tesseract on the CPU"])
+        engine = await _load("tesseract")
+        return engine(options), "; ".join([*reasons, "using Tesseract on the CPU"])
     raise EngineUnavailable("no engine can run: " + "; ".join(reasons))
+
+
+async def _load(name: str) -> type[Engine]:
+    return await asyncio.to_thread(ENGINES.__getitem__, name)
 
 
 def _local_vllm_blocker() -> str | None:

@@ -1,4 +1,9 @@
-"""Tesseract 5 on the CPU: the embedded default on a machine with no GPU and no server."""
+"""Tesseract 5 on the CPU: the embedded default on a machine with no GPU and no server.
+
+Tesseract is asked for its TSV layout: the page's text is rebuilt from it (words in lines,
+lines in paragraphs, as its own text output does) and every word keeps its pixel box, which
+the searchable PDF uses to lay each word over its image.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import shutil
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.images import PageImage
+from ocrkit.postprocess import BBox, Block
 from ocrkit.sources import RenderTarget
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
@@ -60,6 +66,7 @@ class TesseractEngine(Engine):
             str(DPI),
             "--psm",
             "3",
+            "tsv",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -73,7 +80,41 @@ class TesseractEngine(Engine):
             raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
-        return Reply(text=out.decode("utf-8", "replace").strip(), finish_reason="stop")
+        text, words = read_tsv(out.decode("utf-8", "replace"))
+        return Reply(
+            text=text, finish_reason="stop", blocks=words, image_size=(page.width, page.height)
+        )
+
+
+def read_tsv(tsv: str) -> tuple[str, list[Block]]:
+    """Tesseract's TSV as its text output would read (a line a line, a blank line between
+    paragraphs) and its words as blocks with pixel boxes."""
+    paragraphs: list[list[list[str]]] = []
+    words: list[Block] = []
+    last_par = last_line = None
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        par, line = tuple(cols[1:4]), tuple(cols[1:5])
+        left, top, width, height = (int(c) for c in cols[6:10])
+        if par != last_par:
+            paragraphs.append([])
+        if line != last_line or par != last_par:
+            paragraphs[-1].append([])
+        paragraphs[-1][-1].append(cols[11])
+        last_par, last_line = par, line
+        words.append(
+            Block(
+                id=len(words),
+                type="word",
+                content=cols[11],
+                bbox=BBox(x0=left, y0=top, x1=left + width, y1=top + height),
+                confidence=round(float(cols[10]) / 100, 3),
+            )
+        )
+    text = "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
+    return text, words
 
 
 async def _output(exe: str, *args: str) -> str:

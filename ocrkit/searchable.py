@@ -1,0 +1,184 @@
+"""`--format pdf`: the input back, searchable. Each page is kept as it is, content stream
+byte for byte, and the OCR text is laid over it as invisible text (render mode 3).
+
+- pages read from their own text layer, and failed pages, are copied through untouched;
+- Tesseract pages: each word in its own box (Tesseract's TSV layout), so that selecting a
+  word in a viewer selects that word on the image;
+- pages with layout blocks (DeepSeek-OCR's grounding): each block's text in its box;
+- other VLM pages: the page's text in reading order, line by line down the page: searchable
+  and copyable, not word-positioned;
+- page images (PNG, JPEG, TIFF) become pages at their own resolution, text laid the same way.
+
+fpdf2 writes the invisible text with an embedded DejaVu Sans subset and a ToUnicode map
+(Cyrillic searches and copies); pikepdf (qpdf) lays each text page over its original page
+as a form XObject, which leaves the original content streams as they were.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pikepdf
+from fpdf import FPDF
+from PIL import Image
+
+from ocrkit.errors import InputError
+from ocrkit.results import Document, PageResult
+
+FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/local/share/fonts/DejaVuSans.ttf"),
+)
+# DejaVu Sans' ascent and descent, in em: a word drawn at size h / (ASCENT + DESCENT) with
+# its baseline ASCENT * size below the box's top fills the box exactly, so viewers and
+# pdftotext give the word the box Tesseract found.
+ASCENT, DESCENT = 0.928, 0.236
+_MIN_SIZE = 1.0
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A run of text and the box, in PDF points from the page's top left, it must fill."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def write_pdf(doc: Document, out: BinaryIO) -> None:
+    """Writes `doc` as a searchable PDF to `out`. Blocking."""
+    if doc.path.suffix.lower() == ".pdf":
+        _over_pdf(doc, out)
+    else:
+        out.write(_over_image(doc))
+
+
+def _font() -> Path:
+    for font in FONTS:
+        if font.exists():
+            return font
+    raise InputError(
+        "--format pdf needs the DejaVu Sans font for its text layer "
+        "(Debian: apt-get install fonts-dejavu-core)"
+    )
+
+
+def _text_pdf() -> FPDF:
+    pdf = FPDF(unit="pt")
+    pdf.set_auto_page_break(False)
+    pdf.set_margin(0)
+    pdf.add_font("dejavu", fname=str(_font()))
+    pdf.set_font("dejavu", size=10)
+    return pdf
+
+
+def _over_pdf(doc: Document, out: BinaryIO) -> None:
+    results = {p.page: p for p in doc.pages}
+    with pikepdf.open(doc.path) as pdf:
+        overlay = _text_pdf()
+        laid: list[tuple[int, float, float]] = []
+        for index, page in enumerate(pdf.pages):
+            result = results.get(index + 1)
+            if result is None or result.source != "ocr" or not result.text.strip():
+                continue  # its own text layer, a failure, or not asked for: untouched
+            # The page image the OCR read is PDFium's rendering of the crop box.
+            x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+            width, height = abs(x1 - x0), abs(y1 - y0)
+            overlay.add_page(format=(width, height))
+            _draw(overlay, _placements(result, width, height, page.obj.get("/Rotate", 0)))
+            laid.append((index, min(x0, x1), min(y0, y1)))
+        if not laid:
+            _save(pdf, out)
+            return
+        with pikepdf.open(io.BytesIO(bytes(overlay.output()))) as text:
+            for n, (index, left, bottom) in enumerate(laid):
+                _lay_over(pdf, pdf.pages[index], text.pages[n], left, bottom)
+            _save(pdf, out)
+
+
+def _lay_over(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, text: pikepdf.Page, left: float, bottom: float
+) -> None:
+    """Draws `text` over `page` as a form XObject, its origin at the crop box's corner
+    (`left`, `bottom`). The page's own content streams stay the objects they were, bytes
+    unchanged (pikepdf's add_overlay would merge them into one): new streams around them
+    save and restore the graphics state, then draw the text."""
+    form = pdf.copy_foreign(text.as_form_xobject())
+    name = page.add_resource(form, pikepdf.Name.XObject, prefix="OcrText")
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    streams = [s for s in streams if s is not None]
+    draw = f"\nQ\nq 1 0 0 1 {left:.4f} {bottom:.4f} cm {name} Do Q\n".encode()
+    page.obj.Contents = pikepdf.Array([pdf.make_stream(b"q\n"), *streams, pdf.make_stream(draw)])
+
+
+def _save(pdf: pikepdf.Pdf, out: BinaryIO) -> None:
+    # Streams are written as they are: the original pages' bytes do not change.
+    pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+
+
+def _over_image(doc: Document) -> bytes:
+    """An image input: one page at the image's own resolution (its dpi, else 300)."""
+    (result,) = doc.pages
+    with Image.open(doc.path) as image:
+        dpi = image.info.get("dpi", (300, 300))[0] or 300
+        width, height = image.width * 72 / float(dpi), image.height * 72 / float(dpi)
+        pdf = _text_pdf()
+        pdf.add_page(format=(width, height))
+        pdf.image(image if image.format != "JPEG" else doc.path, x=0, y=0, w=width, h=height)
+    if result.source == "ocr":
+        _draw(pdf, _placements(result, width, height, 0))
+    return bytes(pdf.output())
+
+
+def _placements(result: PageResult, width: float, height: float, rotate: int) -> list[Placed]:
+    blocks = [b for b in result.blocks or [] if b.bbox is not None and b.content.strip()]
+    if blocks and result.image_size and int(rotate) % 360 == 0:
+        sx, sy = width / result.image_size[0], height / result.image_size[1]
+        placed = []
+        for block in blocks:
+            assert block.bbox is not None
+            x0, y0 = block.bbox.x0 * sx, block.bbox.y0 * sy
+            x1, y1 = block.bbox.x1 * sx, block.bbox.y1 * sy
+            placed.extend(_lines_in_box(block.content, x0, y0, x1, y1))
+        return placed
+    return list(_reading_order(result.text, width, height))
+
+
+def _lines_in_box(text: str, x0: float, y0: float, x1: float, y1: float) -> Iterator[Placed]:
+    """A block's lines, one band of its box each."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    step = (y1 - y0) / max(len(lines), 1)
+    for i, line in enumerate(lines):
+        yield Placed(line, x0, y0 + i * step, x1, y0 + (i + 1) * step)
+
+
+def _reading_order(text: str, width: float, height: float) -> Iterator[Placed]:
+    """No boxes: the text's lines down the page, within its margins."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    margin = 0.08 * width
+    step = min(14.0, (height - 2 * margin) / max(len(lines), 1))
+    for i, line in enumerate(lines):
+        top = margin + i * step
+        right = min(width - margin, margin + 0.5 * step * len(line))
+        yield Placed(line, margin, top, right, top + step)
+
+
+def _draw(pdf: FPDF, placed: list[Placed]) -> None:
+    pdf.text_mode = "INVISIBLE"
+    for p in placed:
+        size = max((p.y1 - p.y0) / (ASCENT + DESCENT), _MIN_SIZE)
+        pdf.set_font_size(size)
+        pdf.set_stretching(100)
+        natural = pdf.get_string_width(p.text)
+        if natural > 0:
+            pdf.set_stretching(100 * max(p.x1 - p.x0, 1.0) / natural)
+        pdf.text(p.x0, p.y0 + ASCENT * size, p.text)
+    pdf.set_stretching(100)
+    pdf.text_mode = "FILL"
