@@ -23,6 +23,7 @@ from ocrkit.quality import attempt_temperatures, needs_retry
 from ocrkit.results import Document, PageResult
 from ocrkit.resume import ResumeStore
 from ocrkit.sources import Source, SourceDocument
+from ocrkit.text_layer import PageLayer
 
 
 @dataclass
@@ -160,6 +161,7 @@ async def read_page(
     reply: Reply | None = None
     doc: SourceDocument | None = None
     gate: Gate | None = None
+    layer: PageLayer | None = None
     try:
         doc = await documents.acquire(job)
         if route != "ocr":
@@ -187,8 +189,9 @@ async def read_page(
     except (PageFailed, ImageError, InputError, OSError) as exc:
         # The text layer stands in for a failed OCR unless the gate found it untrustworthy.
         trusted = gate is None or gate.measure == "uncovered_image_area"
-        layer = await asyncio.to_thread(doc.layer, number) if doc and trusted else None
-        text = layer.text if layer is not None else ""
+        if trusted and layer is None and doc is not None:
+            layer = await asyncio.to_thread(doc.layer, number)  # route ocr: not read yet
+        text = layer.text if trusted and layer is not None else ""
         return PageResult(
             page=number,
             text=text,
