@@ -67,6 +67,11 @@ class Profile:
     def selection(self) -> list[str]:
         return [] if self.name == "default" else ["--profile", self.name]
 
+    @property
+    def services(self) -> list[str]:
+        """What its README command starts."""
+        return [self.adapter, *self.vllm, *(["router"] if self.name == "scale" else [])]
+
 
 PROFILES = {
     p.name: p
@@ -220,6 +225,12 @@ def logs(services: list[str] | None = None, tail: int = 60) -> str:
 def plan_of(vllm_service: str) -> dict:
     out = compose("exec", "-T", vllm_service, "cat", "/run/ocrkit/plan.json").stdout
     return json.loads(out)
+
+
+def remove(profile: Profile, timeout: float = 300) -> None:
+    """Stop and remove one profile's containers, leaving any other profile running (`down`
+    would take the project's network from under them)."""
+    compose(*profile.selection, "rm", "--stop", "--force", *profile.services, timeout=timeout)
 
 
 def down(timeout: float = 300) -> float:

@@ -8,13 +8,18 @@ import pytest
 from harness.names import (
     ADAPTER_KEY,
     ADAPTER_MAX_NEW_TOKENS,
-    DEEPSEEK_NAME,
     PAGES,
     QWEN_KEY,
     QWEN_NAME,
 )
 from harness.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
+from harness.timings import record
 from samples.make_sample import scanned
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each phase of each test into the CI time record (bench/ci_time.py)."""
+    record("test", report.nodeid, report.duration, phase=report.when)
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +39,6 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_qwen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model("qwen2-vl", tmp_path_factory.mktemp("tiny-qwen2-vl"))
-
-
-@pytest.fixture(scope="session")
-def tiny_deepseek(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_model("deepseek-ocr", tmp_path_factory.mktemp("tiny-deepseek-ocr"))
 
 
 @pytest.fixture(scope="session")
@@ -80,41 +80,6 @@ def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[Managed
             "MAX_NEW_TOKENS": str(ADAPTER_MAX_NEW_TOKENS),
             "ADAPTER_MAX_BODY_MB": "4",
             "UPSTREAM_RETRIES": "1",
-        },
-    )
-    server.start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="session")
-def deepseek_server(tiny_deepseek: Path, logs_dir: Path) -> Iterator[ManagedServer]:
-    server = vllm_server(
-        "vllm-deepseek",
-        logs_dir,
-        "deepseek-ocr",
-        {
-            "DEEPSEEK_MODEL": str(tiny_deepseek),
-            "SERVED_MODEL_NAME": DEEPSEEK_NAME,
-            "SERVING_EXTRA_ARGS": "--enforce-eager --load-format dummy",
-        },
-    )
-    server.start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="session")
-def deepseek_adapter(deepseek_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
-    server = adapter_server(
-        "adapter-deepseek",
-        logs_dir,
-        {
-            "SERVING_PROFILE": "deepseek-ocr",
-            "UPSTREAM_URL": deepseek_server.url,
-            "SERVED_MODEL_NAME": DEEPSEEK_NAME,
-            "MAX_NEW_TOKENS": "8",
-            "UPSTREAM_TIMEOUT": "600",
         },
     )
     server.start()

