@@ -1,4 +1,5 @@
-"""Client options: every CLI flag, with its environment variable where one is documented.
+"""Client options: every CLI flag, each also read from OCRKIT_<OPTION> (OCRKIT_LANGUAGE,
+OCRKIT_MAX_TOKENS, ...) and the seed client's QWEN_REMOTE_URL; nothing unprefixed.
 
 An unknown option is an error (`OcrOptions(engnie="openai")` raises). The server side's
 settings (SERVING_PROFILE, SERVED_MODEL_NAME, ...) are not read here: the client names its
@@ -22,7 +23,9 @@ Language = Literal["russian", "english", "auto"]
 
 
 class OcrOptions(EnvSettings):
-    model_config = SettingsConfigDict(extra="forbid")
+    # Read from the environment only as OCRKIT_<OPTION> (or a documented alias): a desktop's
+    # LANGUAGE=en_US:en or a stray MAX_TOKENS must never reach an option.
+    model_config = SettingsConfigDict(extra="forbid", env_prefix="OCRKIT_")
 
     engine: EngineName = Field("auto", validation_alias="OCRKIT_ENGINE")
     profile: str = Field("qwen2-vl-2b", validation_alias="OCRKIT_PROFILE")

@@ -93,6 +93,37 @@ def test_the_readme_main_job_reads_the_text_layer_and_ocrs_the_scan(tmp_path: Pa
     assert "engine tesseract" in proc.stderr
 
 
+def test_unprefixed_variables_never_reach_an_option(tmp_path: Path) -> None:
+    """A desktop's LANGUAGE=en_US:en (Debian, Ubuntu) made every run exit 2, and MAX_TOKENS=7
+    capped every page: each option is read only as OCRKIT_<OPTION> or a documented alias."""
+    from ocrkit.options import OcrOptions
+
+    stray = {name.upper(): "bogus-0" for name in OcrOptions.model_fields}
+    stray |= {"LANGUAGE": "en_US:en", "MAX_TOKENS": "7", "TIMEOUT": "0.001", "ENGINE": "vllm"}
+    stray |= {name.lower(): value for name, value in stray.items()}
+    proc = subprocess.run(
+        [str(OCRKIT), *readme_main_job()],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "OCRKIT_CACHE_DIR": str(tmp_path), **stray},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "2 from the PDF text layer, 2 OCR'd, 0 failed" in proc.stderr
+    assert "engine tesseract" in proc.stderr
+    # The prefixed names are the ones read.
+    prefixed = subprocess.run(
+        [str(OCRKIT), "samples/prospectus_ru.pdf", "-o", "-"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "OCRKIT_CACHE_DIR": str(tmp_path), "OCRKIT_LANGUAGE": "x"},
+    )
+    assert prefixed.returncode == 2 and "language" in prefixed.stderr
+
+
 def test_page_images_work_too(tmp_path: Path) -> None:
     subprocess.run(
         [
