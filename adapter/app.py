@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from adapter import deepseek_api, proxy, qwen_api, status
 from adapter.auth import require_key
 from adapter.limits import BodyLimitMiddleware
-from adapter.metrics import MetricsMiddleware
+from adapter.metrics import MetricsMiddleware, log_server_error
+from adapter.request_id import RequestIdMiddleware
 from adapter.settings import AdapterSettings
 from adapter.state import AdapterState
 from adapter.upstream import Upstream, UpstreamError
@@ -82,6 +83,7 @@ def create_app(
     app.include_router(proxy.router, dependencies=[Depends(require_key)])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(ImageError)
     async def image_error(_: Request, exc: ImageError) -> JSONResponse:
@@ -94,9 +96,17 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(UpstreamError)
-    async def upstream_error(_: Request, exc: UpstreamError) -> JSONResponse:
+    async def upstream_error(request: Request, exc: UpstreamError) -> JSONResponse:
+        if exc.status >= 500:
+            log_server_error(request, exc.status, exc.cause, exc.detail)
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this; the line here carries the request id.
+        log_server_error(request, 500, type(exc).__name__, "unexpected error in the adapter")
+        return JSONResponse({"detail": "internal error in the adapter"}, status_code=500)
 
     return app
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapter.request_id import request_id
+
+log = logging.getLogger("adapter")
 
 REGISTRY = CollectorRegistry()
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -31,6 +37,18 @@ UPSTREAM_SECONDS = Histogram(
     registry=REGISTRY,
 )
 IN_FLIGHT = Gauge("ocrkit_adapter_in_flight", "Requests being handled", registry=REGISTRY)
+SERVER_ERRORS = Counter(
+    "ocrkit_adapter_server_errors",
+    "5xx answers by cause: an exception class, the upstream's status_NNN, or reply",
+    ["route", "status", "cause"],
+    registry=REGISTRY,
+)
+UPSTREAM_RETRIES = Counter(
+    "ocrkit_adapter_upstream_retries",
+    "Requests sent to vLLM again, by what failed before it reached the model",
+    ["cause"],
+    registry=REGISTRY,
+)
 
 
 class MetricsMiddleware:
@@ -61,3 +79,18 @@ class MetricsMiddleware:
             name = getattr(route, "path", None) or "unmatched"
             REQUESTS.labels(name, scope["method"], str(status)).inc()
             LATENCY.labels(name).observe(time.perf_counter() - started)
+
+
+def log_server_error(request: Request, status: int, cause: str, detail: str) -> None:
+    """Every 5xx the adapter answers: one log line with its cause and request id, counted."""
+    route = getattr(request.scope.get("route"), "path", None) or request.url.path
+    SERVER_ERRORS.labels(route, str(status), cause).inc()
+    log.warning(
+        "%s %s -> %d, cause %s, request id %s: %s",
+        request.method,
+        request.url.path,
+        status,
+        cause,
+        request_id(request),
+        detail,
+    )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
+from adapter.metrics import log_server_error
 from adapter.state import AdapterState, get_state
 
 router = APIRouter()
@@ -58,6 +59,11 @@ async def proxy(
         content=body,
     )
     response = await upstream.send(outgoing, stream=True)
+    if response.status_code >= 500:
+        # vLLM's own 5xx passes through as it is; the operator still sees it and its id.
+        log_server_error(
+            request, response.status_code, f"status_{response.status_code}", "from upstream"
+        )
     return StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,

@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
-from adapter.metrics import UPSTREAM_SECONDS
+from adapter.metrics import UPSTREAM_RETRIES, UPSTREAM_SECONDS
 from adapter.settings import AdapterSettings
 from ocrkit.errors import ReplyError
 from ocrkit.http_errors import error_detail
@@ -24,11 +25,15 @@ RETRY_AFTER_S = 5
 
 
 class UpstreamError(Exception):
-    """vLLM could not answer; `status` is what the adapter's client gets."""
+    """vLLM could not answer; `status` is what the adapter's client gets, `cause` what went
+    wrong in one word for logs and /metrics (an exception class, `status_NNN`, `reply`)."""
 
-    def __init__(self, status: int, detail: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, retry_after: int | None = None, *, cause: str
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.retry_after = status, detail, retry_after
+        self.cause = cause
 
 
 class _Unavailable(Exception):
@@ -38,9 +43,23 @@ class _Unavailable(Exception):
         self.response = response
 
 
+def _never_reached(exc: BaseException) -> bool:
+    """A pooled keep-alive connection the server closed just as it was reused: the request
+    was not written, or the server hung up before reading it and sent nothing back."""
+    if isinstance(exc, httpx.WriteError):
+        return True
+    return isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc)
+
+
 def _retryable(exc: BaseException) -> bool:
     # Only failures where the request surely did not reach the model.
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | _Unavailable)
+
+
+def _count_retry(state: RetryCallState) -> None:
+    failed = state.outcome.exception() if state.outcome else None
+    cause = "status_503" if isinstance(failed, _Unavailable) else type(failed).__name__
+    UPSTREAM_RETRIES.labels(cause).inc()
 
 
 @dataclass
@@ -69,12 +88,29 @@ class Upstream:
                 max_keepalive_connections=settings.upstream_max_connections,
             ),
         )
+        # For a request whose pooled connection turned out closed: a new connection each
+        # time, since every other idle connection may have expired with it.
+        self.fresh = httpx.AsyncClient(
+            transport=transport,
+            timeout=self.client.timeout,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
         self.retries = settings.upstream_retries
         self.health_path = settings.upstream_health_path
         self._models_seen: list[str] = []
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        await self.fresh.aclose()
+
+    async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        try:
+            return await self.client.send(request, stream=stream)
+        except httpx.HTTPError as exc:
+            if not _never_reached(exc):
+                raise
+            UPSTREAM_RETRIES.labels(type(exc).__name__).inc()
+            return await self.fresh.send(request, stream=stream)
 
     async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """Send with retries on refused connections and 503s; raises UpstreamError when
@@ -86,26 +122,29 @@ class Upstream:
                 retry=retry_if_exception(_retryable),
                 stop=stop_after_attempt(self.retries + 1),
                 wait=wait_exponential_jitter(multiplier=0.2, max=2),
+                before_sleep=_count_retry,
                 reraise=True,
             ):
                 with attempt:
-                    response = await self.client.send(request, stream=stream)
+                    response = await self._send_once(request, stream)
                     if response.status_code == 503:
                         await response.aclose()
                         raise _Unavailable(response)
             return response
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise UpstreamError(
-                503, f"upstream model server is not reachable ({type(exc).__name__})", RETRY_AFTER_S
-            ) from None
+            cause = type(exc).__name__
+            detail = f"upstream model server is not reachable ({cause})"
+            raise UpstreamError(503, detail, RETRY_AFTER_S, cause=cause) from None
         except _Unavailable:
-            raise UpstreamError(503, "upstream model server is not ready", RETRY_AFTER_S) from None
+            detail = "upstream model server is not ready"
+            raise UpstreamError(503, detail, RETRY_AFTER_S, cause="status_503") from None
         except httpx.TimeoutException as exc:
-            raise UpstreamError(
-                504, f"upstream model server timed out ({type(exc).__name__})"
-            ) from None
+            cause = type(exc).__name__
+            detail = f"upstream model server timed out ({cause})"
+            raise UpstreamError(504, detail, cause=cause) from None
         except httpx.HTTPError as exc:
-            raise UpstreamError(502, f"upstream connection failed ({type(exc).__name__})") from None
+            cause = type(exc).__name__
+            raise UpstreamError(502, f"upstream connection failed ({cause})", cause=cause) from None
         finally:
             UPSTREAM_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
 
@@ -119,17 +158,18 @@ class Upstream:
             try:
                 return parse_chat_reply(response.content)
             except ReplyError as exc:
-                raise UpstreamError(502, f"upstream answered 200 but {exc}") from None
+                detail = f"upstream answered 200 but {exc}"
+                raise UpstreamError(502, detail, cause="reply") from None
         message = error_detail(response)
+        cause = f"status_{response.status_code}"
         if response.status_code in (400, 422):
             # The request cannot be served as asked (e.g. max_tokens beyond the context):
             # the client's to fix, so it gets a 400 with vLLM's reason.
-            raise UpstreamError(400, f"upstream rejected the request: {message}")
+            raise UpstreamError(400, f"upstream rejected the request: {message}", cause=cause)
         if response.status_code in (401, 403):
-            raise UpstreamError(
-                502, "upstream refused the adapter's credentials (UPSTREAM_API_KEY)"
-            )
-        raise UpstreamError(502, f"upstream error {response.status_code}: {message}")
+            detail = "upstream refused the adapter's credentials (UPSTREAM_API_KEY)"
+            raise UpstreamError(502, detail, cause=cause)
+        raise UpstreamError(502, f"upstream error {response.status_code}: {message}", cause=cause)
 
     async def health(self, model: str) -> UpstreamHealth:
         try:

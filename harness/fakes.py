@@ -67,3 +67,15 @@ def make_pdf(path: Path, pages: list[str], *, size: tuple[float, float] = (210, 
             pdf.cell(0, 10, text)
     path.write_bytes(bytes(pdf.output()))
     return path
+
+
+def counter(metrics_text: str, name: str, **labels: str) -> float:
+    """A counter's value in a Prometheus text exposition (0 when absent). The registry is
+    the process's, so tests compare values before and after."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0

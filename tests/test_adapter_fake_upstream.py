@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapter import AdapterSettings, create_app
+from harness.fakes import counter
 from harness.images import bomb_png, page_png
 from ocrkit.launch import VllmInstall
 from ocrkit.profiles import load_profile
@@ -165,6 +167,39 @@ def test_upstream_failures_map_to_a_status_and_a_clear_detail(
     assert response.json()["detail"].startswith(detail)
     if status == 503:
         assert response.headers["retry-after"] == "5"
+
+
+def test_every_5xx_is_logged_with_its_cause_and_request_id_and_counted(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]], caplog: pytest.LogCaptureFixture
+) -> None:
+    def dead(_: httpx.Request) -> httpx.Response:
+        # A stream, as vLLM's body arrives: the /v1 proxy passes it on chunk by chunk.
+        body = httpx.ByteStream(b'{"message": "engine dead"}')
+        return httpx.Response(500, stream=body, headers={"content-type": "application/json"})
+
+    client, _ = adapter(dead)
+    errors = "ocrkit_adapter_server_errors_total"
+    ocr_500 = {"cause": "status_500", "route": "/ocr", "status": "502"}
+    v1_500 = {"cause": "status_500", "route": "/v1/{path:path}", "status": "500"}
+    before = client.get("/metrics").text
+    with caplog.at_level(logging.WARNING, logger="adapter"):
+        failed = client.post(
+            "/ocr", json={"image": b64(page_png())}, headers={"X-Request-ID": "page-17.run-3"}
+        )
+        proxied = client.post("/v1/chat/completions", json={"model": "served"})
+        fine = client.get("/health")
+    assert failed.status_code == 502 and failed.headers["x-request-id"] == "page-17.run-3"
+    assert proxied.status_code == 500  # /v1 passes vLLM's own status on
+    generated = proxied.headers["x-request-id"]
+    assert len(generated) == 32 and fine.headers["x-request-id"] not in (generated, "")
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(
+        "POST /ocr -> 502, cause status_500, request id page-17.run-3" in line for line in lines
+    ), lines
+    assert any(f"-> 500, cause status_500, request id {generated}" in line for line in lines)
+    after = client.get("/metrics").text
+    assert counter(after, errors, **ocr_500) == counter(before, errors, **ocr_500) + 1
+    assert counter(after, errors, **v1_500) == counter(before, errors, **v1_500) + 1
 
 
 @pytest.mark.parametrize(
