@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
 import click
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from ocrkit.api import describe, prepare, run_jobs
 from ocrkit.engines import Engine, choose_engine
@@ -46,44 +49,59 @@ Where a PDF page's text comes from (--route, OCRKIT_ROUTE):
 """
 
 
+def _option_type(field: FieldInfo) -> click.ParamType | None:
+    """click's type for an OcrOptions field: its Literal's choices, its numeric bounds."""
+    annotation = field.annotation
+    if get_origin(annotation) is not Literal:  # X | None: its X
+        annotation = next((a for a in get_args(annotation) if a is not type(None)), annotation)
+    if get_origin(annotation) is Literal:
+        return click.Choice([str(v) for v in get_args(annotation)])
+    args = [annotation]
+    bounds = {type(m).__name__: m for m in field.metadata}
+    low = bounds.get("Gt") or bounds.get("Ge")
+    kind = click.IntRange if args[0] is int else click.FloatRange if args[0] is float else None
+    if kind is None:
+        return None
+    if low is None:
+        return kind()
+    value = low.gt if hasattr(low, "gt") else low.ge
+    if kind is click.IntRange:
+        return kind(min=value + 1 if hasattr(low, "gt") else value)
+    return kind(min=value, min_open=hasattr(low, "gt"))
+
+
+def _flags_from_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One flag per OcrOptions field marked for the command line: names, choices, ranges,
+    help and defaults come from the model, so no list is typed twice."""
+    for name, field in reversed(OcrOptions.model_fields.items()):
+        if not (field.json_schema_extra or {}).get("cli"):
+            continue
+        flag = "--" + name.replace("_", "-")
+        env = f"$OCRKIT_{name.upper()}"
+        help_text = field.description or ""
+        if field.annotation is bool:
+            # A flag that turns a default-on option off (--no-resume).
+            off = "--no-" + name.replace("_", "-")
+            option = click.option(off, name, flag_value=False, default=None, help=help_text)
+        else:
+            if field.default is not None:
+                help_text += f" Default: {field.default}."
+            # The profiles are files (built-in, and OCRKIT_CONFIGS folders): listed as found.
+            kind = click.Choice(list_profiles()) if name == "profile" else _option_type(field)
+            option = click.option(flag, name, type=kind, help=f"{help_text} ({env})")
+        command = option(command)
+    return command
+
+
 @click.command(
     help=__doc__, epilog=ROUTES, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--engine",
-    type=click.Choice(["auto", "openai", "legacy", "vllm", "tesseract"]),
-    help="Default: auto (server if it answers, else in-process vLLM, else Tesseract).",
-)
-@click.option(
     "--ocr-service", type=click.Choice(sorted(SERVICES)), help="The old client's names for engines."
 )
-@click.option("--url", help="Server URL (else $OCRKIT_URL, $QWEN_REMOTE_URL, localhost:8001).")
-@click.option(
-    "--profile",
-    help=f"Model profile, default qwen2-vl-2b; one of: {', '.join(list_profiles())}.",
-)
-@click.option("--model", help="Model name on the server (default: the profile's).")
-@click.option("--language", type=click.Choice(["russian", "english", "auto"]))
-@click.option(
-    "--route",
-    type=click.Choice(["auto", "ocr", "text"]),
-    help="Where a PDF page's text comes from (default auto; see below).",
-)
-@click.option(
-    "--prompt-type",
-    help="A prompt of the profile by name, for profiles with prompt types (DeepSeek-OCR: "
-    "ocr_simple, markdown, free, ...); the language picks the prompt for the others.",
-)
-@click.option("--prompt", help="Your own prompt instead of the profile's.")
+@_flags_from_options
 @click.option("--pages", "page_spec", help="Pages to read, e.g. 1-3,7 (default all).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Pages in flight.")
-@click.option("--max-tokens", type=click.IntRange(min=1))
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds per request (default 300).",
-)
 @click.option("-o", "--output", help="File, folder (ending in /) or - for stdout.")
 @click.option(
     "--format",
@@ -94,47 +112,21 @@ Where a PDF page's text comes from (--route, OCRKIT_ROUTE):
     default="md",
     show_default=True,
 )
-@click.option("--no-resume", is_flag=True, help="Redo pages finished by an earlier run.")
 def main(
     paths: tuple[Path, ...],
-    engine: str | None,
     ocr_service: str | None,
-    url: str | None,
-    profile: str | None,
-    model: str | None,
-    language: str | None,
-    route: str | None,
-    prompt_type: str | None,
-    prompt: str | None,
     page_spec: str | None,
-    concurrency: int | None,
-    max_tokens: int | None,
-    timeout: float | None,
     output: str | None,
     fmt: Format,
-    no_resume: bool,
+    **given: Any,
 ) -> None:
     allow: tuple[str, ...] = ("openai", "vllm", "tesseract")
     if ocr_service:
         svc_engine, svc_allow, svc_profile, svc_url = SERVICES[ocr_service]
-        engine = engine or svc_engine
+        given["engine"] = given["engine"] or svc_engine
         allow = svc_allow or allow
-        profile = profile or svc_profile
-        url = url or svc_url
-    given = {
-        "engine": engine,
-        "url": url,
-        "profile": profile,
-        "model": model,
-        "language": language,
-        "route": route,
-        "prompt_type": prompt_type,
-        "prompt": prompt,
-        "concurrency": concurrency,
-        "max_tokens": max_tokens,
-        "timeout": timeout,
-        "resume": not no_resume,
-    }
+        given["profile"] = given["profile"] or svc_profile
+        given["url"] = given["url"] or svc_url
     try:
         options = OcrOptions(**{k: v for k, v in given.items() if v is not None})
         jobs = prepare(list(paths), page_spec)

@@ -20,6 +20,8 @@ from ocrkit.settings import EnvSettings
 
 EngineName = Literal["auto", "openai", "legacy", "vllm", "tesseract"]
 Language = Literal["russian", "english", "auto"]
+# Marks the options that are also command-line flags (the rest: environment or library only).
+CLI = {"cli": True}
 
 
 class OcrOptions(EnvSettings):
@@ -27,32 +29,71 @@ class OcrOptions(EnvSettings):
     # LANGUAGE=en_US:en or a stray MAX_TOKENS must never reach an option.
     model_config = SettingsConfigDict(extra="forbid", env_prefix="OCRKIT_")
 
-    engine: EngineName = Field("auto", validation_alias="OCRKIT_ENGINE")
-    profile: str = Field("qwen2-vl-2b", validation_alias="OCRKIT_PROFILE")
+    # `description` is the option's --help text; fields marked CLI are the command's flags
+    # (ocrkit/cli.py builds them from here, names, choices and ranges included).
+    engine: EngineName = Field(
+        "auto",
+        description="auto: the server if it answers, else in-process vLLM, else Tesseract.",
+        json_schema_extra=CLI,
+    )
+    profile: str = Field(
+        "qwen2-vl-2b",
+        description="Model profile (configs/, and $OCRKIT_CONFIGS folders).",
+        json_schema_extra=CLI,
+    )
     url: str = Field(
-        "http://localhost:8001", validation_alias=AliasChoices("OCRKIT_URL", "QWEN_REMOTE_URL")
+        "http://localhost:8001",
+        validation_alias=AliasChoices("OCRKIT_URL", "QWEN_REMOTE_URL"),
+        description="Server URL (also $QWEN_REMOTE_URL, the old client's name).",
+        json_schema_extra=CLI,
     )
     api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OCRKIT_API_KEY", "OPENAI_API_KEY")
     )
-    # The model's name on the server; default: the profile's served name or model id.
-    model: str | None = Field(None, validation_alias="OCRKIT_MODEL")
-    # Picks the prompt where the profile's prompts are keyed by language (Qwen2-VL).
-    language: Language = "russian"
-    # auto: each PDF page from its own text layer where the gate trusts it, else OCR;
-    # ocr: OCR every page; text: the text layer only, never OCR.
-    route: Route = Field("auto", validation_alias="OCRKIT_ROUTE")
-    # Picks the prompt by name where the profile has prompt types (DeepSeek-OCR).
-    prompt_type: str | None = None
-    prompt: str | None = None
-    max_tokens: int | None = Field(None, gt=0)
-    concurrency: int | None = Field(None, gt=0, validation_alias="OCRKIT_CONCURRENCY")
-    timeout: float = Field(300, gt=0, validation_alias="OCRKIT_TIMEOUT")
-    # How long a page keeps retrying a server that went away (restart, overload).
-    retry_budget: float = Field(300, ge=0, validation_alias="OCRKIT_RETRY_BUDGET")
-    # Extra attempts, at rising temperature, for a reply that loops or hits max_tokens.
-    quality_retries: int = Field(
-        2, ge=0, le=len(RETRY_TEMPERATURES), validation_alias="OCRKIT_QUALITY_RETRIES"
+    model: str | None = Field(
+        None,
+        description="The model's name on the server (default: the profile's).",
+        json_schema_extra=CLI,
     )
-    resume: bool = True
-    cache_dir: Path = Field(Path.home() / ".cache" / "ocrkit", validation_alias="OCRKIT_CACHE_DIR")
+    language: Language = Field(
+        "russian",
+        description="Picks the prompt where the profile's prompts are keyed by language "
+        "(Qwen2-VL).",
+        json_schema_extra=CLI,
+    )
+    route: Route = Field(
+        "auto",
+        description="Where a PDF page's text comes from (see below).",
+        json_schema_extra=CLI,
+    )
+    prompt_type: str | None = Field(
+        None,
+        description="A prompt of the profile by name, for profiles with prompt types "
+        "(DeepSeek-OCR: ocr_simple, markdown, free, ...); the language picks it for the others.",
+        json_schema_extra=CLI,
+    )
+    prompt: str | None = Field(
+        None, description="Your own prompt instead of the profile's.", json_schema_extra=CLI
+    )
+    max_tokens: int | None = Field(
+        None,
+        gt=0,
+        description="Tokens a page may take (default: the profile's).",
+        json_schema_extra=CLI,
+    )
+    concurrency: int | None = Field(
+        None,
+        gt=0,
+        description="Pages in flight (default 32 for servers, 64 in-process, one per core for "
+        "Tesseract).",
+        json_schema_extra=CLI,
+    )
+    timeout: float = Field(300, gt=0, description="Seconds per request.", json_schema_extra=CLI)
+    # How long a page keeps retrying a server that went away (restart, overload).
+    retry_budget: float = Field(300, ge=0)
+    # Extra attempts, at rising temperature, for a reply that loops or hits max_tokens.
+    quality_retries: int = Field(2, ge=0, le=len(RETRY_TEMPERATURES))
+    resume: bool = Field(
+        True, description="Redo pages finished by an earlier run.", json_schema_extra=CLI
+    )
+    cache_dir: Path = Field(Path.home() / ".cache" / "ocrkit")

@@ -210,3 +210,27 @@ def test_aocr_never_blocks_the_event_loop(
     assert [p.text for p in doc.pages] == ["Облигации", "Облигации"]
     assert doc.pages[0].engine == "tesseract"
     assert worst < SLOW / 2, f"the event loop was blocked for {worst:.2f} s"
+
+
+def test_the_command_line_flags_are_the_options_marked_for_it() -> None:
+    """ocrkit's flags, their choices and ranges come from OcrOptions: nothing typed twice."""
+    import typing
+
+    import click
+
+    from ocrkit.cli import main as command
+
+    params = {p.name: p for p in command.params if isinstance(p, click.Option)}
+    marked = {
+        n for n, f in OcrOptions.model_fields.items() if (f.json_schema_extra or {}).get("cli")
+    }
+    assert marked <= set(params)
+    assert set(params) - marked == {"ocr_service", "page_spec", "output", "fmt"}
+    for name in ("engine", "language", "route"):
+        literal = OcrOptions.model_fields[name].annotation
+        assert list(params[name].type.choices) == list(typing.get_args(literal))
+    assert list(params["profile"].type.choices) == list_profiles()
+    assert params["resume"].opts == ["--no-resume"] and params["resume"].flag_value is False
+    assert params["max_tokens"].type.min == 1 and params["timeout"].type.min_open
+    # Environment-only settings are no flags.
+    assert not {"api_key", "retry_budget", "quality_retries", "cache_dir"} & set(params)
