@@ -22,6 +22,8 @@ class AdapterSettings(ModelOverrides):
     max_image_pixels: int = Field(
         DEFAULT_MAX_PIXELS, gt=0, validation_alias="ADAPTER_MAX_IMAGE_PIXELS"
     )
+    # Decoded pages held at once (adapter/budget.py); calls beyond it wait, none fails.
+    decode_budget_mb: float = Field(128, gt=0, validation_alias="ADAPTER_DECODE_BUDGET_MB")
     upstream_timeout: float = Field(300, gt=0, validation_alias="UPSTREAM_TIMEOUT")
     upstream_connect_timeout: float = Field(5, gt=0, validation_alias="UPSTREAM_CONNECT_TIMEOUT")
     # Connection failures and 503s only: a request that reached the model is never repeated.
@@ -38,3 +40,7 @@ class AdapterSettings(ModelOverrides):
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_mb * 1024 * 1024)
+
+    @property
+    def decode_budget_bytes(self) -> int:
+        return int(self.decode_budget_mb * 1024 * 1024)

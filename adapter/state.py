@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from adapter.budget import ByteBudget, decode_cost
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
 from ocrkit.images import PageImage, decode_base64, load_image
@@ -24,7 +25,12 @@ class AdapterState:
     profile: ModelProfile
     model: str  # the served model name requests are sent with
     upstream: Upstream
+    decode_budget: ByteBudget = field(init=False, repr=False)
     _plan: Plan | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.decode_budget = ByteBudget(self.settings.decode_budget_bytes)
+
     _plan_mtime: int | None = field(default=None, init=False, repr=False)
 
     def plan(self) -> Plan | None:
@@ -54,10 +60,12 @@ class AdapterState:
 
     async def page_from_base64(self, image: str) -> PageImage:
         """Decode, check and fit an untrusted image off the event loop."""
-        return await run_in_threadpool(self.page_from_bytes_sync, decode_base64(image))
+        return await self.page_from_bytes(decode_base64(image))
 
     async def page_from_bytes(self, data: bytes) -> PageImage:
-        return await run_in_threadpool(self.page_from_bytes_sync, data)
+        # Decoded pages in flight stay within the budget (adapter/budget.py).
+        async with self.decode_budget.hold(decode_cost(data)):
+            return await run_in_threadpool(self.page_from_bytes_sync, data)
 
     def page_from_bytes_sync(self, data: bytes) -> PageImage:
         return load_image(

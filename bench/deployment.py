@@ -7,7 +7,10 @@ the images built from docker/, vLLM's CPU build, tiny models through MODELS_DIR)
 2. cold start: images built and nothing running, the time from `docker compose --profile
    cpu up -d` to the first answer of POST /ocr;
 3. the adapter container's peak memory (the kernel's cgroup figure) while `--calls`
-   concurrent POST /ocr, each an A4 page at 200 dpi, go through it.
+   concurrent POST /ocr, each an A4 page at 200 dpi, go through it: with the shipped decode
+   budget (ADAPTER_DECODE_BUDGET_MB unset: 128), with the budget out of the way (what the
+   adapter did before it had one), and with the shipped budget again, each in a new adapter
+   container, side by side in one run.
 
 Needs scripts/install-docker.sh (run by the tests). Writes bench/results/deployment.json."""
 
@@ -24,7 +27,15 @@ import httpx
 from PIL import Image, ImageDraw
 
 from bench.common import write_result
-from harness.compose_stack import PROFILES, compose, container, docker, down
+from harness.compose_stack import (
+    PROFILES,
+    compose,
+    compose_env,
+    container,
+    docker,
+    down,
+    wait_healthy,
+)
 
 IMAGES = ["ocrkit-serving", "ocrkit-serving-cpu", "ocrkit-adapter", "ocrkit-router"]
 
@@ -115,10 +126,16 @@ def main() -> None:
     profile = PROFILES["cpu"]
     page = a4_page_b64()
     compose("--profile", "cpu", "build")
+    memory: dict[str, dict[str, float]] = {}
     try:
         sizes = image_sizes()
         start = cold_start(profile.url, page)
-        memory = adapter_peak_memory(profile.url, profile.adapter, page, args.calls)
+        for label, budget in (("budget", ""), ("no budget", "100000"), ("budget again", "")):
+            # A new adapter container each time (its environment changed): a fresh peak.
+            env = compose_env(ADAPTER_DECODE_BUDGET_MB=budget)
+            compose("--profile", "cpu", "up", "-d", "--force-recreate", profile.adapter, env=env)
+            wait_healthy(profile.url)
+            memory[label] = adapter_peak_memory(profile.url, profile.adapter, page, args.calls)
     finally:
         down()
     print("image sizes (GB):", sizes)
@@ -126,10 +143,11 @@ def main() -> None:
         f"cold start, --profile cpu: `up -d` returned after {start['up_returned_s']} s, "
         f"first /ocr answer after {start['first_ocr_s']} s"
     )
-    print(
-        f"adapter under {memory['calls']} concurrent /ocr (A4 at 200 dpi): idle "
-        f"{memory['idle_mb']} MB, peak {memory['peak_mb']} MB, burst {memory['burst_s']} s"
-    )
+    for label, m in memory.items():
+        print(
+            f"adapter ({label}) under {m['calls']} concurrent /ocr (A4 at 200 dpi): idle "
+            f"{m['idle_mb']} MB, peak {m['peak_mb']} MB, burst {m['burst_s']} s"
+        )
     write_result("deployment", {"image_sizes_gb": sizes, "cold_start": start, "adapter": memory})
 
 

@@ -2,8 +2,10 @@
 byte for byte, and the OCR text is laid over it as invisible text (render mode 3).
 
 - pages read from their own text layer, and failed pages, are copied through untouched;
-- Tesseract pages: each word in its own box (Tesseract's TSV layout), so that selecting a
-  word in a viewer selects that word on the image;
+- Tesseract pages: line by line, each line on one baseline at one size and each word
+  stretched to its box, with a space stretched over each gap (as OCRmyPDF's renderer does),
+  so that viewers assemble the lines in order (copy, phrase search) and selecting a word
+  selects that word on the image;
 - pages with layout blocks (DeepSeek-OCR's grounding): each block's text in its box;
 - other VLM pages: the page's text in reading order, line by line down the page: searchable
   and copyable, not word-positioned;
@@ -27,6 +29,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from ocrkit.errors import InputError
+from ocrkit.postprocess import Block
 from ocrkit.results import Document, PageResult
 
 FONTS = (
@@ -141,6 +144,8 @@ def _placements(result: PageResult, width: float, height: float, rotate: int) ->
     blocks = [b for b in result.blocks or [] if b.bbox is not None and b.content.strip()]
     if blocks and result.image_size and int(rotate) % 360 == 0:
         sx, sy = width / result.image_size[0], height / result.image_size[1]
+        if all(b.type == "word" and "line" in b.metadata for b in blocks):
+            return list(_word_lines(blocks, sx, sy))
         placed = []
         for block in blocks:
             assert block.bbox is not None
@@ -149,6 +154,24 @@ def _placements(result: PageResult, width: float, height: float, rotate: int) ->
             placed.extend(_lines_in_box(block.content, x0, y0, x1, y1))
         return placed
     return list(_reading_order(result.text, width, height))
+
+
+def _word_lines(words: list[Block], sx: float, sy: float) -> Iterator[Placed]:
+    """Words grouped by their text line: every word of a line spans the line's height (one
+    baseline, one size) and its own width; a space fills each gap to the next word."""
+    lines: dict[int, list[Block]] = {}
+    for word in words:
+        lines.setdefault(int(word.metadata["line"]), []).append(word)
+    for line in lines.values():
+        boxes = [b.bbox for b in line if b.bbox is not None]
+        top, bottom = min(b.y0 for b in boxes) * sy, max(b.y1 for b in boxes) * sy
+        line.sort(key=lambda b: b.bbox.x0 if b.bbox else 0.0)
+        for word, following in zip(line, [*line[1:], None], strict=True):
+            assert word.bbox is not None
+            x0, x1 = word.bbox.x0 * sx, word.bbox.x1 * sx
+            yield Placed(word.content, x0, top, x1, bottom)
+            if following is not None and following.bbox is not None:
+                yield Placed(" ", x1, top, max(following.bbox.x0 * sx, x1 + 0.5), bottom)
 
 
 def _lines_in_box(text: str, x0: float, y0: float, x1: float, y1: float) -> Iterator[Placed]:

@@ -92,6 +92,7 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
     paragraphs: list[list[list[str]]] = []
     words: list[Block] = []
     last_par = last_line = None
+    line_index = -1
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
@@ -102,6 +103,7 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
             paragraphs.append([])
         if line != last_line or par != last_par:
             paragraphs[-1].append([])
+            line_index += 1
         paragraphs[-1][-1].append(cols[11])
         last_par, last_line = par, line
         words.append(
@@ -111,6 +113,8 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
                 content=cols[11],
                 bbox=BBox(x0=left, y0=top, x1=left + width, y1=top + height),
                 confidence=round(float(cols[10]) / 100, 3),
+                # The text line it is on: the searchable PDF sets a line on one baseline.
+                metadata={"line": line_index},
             )
         )
     text = "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
