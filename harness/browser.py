@@ -118,7 +118,7 @@ class Browser:
 
 def main() -> None:
     """`python -m harness.browser PAGE.html SHOT.png`: a screenshot of a page as Chromium
-    shows it (the README's picture of the review page is made so)."""
+    shows it (the picture of the review page in docs/client.md is made so)."""
     import sys
 
     page, shot = (Path(a).resolve() for a in sys.argv[1:3])

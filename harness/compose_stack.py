@@ -1,8 +1,8 @@
 """The shipped deployment, driven as a user drives it: `docker compose` commands run
 verbatim in the repository, with `.env` as shipped. Only what a machine without a GPU and
 without Docker Hub cannot have comes from docker/ci/compose.override.yaml (named through
-COMPOSE_FILE, so the commands themselves are the README's), and the weights come from a
-folder of tiny models through MODELS_DIR, as on an air-gapped host.
+COMPOSE_FILE, so the commands themselves are those of docs/deployment.md), and the weights
+come from a folder of tiny models through MODELS_DIR, as on an air-gapped host.
 
 Used by tests/test_compose_e2e.py and bench/deployment.py; needs scripts/install-docker.sh."""
 
@@ -37,10 +37,10 @@ MODEL_IDS = {
 
 @dataclass(frozen=True)
 class Profile:
-    """One documented profile: the README's command and what it starts."""
+    """One documented profile: the documented command (docs/deployment.md) and what it starts."""
 
     name: str
-    up: list[str]  # the README's `docker compose ... up -d`
+    up: list[str]  # the documented `docker compose ... up -d` (docs/deployment.md)
     port: int
     adapter: str
     vllm: list[str]
@@ -69,7 +69,7 @@ class Profile:
 
     @property
     def services(self) -> list[str]:
-        """What its README command starts."""
+        """What its documented command starts."""
         return [self.adapter, *self.vllm, *(["router"] if self.name == "scale" else [])]
 
 

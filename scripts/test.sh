@@ -4,7 +4,7 @@
 #   scripts/test.sh -m "not slow"   the fast suite: no vLLM environment, no Docker (< 1 min)
 #   scripts/test.sh tests/test_runner.py
 # Without arguments every test runs, the container ones in a session of their own.
-# Each step's time and each test's go to .cache/ci-time/ (`python -m bench.ci_time` reads it).
+# Each step's time and each test's go to .cache/ci-time/ (`python -m bench.ci_time` reads it; docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OCRKIT_CI_TIMES="$PWD/.cache/ci-time"

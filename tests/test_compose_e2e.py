@@ -1,4 +1,4 @@
-"""The deployment for real: every documented profile brought up with its README command,
+"""The deployment for real: every documented profile brought up with its documented command,
 checked through its published port, then faults and shutdown.
 
 Real Docker (Engine from Debian, Compose v2), real images built from docker/, vLLM's CPU
@@ -60,7 +60,7 @@ def pdf40(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # Consecutive profiles publish different ports (8001, 8000), so each one's vLLM can start
-# while the one before it is checked: the order is part of the budget (README, Tests).
+# while the one before it is checked: the order is part of the budget (docs/testing.md).
 ORDER = [
     "default",
     "deepseek",
@@ -75,9 +75,9 @@ ORDER = [
 
 
 class Deployment:
-    """The profiles of this session, each brought up with its README command, checked, and
+    """The profiles of this session, each brought up with its documented command, checked, and
     removed; while one is checked the next selected one is already starting, when it publishes
-    another port (a README command never starts two profiles on one port)."""
+    another port (a documented command never starts two profiles on one port)."""
 
     def __init__(self, selected: list[str]) -> None:
         self.selected = selected
@@ -98,8 +98,8 @@ class Deployment:
 
     @contextmanager
     def running(self, profile: Profile) -> Iterator[Profile]:
-        """The README's command verbatim (started early, or now), then wait as a client
-        would; then the next profile starts while this one's checks run."""
+        """The documented command (docs/deployment.md) verbatim (started early, or now),
+        then wait as a client would; then the next profile starts while this one is checked."""
         with timed("compose", f"{profile.name}:up-wait"):
             # Its own `up` blocks until vLLM is healthy (depends_on), then starts the adapter.
             future = self.starting.pop(profile.name, None) or self.start(profile)
@@ -155,7 +155,7 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
 def check_services(profile: Profile) -> None:
     running_services = set(compose(*profile.selection, "ps", "--services").stdout.split())
     expected = set(profile.services)
-    assert running_services == expected, "the README command starts this profile and no other"
+    assert running_services == expected, "the documented command starts this profile and no other"
     # Every image that promises a non-root user runs as one.
     for service in expected:
         uid = compose("exec", "-T", service, "id", "-u").stdout.strip()

@@ -95,6 +95,23 @@ def test_every_model_profile_has_a_compose_profile() -> None:
     assert served == set(list_profiles())
 
 
+def test_the_documented_commands_are_the_ones_the_container_run_brings_up() -> None:
+    """docs/deployment.md's profile table: each row's command and adapter service are what
+    tests/test_compose_e2e.py runs and checks (detached: `-d` added where a row has none)."""
+    from harness.compose_stack import PROFILES
+
+    rows = re.findall(
+        r"^\| \*\*([\w-]+)\*\* \| `([\w-]+)` \|.*\| `docker compose ([^`]*)` \|$",
+        (REPO / "docs" / "deployment.md").read_text(encoding="utf-8"),
+        re.M,
+    )
+    documented = {name: (adapter, args.split()) for name, adapter, args in rows}
+    assert set(documented) == set(PROFILES)
+    for name, (adapter, args) in documented.items():
+        profile = PROFILES[name]
+        assert (adapter, args if "-d" in args else [*args, "-d"]) == (profile.adapter, profile.up)
+
+
 def test_compose_file_is_valid_against_the_compose_specification() -> None:
     proc = subprocess.run(
         [

@@ -1,4 +1,4 @@
-"""The test layout that keeps CI inside its budget (README, Tests): real servers are started
+"""The test layout that keeps CI inside its budget (docs/testing.md): real servers are started
 once per session, in tests/conftest.py, and shared; the deployment's checks run inside the
 one bring-up of each compose profile (tests/test_compose_e2e.py). A test module that starts
 a vLLM, an adapter or a router of its own pays a start (~40 s on 2 cores) every run."""
