@@ -16,7 +16,7 @@ from ocrkit.launch import Plan
 from ocrkit.postprocess import PageText, postprocess
 from ocrkit.profiles import ModelProfile
 from ocrkit.reply import ChatReply
-from ocrkit.request import build_chat_request, choose_prompt_key
+from ocrkit.request import build_chat_request, choose_prompt_key, default_max_tokens
 
 
 @dataclass
@@ -52,7 +52,7 @@ class AdapterState:
     def default_max_tokens(self) -> int:
         """max_tokens for a request that gives none: MAX_NEW_TOKENS, else the profile's.
         A default only: vLLM is never told a cap, so a request may always ask for more."""
-        return self.settings.max_new_tokens or self.profile.client.sampling.max_tokens
+        return default_max_tokens(self.profile, self.settings.max_new_tokens)
 
     def flash_attention(self) -> bool | None:
         plan = self.plan()

@@ -49,6 +49,12 @@ def resolve_prompt(profile: ModelProfile, key: str | None = None, prompt: str | 
     return prompt or prompts[key]
 
 
+def default_max_tokens(profile: ModelProfile, deployment_default: int | None = None) -> int:
+    """max_tokens of a request that gives none: the deployment's default (the adapter's
+    MAX_NEW_TOKENS), else the profile's. A default only, never a cap."""
+    return deployment_default or profile.client.sampling.max_tokens
+
+
 def build_chat_request(
     profile: ModelProfile,
     image_url: str,
@@ -77,7 +83,7 @@ def build_chat_request(
                 ],
             }
         ],
-        "max_tokens": max_tokens or sampling.max_tokens,
+        "max_tokens": max_tokens or default_max_tokens(profile),
         "temperature": sampling.temperature if temperature is None else temperature,
     }
     # Copied: a caller may change its request without touching the profile. Extras never

@@ -83,6 +83,14 @@ class VllmOverrides(ModelOverrides):
     # a model found there is served from it with the Hub offline.
     models_dir: str | None = Field(None, validation_alias="SERVING_MODELS_DIR")
 
+    # Each value a deployment may override is decided here, once, for `serving` and the
+    # in-process engine alike.
+    def kv_cache_dtype_for(self, profile: ModelProfile) -> str:
+        return self.kv_cache_dtype or profile.vllm.kv_cache_dtype
+
+    def max_num_seqs_for(self, profile: ModelProfile) -> int:
+        return self.max_num_seqs or profile.vllm.max_num_seqs
+
     def local_weights_for(self, profile: ModelProfile) -> tuple[str, bool]:
         """What vLLM loads: the profile's model, or its copy under SERVING_MODELS_DIR
         (True when that copy is used)."""

@@ -31,14 +31,14 @@ class VllmArgs:
 def vllm_args(profile: ModelProfile, settings: VllmOverrides, *, on_gpu: bool) -> VllmArgs:
     spec = profile.vllm
     model, local = settings.local_weights_for(profile)
-    kv_cache_dtype = settings.kv_cache_dtype or spec.kv_cache_dtype
+    kv_cache_dtype = settings.kv_cache_dtype_for(profile)
     args = [
         "--served-model-name",
         settings.served_name_for(profile),
         "--max-model-len",
         str(settings.max_model_len or spec.max_model_len),
         "--max-num-seqs",
-        str(settings.max_num_seqs or spec.max_num_seqs),
+        str(settings.max_num_seqs_for(profile)),
         "--limit-mm-per-prompt",
         json.dumps(spec.limit_mm_per_prompt),
         "--enable-prefix-caching" if spec.enable_prefix_caching else "--no-enable-prefix-caching",

@@ -29,7 +29,7 @@ def build_plan(
 ) -> Plan:
     # Tensor parallelism runs on every visible GPU, so the weakest one decides.
     gpu = min(gpus, key=lambda g: g.capability) if gpus else None
-    kv_cache_dtype = settings.kv_cache_dtype or profile.vllm.kv_cache_dtype
+    kv_cache_dtype = settings.kv_cache_dtype_for(profile)
     attention = decide(settings.use_flash_attention, gpu, vllm.build, kv_cache_dtype, probe)
     engine = vllm_args(profile, settings, on_gpu=attention.platform == "cuda")
     argv = [

@@ -85,7 +85,7 @@ class VllmEngine(ModelEngine):
                 return
             batch = [first]
             try:
-                while len(batch) < (self.settings.max_num_seqs or self.profile.vllm.max_num_seqs):
+                while len(batch) < self.settings.max_num_seqs_for(self.profile):
                     item = self._queue.get(timeout=BATCH_WAIT_S)
                     if item is None:
                         self._queue.put(None)
