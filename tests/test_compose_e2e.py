@@ -103,7 +103,12 @@ class Deployment:
         with timed("compose", f"{profile.name}:up-wait"):
             # Its own `up` blocks until vLLM is healthy (depends_on), then starts the adapter.
             future = self.starting.pop(profile.name, None) or self.start(profile)
-            record("compose", f"{profile.name}:up-own", future.result())
+            try:
+                record("compose", f"{profile.name}:up-own", future.result())
+            except Exception:
+                print(logs(tail=200))  # why it did not come up, whenever it was started
+                remove(profile)
+                raise
         try:
             try:
                 with timed("compose", f"{profile.name}:healthy"):
