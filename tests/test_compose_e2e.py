@@ -10,6 +10,7 @@ starts while this one is checked. Slow: about 20 minutes on 2 cores."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -107,7 +108,8 @@ class Deployment:
                 record("compose", f"{profile.name}:up-own", future.result())
             except Exception:
                 print(logs(tail=200))  # why it did not come up, whenever it was started
-                remove(profile)
+                with contextlib.suppress(Exception):
+                    remove(profile)
                 raise
         try:
             try:
