@@ -42,3 +42,21 @@ def test_deepseek_requests_always_carry_the_repetition_guard() -> None:
     # Mutating one request must not leak into the profile or the next request.
     body["vllm_xargs"]["ngram_size"] = 1
     assert build_chat_request(profile, URI, model="m")["vllm_xargs"]["ngram_size"] == 30
+
+
+def test_the_in_process_engine_applies_every_extra_a_profile_sends() -> None:
+    """An extra the in-process engine could not translate would be dropped silently there
+    while the servers apply it: every profile's extras are ones it translates."""
+    from ocrkit.profiles import list_profiles
+    from ocrkit.request import IN_PROCESS_EXTRAS, vllm_sampling
+
+    for name in list_profiles():
+        profile = load_profile(name)
+        assert set(profile.client.extra_body) <= IN_PROCESS_EXTRAS, name
+        body = build_chat_request(profile, URI, model="m", max_tokens=7, temperature=0.2)
+        sampling = vllm_sampling(body)
+        assert (sampling["max_tokens"], sampling["temperature"]) == (7, 0.2)
+        assert sampling["extra_args"] == profile.client.extra_body.get("vllm_xargs")
+        assert sampling["skip_special_tokens"] == profile.client.extra_body.get(
+            "skip_special_tokens", True
+        )

@@ -23,6 +23,7 @@ from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.images import PageImage
 from ocrkit.options import OcrOptions
 from ocrkit.reply import ChatReply
+from ocrkit.request import vllm_sampling
 from ocrkit.settings import VllmOverrides
 from ocrkit.vllm_args import VllmArgs, vllm_args
 
@@ -66,12 +67,7 @@ class VllmEngine(ModelEngine):
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         body = self.chat_request(page, temperature)
-        params = self._sampling(
-            temperature=body["temperature"],
-            max_tokens=body["max_tokens"],
-            skip_special_tokens=body.get("skip_special_tokens", True),
-            extra_args=body.get("vllm_xargs"),
-        )
+        params = self._sampling(**vllm_sampling(body))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ChatReply] = loop.create_future()
         self._queue.put((body["messages"], params, loop, future))
