@@ -56,18 +56,18 @@ def _option_type(field: FieldInfo) -> click.ParamType | None:
         annotation = next((a for a in get_args(annotation) if a is not type(None)), annotation)
     if get_origin(annotation) is Literal:
         return click.Choice([str(v) for v in get_args(annotation)])
-    args = [annotation]
-    bounds = {type(m).__name__: m for m in field.metadata}
-    low = bounds.get("Gt") or bounds.get("Ge")
-    kind = click.IntRange if args[0] is int else click.FloatRange if args[0] is float else None
-    if kind is None:
+    if annotation not in (int, float):
         return None
-    if low is None:
-        return kind()
-    value = low.gt if hasattr(low, "gt") else low.ge
-    if kind is click.IntRange:
-        return kind(min=value + 1 if hasattr(low, "gt") else value)
-    return kind(min=value, min_open=hasattr(low, "gt"))
+    bounds = {type(m).__name__: m for m in field.metadata}
+    if "Gt" in bounds:
+        low, open_ = bounds["Gt"].gt, True
+    elif "Ge" in bounds:
+        low, open_ = bounds["Ge"].ge, False
+    else:
+        return click.IntRange() if annotation is int else click.FloatRange()
+    if annotation is int:
+        return click.IntRange(min=low + 1 if open_ else low)
+    return click.FloatRange(min=low, min_open=open_)
 
 
 def _flags_from_options(command: Callable[..., None]) -> Callable[..., None]:

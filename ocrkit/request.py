@@ -93,19 +93,21 @@ def build_chat_request(
     return body
 
 
+# Request fields vLLM's OpenAI server turns into SamplingParams, and their defaults there:
+# the one translation of a request body for the in-process engine.
+_SAMPLING_FIELDS = {
+    "temperature": ("temperature", None),
+    "max_tokens": ("max_tokens", None),
+    # DeepSeek-OCR's profile turns it off to keep its tags.
+    "skip_special_tokens": ("skip_special_tokens", True),
+    "vllm_xargs": ("extra_args", None),
+}
 # The per-request extras a profile may send (`client.extra_body`) that the in-process engine
-# knows how to apply; tests/test_request.py keeps every profile's extras inside it.
-IN_PROCESS_EXTRAS = frozenset({"skip_special_tokens", "vllm_xargs"})
+# applies; tests/test_request.py keeps every profile's extras inside it.
+IN_PROCESS_EXTRAS = frozenset(_SAMPLING_FIELDS) - {"temperature", "max_tokens"}
 
 
 def vllm_sampling(body: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of vLLM's `SamplingParams` that serve `body` in-process as
-    vLLM's OpenAI server serves it: the one translation of this module's request fields
-    (the profile's extras included) for the in-process engine."""
-    return {
-        "temperature": body["temperature"],
-        "max_tokens": body["max_tokens"],
-        # vLLM's server default; DeepSeek-OCR's profile turns it off to keep its tags.
-        "skip_special_tokens": body.get("skip_special_tokens", True),
-        "extra_args": body.get("vllm_xargs"),
-    }
+    vLLM's OpenAI server serves it."""
+    return {param: body.get(key, default) for key, (param, default) in _SAMPLING_FIELDS.items()}

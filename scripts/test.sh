@@ -12,14 +12,19 @@ rm -rf "$OCRKIT_CI_TIMES"
 mkdir -p "$OCRKIT_CI_TIMES"
 started=${EPOCHREALTIME/./}
 
+# record NAME T0: the seconds since T0 (microseconds, from EPOCHREALTIME) as step NAME.
+record() {
+  local us=$((${EPOCHREALTIME/./} - $2))
+  printf '{"kind": "step", "name": "%s", "seconds": %d.%03d}\n' \
+    "$1" $((us / 1000000)) $((us / 1000 % 1000)) >>"$OCRKIT_CI_TIMES/times.jsonl"
+}
+
 # step NAME COMMAND...: runs the command and records how long it took, failed or not.
 step() {
   local name=$1 t0=${EPOCHREALTIME/./} rc=0
   shift
   "$@" || rc=$?
-  local us=$((${EPOCHREALTIME/./} - t0))
-  printf '{"kind": "step", "name": "%s", "seconds": %d.%03d}\n' \
-    "$name" $((us / 1000000)) $((us / 1000 % 1000)) >>"$OCRKIT_CI_TIMES/times.jsonl"
+  record "$name" "$t0"
   return $rc
 }
 
@@ -42,8 +47,6 @@ step pytest-servers .venv/bin/pytest -m "not compose"
 step install-docker bash scripts/install-docker.sh
 rc=0
 step pytest-compose .venv/bin/pytest -m compose || rc=$?
-us=$((${EPOCHREALTIME/./} - started))
-printf '{"kind": "step", "name": "total", "seconds": %d.%03d}\n' \
-  $((us / 1000000)) $((us / 1000 % 1000)) >>"$OCRKIT_CI_TIMES/times.jsonl"
+record total "$started"
 .venv/bin/python -m bench.ci_time || true
 exit $rc
