@@ -19,7 +19,7 @@ from adapter.settings import AdapterSettings
 from adapter.state import AdapterState
 from adapter.upstream import Upstream, UpstreamError
 from ocrkit.errors import ImageError, PromptError
-from ocrkit.images import (
+from ocrkit.model.images import (
     ExtremeAspectRatio,
     ImageTooLarge,
     ImageTooSmall,
@@ -27,7 +27,7 @@ from ocrkit.images import (
     UndecodableImage,
     UnsupportedFormat,
 )
-from ocrkit.profiles import load_profile
+from ocrkit.model.profiles import load_profile
 
 log = logging.getLogger("adapter")
 

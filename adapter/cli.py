@@ -8,7 +8,7 @@ import uvicorn
 
 from adapter.app import create_app
 from adapter.settings import AdapterSettings
-from ocrkit.profiles import load_profile
+from ocrkit.model.profiles import load_profile
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from ocrkit.images import DEFAULT_MAX_PIXELS
-from ocrkit.settings import ModelOverrides
+from ocrkit.model.images import DEFAULT_MAX_PIXELS
+from ocrkit.model.settings import ModelOverrides
 
 
 class AdapterSettings(ModelOverrides):

@@ -11,12 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from adapter.budget import ByteBudget, decode_cost
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
-from ocrkit.images import PageImage, decode_base64, load_image
-from ocrkit.launch import Plan
-from ocrkit.postprocess import PageText, postprocess
-from ocrkit.profiles import ModelProfile
-from ocrkit.reply import ChatReply
-from ocrkit.request import build_chat_request, choose_prompt_key, default_max_tokens
+from ocrkit.model.images import PageImage, decode_base64, load_image
+from ocrkit.model.launch import Plan
+from ocrkit.model.postprocess import PageText, postprocess
+from ocrkit.model.profiles import ModelProfile
+from ocrkit.model.reply import ChatReply
+from ocrkit.model.request import build_chat_request, choose_prompt_key, default_max_tokens
 
 
 @dataclass

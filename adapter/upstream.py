@@ -18,8 +18,8 @@ from tenacity import (
 from adapter.metrics import UPSTREAM_RETRIES, UPSTREAM_SECONDS
 from adapter.settings import AdapterSettings
 from ocrkit.errors import ReplyError
-from ocrkit.http_errors import error_detail
-from ocrkit.reply import ChatReply, parse_chat_reply
+from ocrkit.model.http_errors import error_detail
+from ocrkit.model.reply import ChatReply, parse_chat_reply
 
 RETRY_AFTER_S = 5
 

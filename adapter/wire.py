@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocrkit.launch import AttentionDecision
-from ocrkit.postprocess import Block
+from ocrkit.model.launch import AttentionDecision
+from ocrkit.model.postprocess import Block
 
 
 class Usage(BaseModel):

@@ -22,8 +22,8 @@ from bench.common import MODEL, bench_serve, tiny_vllm, write_result
 from harness.images import page_png
 from harness.servers import adapter_server
 from ocrkit import load_profile
-from ocrkit.images import decode_base64, load_image
-from ocrkit.request import build_chat_request
+from ocrkit.model.images import decode_base64, load_image
+from ocrkit.model.request import build_chat_request
 
 IMAGE = (448, 448)
 

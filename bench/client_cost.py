@@ -30,9 +30,9 @@ from rapidfuzz.distance import Levenshtein
 
 from bench.common import write_result
 from ocrkit import load_profile
-from ocrkit.inputs import Input
-from ocrkit.request import build_chat_request
-from ocrkit.sources import RenderTarget, SourceDocument, check_source
+from ocrkit.model.request import build_chat_request
+from ocrkit.pdf.inputs import Input
+from ocrkit.pdf.sources import RenderTarget, SourceDocument, check_source
 from samples.make_sample import build
 
 PROFILE = load_profile("qwen2-vl-2b")

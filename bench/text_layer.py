@@ -6,7 +6,7 @@ machine's CPUs, on a born-digital PDF; routing accuracy on the test corpus; peak
 1. Speed: `ocrkit doc.pdf --engine tesseract` (the default route, auto) and the same with
    `--route ocr`, each with an empty cache, timed as whole processes (start-up included).
    Target: the default route >= 100x faster, each page's text identical to its text layer
-   as `ocrkit.pdf.PdfFile.layer(n).text` reads it.
+   as `ocrkit.pdf.document.PdfFile.layer(n).text` reads it.
 2. Routing accuracy: every page of the corpus (harness/corpus.py) routed as its case says.
 3. Peak memory (wait4's ru_maxrss) of the default route on a short and a long document:
    no growth with length.
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bench.common import write_result
 from harness import corpus
-from ocrkit.gate import judge
-from ocrkit.pdf import PdfFile
+from ocrkit.pdf.document import PdfFile
+from ocrkit.pdf.gate import judge
 from samples.make_sample import build
 
 OCRKIT = Path(sys.executable).parent / "ocrkit"

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from bench.common import bench_serve, ocrkit_argv, tiny_vllm, write_result
 from harness.servers import REPO
-from ocrkit.inputs import Input
-from ocrkit.profiles import load_profile
-from ocrkit.sources import RenderTarget, SourceDocument, check_source
+from ocrkit.model.profiles import load_profile
+from ocrkit.pdf.inputs import Input
+from ocrkit.pdf.sources import RenderTarget, SourceDocument, check_source
 from samples.make_sample import build
 
 

@@ -10,9 +10,9 @@ from fpdf import FPDF
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import PageFailed
-from ocrkit.images import PageImage
+from ocrkit.model.images import PageImage
 from ocrkit.options import OcrOptions
-from ocrkit.sources import RenderTarget
+from ocrkit.pdf.sources import RenderTarget
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

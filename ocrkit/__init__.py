@@ -6,8 +6,9 @@ shares. The client API loads on first use, so that the launcher and the adapter,
 import the profiles, do not pull in the client's dependencies.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ocrkit._lazy import lazy_exports
 from ocrkit.errors import (
     EngineUnavailable,
     ImageError,
@@ -19,10 +20,8 @@ from ocrkit.errors import (
     PromptError,
     ReplyError,
 )
-from ocrkit.gate import Gate, Route
-from ocrkit.options import OcrOptions
-from ocrkit.postprocess import BBox, Block
-from ocrkit.profiles import (
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.model.profiles import (
     ClientSpec,
     ModelProfile,
     Sampling,
@@ -30,19 +29,21 @@ from ocrkit.profiles import (
     list_profiles,
     load_profile,
 )
+from ocrkit.options import OcrOptions
+from ocrkit.pdf.gate import Gate, Route
 
 if TYPE_CHECKING:
     from ocrkit.api import aocr, ocr
-    from ocrkit.output import render, save
-    from ocrkit.results import Document, PageResult
+    from ocrkit.outputs.formats import render, save
+    from ocrkit.outputs.results import Document, PageResult
 
-_LAZY = {
-    "render": "ocrkit.output",
-    "save": "ocrkit.output",
+_EXPORTS = {
+    "render": "ocrkit.outputs.formats",
+    "save": "ocrkit.outputs.formats",
     "ocr": "ocrkit.api",
     "aocr": "ocrkit.api",
-    "Document": "ocrkit.results",
-    "PageResult": "ocrkit.results",
+    "Document": "ocrkit.outputs.results",
+    "PageResult": "ocrkit.outputs.results",
 }
 
 __all__ = [
@@ -75,9 +76,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'ocrkit' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

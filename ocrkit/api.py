@@ -20,13 +20,13 @@ from pydantic import SecretStr, ValidationError
 
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import OptionsError
-from ocrkit.gate import Route
-from ocrkit.inputs import collect, parse_pages
 from ocrkit.options import EngineName, Language, OcrOptions
-from ocrkit.results import Document
+from ocrkit.outputs.results import Document
+from ocrkit.pdf.gate import Route
+from ocrkit.pdf.inputs import collect, parse_pages
+from ocrkit.pdf.sources import check_source
 from ocrkit.resume import ResumeStore, settings_key
 from ocrkit.runner import Job, ProgressFn, Stats, run
-from ocrkit.sources import check_source
 
 P = ParamSpec("P")
 T = TypeVar("T")

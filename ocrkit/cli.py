@@ -17,13 +17,13 @@ from pydantic.fields import FieldInfo
 from ocrkit.api import describe, prepare, run_jobs
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import InputError, OcrError
+from ocrkit.model.profiles import list_profiles
 from ocrkit.options import OcrOptions
-from ocrkit.output import Format, default_path, save
-from ocrkit.profiles import list_profiles
+from ocrkit.outputs.formats import Format, default_path, save
+from ocrkit.outputs.results import Document
+from ocrkit.pdf.sources import Source
 from ocrkit.progress import Progress
-from ocrkit.results import Document
 from ocrkit.runner import Job, Stats
-from ocrkit.sources import Source
 
 # The old client's --ocr-service names: (engine, engines auto may pick, profile, url).
 SERVICES: dict[str, tuple[str, tuple[str, ...], str | None, str | None]] = {

@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from ocrkit.gate import Route
-from ocrkit.quality import RETRY_TEMPERATURES
-from ocrkit.settings import EnvSettings
+from ocrkit.model.quality import RETRY_TEMPERATURES
+from ocrkit.model.settings import EnvSettings
+from ocrkit.pdf.gate import Route
 
 EngineName = Literal["auto", "openai", "legacy", "vllm", "tesseract"]
 Language = Literal["russian", "english", "auto"]

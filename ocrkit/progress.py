@@ -15,8 +15,8 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
-from ocrkit.results import PageResult
-from ocrkit.sources import Source
+from ocrkit.outputs.results import PageResult
+from ocrkit.pdf.sources import Source
 
 
 class Progress:

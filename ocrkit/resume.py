@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ocrkit.results import PageResult
+from ocrkit.outputs.results import PageResult
 
 log = logging.getLogger("ocrkit")
 

@@ -1,7 +1,7 @@
 """Runs pages through an engine: one queue for the pages of all documents, a bounded number
 in flight, results kept in page order, every finished page saved for resume.
 
-Each PDF page first goes by its route (`gate.py`): read from its own text layer where that
+Each PDF page first goes by its route (`ocrkit.pdf.gate`): read from its own text layer where that
 is good, OCR'd where it is not.
 
 A document is open only while pages of it are being read: opened by the first page that
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
-from ocrkit.gate import Gate, Route, judge
-from ocrkit.quality import attempt_temperatures, needs_retry
-from ocrkit.results import Document, PageResult
+from ocrkit.model.quality import attempt_temperatures, needs_retry
+from ocrkit.outputs.results import Document, PageResult
+from ocrkit.pdf.gate import Gate, Route, judge
+from ocrkit.pdf.sources import Source, SourceDocument
+from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
-from ocrkit.sources import Source, SourceDocument
-from ocrkit.text_layer import PageLayer
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from ocrkit.launch import AttentionDecision, Build, FlashAttentionMode, Gpu
+from ocrkit.model.launch import AttentionDecision, Build, FlashAttentionMode, Gpu
 
 FLASH = "FLASH_ATTN"
 TRITON = "TRITON_ATTN"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import click
 from pydantic import ValidationError
 
-from ocrkit.profiles import ProfileError, list_profiles, load_profile
+from ocrkit.model.profiles import ProfileError, list_profiles, load_profile
 from serving.attention import AttentionError
 from serving.gpu import Gpu, detect_gpus, parse_capability
 from serving.plan import Plan, build_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from ocrkit.launch import Gpu
+from ocrkit.model.launch import Gpu
 
 __all__ = ["Gpu", "detect_gpus", "parse_capability"]
 

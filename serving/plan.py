@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ocrkit.launch import Gpu, Plan, VllmInstall
-from ocrkit.profiles import ModelProfile
-from ocrkit.vllm_args import vllm_args
+from ocrkit.model.launch import Gpu, Plan, VllmInstall
+from ocrkit.model.profiles import ModelProfile
+from ocrkit.model.vllm_args import vllm_args
 from serving.attention import Probe, decide
 from serving.settings import ServingSettings
 

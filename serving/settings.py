@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from ocrkit.launch import FlashAttentionMode
-from ocrkit.settings import VllmOverrides
+from ocrkit.model.launch import FlashAttentionMode
+from ocrkit.model.settings import VllmOverrides
 
 
 class ServingSettings(VllmOverrides):

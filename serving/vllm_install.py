@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from ocrkit.launch import Build, VllmInstall
+from ocrkit.model.launch import Build, VllmInstall
 
 __all__ = ["Build", "VllmInstall", "detect_vllm", "parse_vllm_spec"]
 

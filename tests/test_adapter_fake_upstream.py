@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from adapter import AdapterSettings, create_app
 from harness.fakes import counter
 from harness.images import bomb_png, page_png
-from ocrkit.launch import VllmInstall
-from ocrkit.profiles import load_profile
+from ocrkit.model.launch import VllmInstall
+from ocrkit.model.profiles import load_profile
 from serving.plan import build_plan
 from serving.settings import ServingSettings
 

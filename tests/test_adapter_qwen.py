@@ -18,7 +18,7 @@ from harness.images import bomb_png, data_uri, page_png
 from harness.names import ADAPTER_KEY, ADAPTER_MAX_NEW_TOKENS, QWEN_KEY, QWEN_NAME
 from harness.servers import ManagedServer
 from ocrkit import load_profile
-from ocrkit.request import build_chat_request
+from ocrkit.model.request import build_chat_request
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {ADAPTER_KEY}"}

@@ -14,7 +14,7 @@ from harness.cli import SAMPLE, Background, env, ocrkit, pages_of
 from harness.images import page_png
 from harness.names import ADAPTER_KEY, PAGES, QWEN_KEY, QWEN_NAME
 from harness.servers import VLLM_CPU_ENV, ManagedServer, counting_proxy, vllm_venv_bin
-from ocrkit.quality import needs_retry
+from ocrkit.model.quality import needs_retry
 
 pytestmark = pytest.mark.slow
 

@@ -42,7 +42,7 @@ from harness.fakes import make_pdf
 from harness.images import data_uri, page_png
 from harness.servers import REPO
 from harness.timings import record, timed
-from ocrkit.profiles import load_profile
+from ocrkit.model.profiles import load_profile
 from samples.make_sample import scanned
 
 pytestmark = [pytest.mark.slow, pytest.mark.compose]

@@ -18,9 +18,9 @@ from harness.fakes import make_pdf
 from ocrkit.api import make_options, prepare, run_jobs
 from ocrkit.engines import ENGINES, ModelEngine
 from ocrkit.errors import PromptError
-from ocrkit.output import render
-from ocrkit.profiles import load_profile
-from ocrkit.results import Document
+from ocrkit.model.profiles import load_profile
+from ocrkit.outputs.formats import render
+from ocrkit.outputs.results import Document
 
 GROUNDED = (
     "<|ref|>title<|/ref|><|det|>[[100, 50, 900, 120]]<|/det|>\n# ПРОСПЕКТ\n\n"

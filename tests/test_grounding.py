@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ocrkit.postprocess.grounding import parse_grounding, to_markdown
+from ocrkit.model.postprocess.grounding import parse_grounding, to_markdown
 
 SAMPLE = """<|ref|>title<|/ref|><|det|>[[101, 40, 898, 82]]<|/det|>
 # ПРОСПЕКТ ЦЕННЫХ БУМАГ

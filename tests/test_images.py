@@ -1,4 +1,4 @@
-"""ocrkit.images: every untrusted image is decoded, checked and fitted here."""
+"""ocrkit.model.images: every untrusted image is decoded, checked and fitted here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from harness.images import bomb_png, page_png
-from ocrkit.images import (
+from ocrkit.model.images import (
     ExtremeAspectRatio,
     ImageTooLarge,
     ImageTooSmall,

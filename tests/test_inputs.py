@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ocrkit.inputs import InputError, collect, parse_pages
-from ocrkit.quality import is_looping, needs_retry
+from ocrkit.model.quality import is_looping, needs_retry
+from ocrkit.pdf.inputs import InputError, collect, parse_pages
 
 
 def test_collect_files_and_folders(tmp_path: Path) -> None:

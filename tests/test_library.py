@@ -17,12 +17,12 @@ from pydantic import ValidationError
 
 import ocrkit
 from harness.fakes import make_pdf
-from ocrkit import sources
 from ocrkit.api import aocr, ocr
 from ocrkit.engines.vllm_local import VllmEngine, _scoped_env
-from ocrkit.launch import Gpu, VllmInstall
+from ocrkit.model.launch import Gpu, VllmInstall
+from ocrkit.model.profiles import list_profiles, load_profile
 from ocrkit.options import OcrOptions
-from ocrkit.profiles import list_profiles, load_profile
+from ocrkit.pdf import sources
 from serving.plan import build_plan
 from serving.settings import ServingSettings
 
@@ -59,8 +59,8 @@ def test_every_error_is_an_ocr_error_and_exported() -> None:
     for name in names:
         assert name in ocrkit.__all__ and issubclass(getattr(ocrkit, name), ocrkit.OcrError)
     assert {"OcrError", "OcrOptions", "Document", "PageResult", "Block"} <= set(ocrkit.__all__)
-    from ocrkit.images import ExtremeAspectRatio, ImageTooLarge
-    from ocrkit.pdf import PdfError
+    from ocrkit.model.images import ExtremeAspectRatio, ImageTooLarge
+    from ocrkit.pdf.document import PdfError
 
     assert issubclass(PdfError, ocrkit.InputError)
     assert issubclass(ImageTooLarge, ocrkit.ImageError)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ocrkit.gate import Gate
-from ocrkit.output import default_path, render, write
-from ocrkit.postprocess import postprocess
-from ocrkit.results import Document, PageResult
+from ocrkit.model.postprocess import postprocess
+from ocrkit.outputs.formats import default_path, render, write
+from ocrkit.outputs.results import Document, PageResult
+from ocrkit.pdf.gate import Gate
 
 GOLDEN = Path(__file__).parent / "golden"
 GROUNDED = (

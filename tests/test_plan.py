@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ocrkit.profiles import list_profiles
+from ocrkit.model.profiles import list_profiles
 from serving.attention import AttentionError, ProbeOutcome, decide
 from serving.cli import app
 from serving.gpu import Gpu

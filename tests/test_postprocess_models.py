@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ocrkit.postprocess import postprocess
-from ocrkit.profiles import list_profiles, load_profile
+from ocrkit.model.postprocess import postprocess
+from ocrkit.model.profiles import list_profiles, load_profile
 
 # DeepSeek-OCR-2 keeps DeepSeek-OCR's grounding format (0-999 grid).
 DEEPSEEK_OCR_2 = (

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ocrkit import load_profile
-from ocrkit.request import PromptError, build_chat_request
+from ocrkit.model.request import PromptError, build_chat_request
 
 URI = "data:image/png;base64,AAAA"
 
@@ -47,8 +47,8 @@ def test_deepseek_requests_always_carry_the_repetition_guard() -> None:
 def test_the_in_process_engine_applies_every_extra_a_profile_sends() -> None:
     """An extra the in-process engine could not translate would be dropped silently there
     while the servers apply it: every profile's extras are ones it translates."""
-    from ocrkit.profiles import list_profiles
-    from ocrkit.request import IN_PROCESS_EXTRAS, vllm_sampling
+    from ocrkit.model.profiles import list_profiles
+    from ocrkit.model.request import IN_PROCESS_EXTRAS, vllm_sampling
 
     for name in list_profiles():
         profile = load_profile(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.fakes import FakeEngine, make_pdf
 from ocrkit.api import prepare
-from ocrkit.results import PageResult
+from ocrkit.outputs.results import PageResult
 from ocrkit.resume import ResumeStore, settings_key
 from ocrkit.runner import run
 

@@ -15,7 +15,7 @@ import pytest
 
 from ocrkit.engines._http import RetryPolicy, post, retry_after
 from ocrkit.errors import PageFailed
-from ocrkit.reply import ChatReply, parse_chat_reply
+from ocrkit.model.reply import ChatReply, parse_chat_reply
 
 COMPLETION = {
     "model": "m",

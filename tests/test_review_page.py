@@ -11,9 +11,9 @@ import pytest
 from harness import corpus
 from harness.browser import Browser
 from harness.cli import env, ocrkit
-from ocrkit.output import render
-from ocrkit.postprocess import BBox, Block
-from ocrkit.results import Document, PageResult
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.outputs.formats import render
+from ocrkit.outputs.results import Document, PageResult
 from samples.make_sample import scanned
 
 pytestmark = pytest.mark.slow  # a real Chromium (and Tesseract) per test

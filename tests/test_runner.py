@@ -14,8 +14,8 @@ from harness.images import page_png
 from ocrkit.api import prepare
 from ocrkit.engines.base import Reply
 from ocrkit.errors import PageFailed
-from ocrkit.images import PageImage
-from ocrkit.quality import RETRY_TEMPERATURES
+from ocrkit.model.images import PageImage
+from ocrkit.model.quality import RETRY_TEMPERATURES
 from ocrkit.resume import ResumeStore
 from ocrkit.runner import run
 

@@ -16,9 +16,9 @@ from rapidfuzz.distance import Levenshtein
 
 from harness import corpus
 from harness.cli import env, ocrkit
-from ocrkit.output import render
-from ocrkit.postprocess import BBox, Block
-from ocrkit.results import Document, PageResult
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.outputs.formats import render
+from ocrkit.outputs.results import Document, PageResult
 from samples.make_sample import build, scanned
 
 PAGES = 3

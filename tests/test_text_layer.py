@@ -16,9 +16,9 @@ from harness import corpus
 from harness.cli import OCRKIT, env, ocrkit
 from harness.fakes import FakeEngine
 from ocrkit.api import make_options, prepare, run_jobs
-from ocrkit.gate import judge
-from ocrkit.pdf import PdfFile
-from ocrkit.results import Document
+from ocrkit.outputs.results import Document
+from ocrkit.pdf.document import PdfFile
+from ocrkit.pdf.gate import judge
 from ocrkit.runner import Stats
 
 CASES = {case.name: case for case in corpus.CASES}

@@ -13,7 +13,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
 from ocrkit.errors import EngineUnavailable, PageFailed, ReplyError
-from ocrkit.http_errors import error_detail
+from ocrkit.model.http_errors import error_detail
 from ocrkit.options import OcrOptions
 
 T = TypeVar("T")

@@ -6,13 +6,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ocrkit.images import PageImage
+from ocrkit.model.images import PageImage
+from ocrkit.model.postprocess import Block, postprocess
+from ocrkit.model.profiles import load_profile
+from ocrkit.model.reply import ChatReply
+from ocrkit.model.request import build_chat_request, choose_prompt_key, resolve_prompt
 from ocrkit.options import OcrOptions
-from ocrkit.postprocess import Block, postprocess
-from ocrkit.profiles import load_profile
-from ocrkit.reply import ChatReply
-from ocrkit.request import build_chat_request, choose_prompt_key, resolve_prompt
-from ocrkit.sources import RenderTarget
+from ocrkit.pdf.sources import RenderTarget
 
 
 @dataclass

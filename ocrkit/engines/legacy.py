@@ -9,9 +9,9 @@ from pydantic import BaseModel, ValidationError
 from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
 from ocrkit.engines.base import ModelEngine, Reply
 from ocrkit.errors import EngineUnavailable, ReplyError
-from ocrkit.images import PageImage
+from ocrkit.model.images import PageImage
+from ocrkit.model.reply import ChatReply
 from ocrkit.options import OcrOptions
-from ocrkit.reply import ChatReply
 
 
 class _Usage(BaseModel):

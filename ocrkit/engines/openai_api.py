@@ -5,9 +5,9 @@ from __future__ import annotations
 from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
 from ocrkit.engines.base import ModelEngine, Reply
 from ocrkit.errors import EngineUnavailable
-from ocrkit.images import PageImage
+from ocrkit.model.images import PageImage
+from ocrkit.model.reply import parse_chat_reply
 from ocrkit.options import OcrOptions
-from ocrkit.reply import parse_chat_reply
 
 
 def v1_url(url: str) -> str:

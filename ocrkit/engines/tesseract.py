@@ -13,9 +13,9 @@ import shutil
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import EngineUnavailable, PageFailed
-from ocrkit.images import PageImage
-from ocrkit.postprocess import BBox, Block
-from ocrkit.sources import RenderTarget
+from ocrkit.model.images import PageImage
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.pdf.sources import RenderTarget
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text

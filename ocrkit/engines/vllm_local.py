@@ -1,7 +1,7 @@
 """vLLM in this process (`vllm.LLM`) on this machine's GPU, pages batched together.
 
 vLLM is started from the same engine arguments `serving run` puts on its command line
-(`ocrkit.vllm_args`), with the same environment variables (QWEN_MODEL, MAX_MODEL_LEN,
+(`ocrkit.model.vllm_args`), with the same environment variables (QWEN_MODEL, MAX_MODEL_LEN,
 SERVING_EXTRA_ARGS, ...), parsed by vLLM's own argument parser.
 """
 
@@ -20,12 +20,12 @@ from pydantic import ValidationError
 
 from ocrkit.engines.base import ModelEngine, Reply
 from ocrkit.errors import EngineUnavailable, PageFailed
-from ocrkit.images import PageImage
+from ocrkit.model.images import PageImage
+from ocrkit.model.reply import ChatReply
+from ocrkit.model.request import vllm_sampling
+from ocrkit.model.settings import VllmOverrides
+from ocrkit.model.vllm_args import VllmArgs, vllm_args
 from ocrkit.options import OcrOptions
-from ocrkit.reply import ChatReply
-from ocrkit.request import vllm_sampling
-from ocrkit.settings import VllmOverrides
-from ocrkit.vllm_args import VllmArgs, vllm_args
 
 BATCH_WAIT_S = 0.05  # how long the first page of a batch waits for company
 

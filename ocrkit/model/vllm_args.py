@@ -11,8 +11,8 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from ocrkit.profiles import ModelProfile
-from ocrkit.settings import VllmOverrides
+from ocrkit.model.profiles import ModelProfile
+from ocrkit.model.settings import VllmOverrides
 
 # Set in the launched environment when the weights are local: nothing may reach the Hub.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

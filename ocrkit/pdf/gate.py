@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 if TYPE_CHECKING:  # PDFium is a client dependency; the serving image imports results only
-    from ocrkit.text_layer import PageLayer
+    from ocrkit.pdf.text_layer import PageLayer
 
 Route = Literal["auto", "ocr", "text"]
 

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from ocrkit.errors import PromptError
-from ocrkit.profiles import ModelProfile
+from ocrkit.model.profiles import ModelProfile
 
 
 def choose_prompt_key(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ocrkit.postprocess import glm_ocr, grounding, paddleocr_vl
-from ocrkit.postprocess.blocks import BBox, Block, PageText
+from ocrkit.model.postprocess import glm_ocr, grounding, paddleocr_vl
+from ocrkit.model.postprocess.blocks import BBox, Block, PageText
 
 # (raw reply, image width, image height) -> clean text and blocks in that image's pixels.
 Postprocessor = Callable[[str, int, int], PageText]

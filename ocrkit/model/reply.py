@@ -1,5 +1,5 @@
 """The one parser of chat-completion replies, beside the one request builder
-(`ocrkit.request`). The client's engines and the adapter read replies through it, so a
+(`ocrkit.model.request`). The client's engines and the adapter read replies through it, so a
 200 whose body is not a usable completion fails the same clear way on every path."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from ocrkit.profiles import ModelProfile
+    from ocrkit.model.profiles import ModelProfile
 
 
 class EnvSettings(BaseSettings):

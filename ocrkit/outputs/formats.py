@@ -1,5 +1,5 @@
 """Writes documents as Markdown, plain text, JSON, JSON Lines, a searchable PDF
-(`searchable.py`) or an HTML review page (`review.py`), atomically."""
+(`searchable`) or an HTML review page (`review`), atomically."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from ocrkit.results import Document
+from ocrkit.outputs.results import Document
 
 Format = Literal["md", "txt", "json", "jsonl", "pdf", "html"]
 TEXT_FORMATS = ("md", "txt", "json", "jsonl")
@@ -57,11 +57,11 @@ def _umask() -> int:
 
 def _write_binary(doc: Document, fmt: Format, out: BinaryIO) -> None:
     if fmt == "pdf":
-        from ocrkit.searchable import write_pdf
+        from ocrkit.outputs.searchable import write_pdf
 
         write_pdf(doc, out)
         return
-    from ocrkit.review import write_html
+    from ocrkit.outputs.review import write_html
 
     text = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
     write_html(doc, text)

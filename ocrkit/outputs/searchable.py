@@ -29,8 +29,8 @@ from fpdf import FPDF
 from PIL import Image
 
 from ocrkit.errors import InputError
-from ocrkit.postprocess import Block
-from ocrkit.results import Document, PageResult
+from ocrkit.model.postprocess import Block
+from ocrkit.outputs.results import Document, PageResult
 
 FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ocrkit.gate import Gate
-from ocrkit.postprocess import Block
+from ocrkit.model.postprocess import Block
+from ocrkit.pdf.gate import Gate
 
 Source = Literal["ocr", "text-layer", "failed"]
 

@@ -1,5 +1,5 @@
 """PDF pages through PDFium (pypdfium2): checked on open, rendered one page at a time straight
-at the size an engine uses, and each page's own text layer (`text_layer.py` reads it).
+at the size an engine uses, and each page's own text layer (`text_layer` reads it).
 
 PDFium renders in-process (no process per page) and is the fastest well-kept renderer we
 measured (bench/client_cost.py). It is not thread-safe, so every call holds one lock;
@@ -17,8 +17,8 @@ from typing import TypeVar
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ocrkit.inputs import InputError
-from ocrkit.text_layer import PageLayer, read_layer
+from ocrkit.pdf.inputs import InputError
+from ocrkit.pdf.text_layer import PageLayer, read_layer
 
 _LOCK = threading.Lock()
 T = TypeVar("T")

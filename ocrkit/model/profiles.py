@@ -14,12 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ocrkit.errors import ProfileError
-from ocrkit.postprocess import POSTPROCESSORS
-from ocrkit.settings import ConfigSettings
+from ocrkit.model.postprocess import POSTPROCESSORS
+from ocrkit.model.settings import ConfigSettings
 
 # Searched in order after $OCRKIT_CONFIGS; the first file named `<profile>.toml` wins.
-_PACKAGED = Path(__file__).parent / "_configs"
-_SOURCE_TREE = Path(__file__).resolve().parent.parent / "configs"
+_PACKAGED = Path(__file__).parent.parent / "_configs"
+_SOURCE_TREE = Path(__file__).resolve().parents[2] / "configs"
 
 
 class _Strict(BaseModel):
@@ -70,7 +70,7 @@ class ClientSpec(_Strict):
         "`language`) or a prompt type (DeepSeek-style /ocr with `prompt_type`, /ocr/figure)."
     )
     postprocess: str = Field(
-        "plain", description="How a reply becomes clean text and blocks (ocrkit.postprocess)."
+        "plain", description="How a reply becomes clean text and blocks (ocrkit.model.postprocess)."
     )
     sampling: Sampling = Sampling()
     extra_body: dict[str, Any] = Field(

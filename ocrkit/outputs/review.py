@@ -22,9 +22,9 @@ from typing import TextIO
 
 from PIL import Image
 
-from ocrkit.images import load_image
-from ocrkit.pdf import PdfFile
-from ocrkit.results import Document, PageResult
+from ocrkit.model.images import load_image
+from ocrkit.outputs.results import Document, PageResult
+from ocrkit.pdf.document import PdfFile
 
 WIDTH = 900
 QUALITY = 60

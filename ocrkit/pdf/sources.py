@@ -11,10 +11,10 @@ from pathlib import Path
 from PIL import Image
 
 from ocrkit.errors import ImageError, InputError
-from ocrkit.images import PageImage, encode, load_image
-from ocrkit.inputs import Input
-from ocrkit.pdf import PdfFile
-from ocrkit.text_layer import PageLayer
+from ocrkit.model.images import PageImage, encode, load_image
+from ocrkit.pdf.document import PdfFile
+from ocrkit.pdf.inputs import Input
+from ocrkit.pdf.text_layer import PageLayer
 
 
 @dataclass(frozen=True)
