@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,42 @@ def ocrkit_argv(pdf: Path, url: str, *args: str) -> list[str]:
     from their text layer)."""
     exe = Path(sys.executable).parent / "ocrkit"
     return [str(exe), str(pdf), "--engine", "openai", "--url", url, "--route", "ocr", *args]
+
+
+# Runs `ocrkit` in this interpreter and reports the process's own peak RSS (VmHWM) at exit.
+# wait4's ru_maxrss would not do: Linux carries the parent's resident size at fork into the
+# child's figure across exec, so a child of a large benchmark process reads as large.
+_PEAK = (
+    "import atexit, sys\n"
+    "def report():\n"
+    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    "    sys.stderr.write('\\nOCRKIT_PEAK_KB ' + hwm.split()[1] + '\\n')\n"
+    "atexit.register(report)\n"
+    "from ocrkit.cli import main\n"
+    "main(sys.argv[1:], prog_name='ocrkit')\n"
+)
+
+
+def measure_ocrkit(
+    args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None
+) -> tuple[float, float]:
+    """Runs `ocrkit ARGS...`; its peak RSS in MB and its wall time in seconds. stderr goes
+    to `log` (a file: a pipe nobody reads fills up and blocks the run)."""
+    started = time.perf_counter()
+    with log.open("w") as stderr:
+        code = subprocess.call(
+            [sys.executable, "-c", _PEAK, *args],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    seconds = time.perf_counter() - started
+    text = log.read_text()
+    if code != 0:
+        raise RuntimeError(text[-2000:])
+    kb = int(text.rsplit("OCRKIT_PEAK_KB ", 1)[1].split()[0])
+    return kb / 1024, seconds
 
 
 def write_result(name: str, data: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ machine's CPUs, on a born-digital PDF; routing accuracy on the test corpus; peak
    Target: the default route >= 100x faster, each page's text identical to its text layer
    as `ocrkit.pdf.document.PdfFile.layer(n).text` reads it.
 2. Routing accuracy: every page of the corpus (harness/corpus.py) routed as its case says.
-3. Peak memory (wait4's ru_maxrss) of the default route on a short and a long document:
+3. Peak memory (the process's VmHWM) of the default route on a short and a long document:
    no growth with length.
 
 Writes bench/results/text_layer.json.
@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import write_result
+from bench.common import measure_ocrkit, write_result
 from harness import corpus
 from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.gate import judge
@@ -38,15 +36,8 @@ def timed_run(pdf: Path, out: Path, cache: Path, *args: str) -> tuple[float, flo
     """Wall seconds and peak RSS (MB) of one `ocrkit` process, and the pages it wrote."""
     argv = [str(OCRKIT), str(pdf), "--engine", "tesseract", "--format", "json", "-o", str(out)]
     env = {"PATH": os.environ["PATH"], "OCRKIT_CACHE_DIR": str(cache)}
-    log = out.with_suffix(".log")  # a file, not a pipe: a pipe nobody reads fills and blocks
-    started = time.perf_counter()
-    with log.open("w") as stderr:
-        proc = subprocess.Popen([*argv, *args], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(log.read_text()[-2000:])
-    return seconds, usage.ru_maxrss / 1024, json.loads(out.read_text())["pages"]
+    mb, seconds = measure_ocrkit([*argv[1:], *args], env, out.with_suffix(".log"))
+    return seconds, mb, json.loads(out.read_text())["pages"]
 
 
 def layer_texts(pdf: Path) -> list[str]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -47,6 +49,7 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its helpers (renderer, crashpad) go with it on exit
         )
         port = self._port()
         targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=10).json()
@@ -59,11 +62,13 @@ class Browser:
 
     def __exit__(self, *exc: object) -> None:
         self.ws.close()
-        self.proc.terminate()
+        # The whole group: a helper left writing into the profile made its removal fail.
+        os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
         self._profile.cleanup()
 
     def _port(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 
@@ -12,7 +13,10 @@ from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.options import OcrOptions
+from ocrkit.outputs.results import Document
 from ocrkit.pdf.sources import RenderTarget
+from ocrkit.resume import ResumeStore
+from ocrkit.runner import Collect, Job, Stats, run
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -79,3 +83,12 @@ def counter(metrics_text: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     return 0.0
+
+
+def run_collected(
+    jobs: list[Job], engine: Engine, store: ResumeStore, **kwargs: Any
+) -> tuple[list[Document], Stats]:
+    """`ocrkit.runner.run` with every page kept: the documents and the stats."""
+    collect = Collect()
+    stats = asyncio.run(run(jobs, engine, store, collect, **kwargs))
+    return collect.documents, stats

@@ -26,7 +26,7 @@ from ocrkit.pdf.gate import Route
 from ocrkit.pdf.inputs import collect, parse_pages
 from ocrkit.pdf.sources import check_source
 from ocrkit.resume import ResumeStore, settings_key
-from ocrkit.runner import Job, ProgressFn, Stats, run
+from ocrkit.runner import Collect, Job, PageSink, ProgressFn, Stats, run
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,8 +47,13 @@ async def aprepare(paths: Sequence[Path], pages: str | None = None) -> list[Job]
 
 
 async def run_jobs(
-    jobs: list[Job], engine: Engine, options: OcrOptions, on_page: ProgressFn | None = None
-) -> tuple[list[Document], Stats]:
+    jobs: list[Job],
+    engine: Engine,
+    options: OcrOptions,
+    sink: PageSink,
+    on_page: ProgressFn | None = None,
+) -> Stats:
+    """Reads every page of `jobs`, handing each to `sink` in order as it is done."""
     # --route text never OCRs: the engine is not started, and not part of the resume key.
     if options.route != "text":
         await engine.start()
@@ -62,12 +67,22 @@ async def run_jobs(
             jobs,
             engine,
             store,
+            sink,
             quality_retries=options.quality_retries,
             route=options.route,
             on_page=on_page,
         )
     finally:
         await engine.close()
+
+
+async def read_documents(
+    jobs: list[Job], engine: Engine, options: OcrOptions
+) -> tuple[list[Document], Stats]:
+    """`run_jobs`, every page kept: the documents whole."""
+    collect = Collect()
+    stats = await run_jobs(jobs, engine, options, collect)
+    return collect.documents, stats
 
 
 def make_options(base: OcrOptions | None = None, **given: object) -> OcrOptions:
@@ -134,7 +149,7 @@ async def aocr(
     )
     jobs = await aprepare([Path(path)], pages)
     chosen, _ = await choose_engine(opts)
-    documents, _ = await run_jobs(jobs, chosen, opts)
+    documents, _ = await read_documents(jobs, chosen, opts)
     return documents[0]
 
 

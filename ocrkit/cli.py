@@ -19,8 +19,8 @@ from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import InputError, OcrError
 from ocrkit.model.profiles import list_profiles
 from ocrkit.options import OcrOptions
-from ocrkit.outputs.formats import Format, default_path, save
-from ocrkit.outputs.results import Document
+from ocrkit.outputs.formats import Format, OutputFile, default_path
+from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.sources import Source
 from ocrkit.progress import Progress
 from ocrkit.runner import Job, Stats
@@ -139,26 +139,66 @@ def main(
     started = time.perf_counter()
     total = sum(len(j.pages) for j in jobs)
     progress = Progress(total, sys.stderr)
+    outputs = _Outputs(targets, fmt)
     try:
-        documents, stats, chosen = asyncio.run(_run(jobs, options, allow, progress))
+        stats, chosen = asyncio.run(_run(jobs, options, allow, progress, outputs))
     except OcrError as exc:
         raise Fail(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("ocrkit: interrupted; finished pages are saved, run again to resume", err=True)
         raise SystemExit(130) from None
+    finally:
+        outputs.discard()
 
-    for doc, target in zip(documents, targets, strict=True):
-        save(doc, fmt, target)
-        if target is not None:
-            click.echo(f"ocrkit: wrote {target}", err=True)
-    _summary(documents, stats, chosen.name, time.perf_counter() - started)
-    if any(d.failed_pages for d in documents):
+    _summary(outputs, stats, chosen.name, time.perf_counter() - started)
+    if outputs.failed:
         raise SystemExit(1)
 
 
+class _Outputs:
+    """The run's sink: each document's output file written as its pages come, in order,
+    and committed when its last page is in; what failed is remembered for the summary."""
+
+    def __init__(self, targets: list[Path | None], fmt: Format) -> None:
+        self._targets, self._fmt = iter(targets), fmt
+        self._file: OutputFile | None = None
+        self.pages = 0
+        self.failed: list[tuple[Path, list[int], set[str]]] = []
+        self._failed: tuple[list[int], set[str]] = ([], set())  # the current document's
+
+    def add(self, source: Source, page: PageResult) -> None:
+        if self._file is None:
+            self._file = OutputFile(source, self._fmt, next(self._targets))
+            self._failed = ([], set())
+        self._file.add(page)
+        self.pages += 1
+        if not page.ok:
+            self._failed[0].append(page.page)
+            self._failed[1].add(page.error or "failed")
+
+    def done(self, source: Source) -> None:
+        assert self._file is not None
+        self._file.commit()
+        if self._file.target is not None:
+            click.echo(f"ocrkit: wrote {self._file.target}", err=True)
+        self._file = None
+        if self._failed[0]:
+            self.failed.append((source.path, *self._failed))
+
+    def discard(self) -> None:
+        """A document cut short (an interrupted run) leaves its output as it was."""
+        if self._file is not None:
+            self._file.discard()
+            self._file = None
+
+
 async def _run(
-    jobs: list[Job], options: OcrOptions, allow: tuple[str, ...], progress: Progress
-) -> tuple[list[Document], Stats, Engine]:
+    jobs: list[Job],
+    options: OcrOptions,
+    allow: tuple[str, ...],
+    progress: Progress,
+    outputs: _Outputs,
+) -> tuple[Stats, Engine]:
     chosen, reason = await choose_engine(options, allow=allow)
     click.echo(
         f"ocrkit: engine {chosen.name} ({reason}); {progress.total} pages in {len(jobs)} "
@@ -166,8 +206,8 @@ async def _run(
         err=True,
     )
     with progress:
-        documents, stats = await run_jobs(jobs, chosen, options, progress.page_done)
-    return documents, stats, chosen
+        stats = await run_jobs(jobs, chosen, options, outputs, progress.page_done)
+    return stats, chosen
 
 
 def _targets(docs: list[Source], output: str | None, fmt: Format) -> list[Path | None]:
@@ -185,21 +225,16 @@ def _targets(docs: list[Source], output: str | None, fmt: Format) -> list[Path |
     return [out]
 
 
-def _summary(documents: list[Document], stats: Stats, engine: str, seconds: float) -> None:
-    pages = sum(len(d.pages) for d in documents)
+def _summary(outputs: _Outputs, stats: Stats, engine: str, seconds: float) -> None:
     rate = stats.done / seconds if seconds > 0 else 0.0
     click.echo(
-        f"ocrkit: {pages} pages ({stats.resumed} resumed, {stats.done} read: "
+        f"ocrkit: {outputs.pages} pages ({stats.resumed} resumed, {stats.done} read: "
         f"{stats.text_layer} from the PDF text layer, {stats.ocr} OCR'd, {stats.failed} "
         "failed) in "
         f"{seconds:.1f} s, {rate:.2f} pages/s, {stats.prompt_tokens} prompt + "
         f"{stats.completion_tokens} completion tokens, engine {engine}",
         err=True,
     )
-    for d in documents:
-        if d.failed_pages:
-            pages_list = ", ".join(map(str, d.failed_pages))
-            errors = {p.error for p in d.pages if not p.ok}
-            click.echo(
-                f"ocrkit: FAILED {d.path}: pages {pages_list}: {'; '.join(errors)}", err=True
-            )
+    for path, pages, errors in outputs.failed:
+        pages_list = ", ".join(map(str, pages))
+        click.echo(f"ocrkit: FAILED {path}: pages {pages_list}: {'; '.join(errors)}", err=True)

@@ -36,19 +36,33 @@ class ResumeStore:
     def folder(self, sha256: str) -> Path:
         return self.root / f"{sha256[:32]}-{self.key}"
 
-    def load(self, sha256: str) -> dict[int, PageResult]:
-        """Pages finished by an earlier run (fallbacks and failures are not kept: redone)."""
+    def saved_pages(self, sha256: str) -> set[int]:
+        """Numbers of the pages an earlier run saved (by file name: nothing is read)."""
         if not self.enabled:
-            return {}
-        done = {}
+            return set()
+        numbers = set()
         for path in self.folder(sha256).glob("page-*.json"):
-            try:
-                page = PageResult.model_validate_json(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # unreadable or from another version: the page is done again
-            if path.name == f"page-{page.page:06d}.json" and _finished(page):
-                done[page.page] = page
-        return done
+            digits = path.name[len("page-") : -len(".json")]
+            if digits.isdigit():
+                numbers.add(int(digits))
+        return numbers
+
+    def load_page(self, sha256: str, number: int) -> PageResult | None:
+        """Page `number` as an earlier run finished it; None when it must be done again
+        (not saved, unreadable, from another version, a fallback or a failure)."""
+        if not self.enabled:
+            return None
+        path = self.folder(sha256) / f"page-{number:06d}.json"
+        try:
+            page = PageResult.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return page if page.page == number and _finished(page) else None
+
+    def load(self, sha256: str) -> dict[int, PageResult]:
+        """Every page an earlier run finished, by number."""
+        pages = (self.load_page(sha256, n) for n in sorted(self.saved_pages(sha256)))
+        return {p.page: p for p in pages if p is not None}
 
     def save(self, sha256: str, page: PageResult) -> None:
         """Keeps a finished page; a cache that cannot be written costs resuming, not the run."""

@@ -1,8 +1,14 @@
 """Runs pages through an engine: one queue for the pages of all documents, a bounded number
-in flight, results kept in page order, every finished page saved for resume.
+in flight, every finished page saved for resume and handed on in order.
 
-Each PDF page first goes by its route (`ocrkit.pdf.gate`): read from its own text layer where that
-is good, OCR'd where it is not.
+Each PDF page first goes by its route (`ocrkit.pdf.gate`): read from its own text layer where
+that is good, OCR'd where it is not.
+
+Pages finish in any order but reach the sink in queue order (document by document, page by
+page), as soon as every page before them has: an output is written while the run goes on,
+and nothing holds the results of a whole document. A page waits to start while it is
+`window` pages ahead of the first unfinished one, so the pages held back for order stay
+bounded however long the run. Resumed pages are read back from the store at their turn.
 
 A document is open only while pages of it are being read: opened by the first page that
 needs it, closed when its last page is done. With the queue in document order that keeps
@@ -14,23 +20,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.gate import Gate, Route, judge
-from ocrkit.pdf.sources import Source, SourceDocument
+from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
+
+# Pages a page may run ahead of the first unfinished one: large enough that a slow page
+# rarely stalls the others, small enough that the results held for order stay a few MB.
+WINDOW = 256
 
 
 @dataclass
 class Job:
     source: Source
     pages: list[int]
-    results: dict[int, PageResult] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,8 +57,39 @@ class Stats:
 ProgressFn = Callable[[PageResult, Source], None]
 
 
+class PageSink(Protocol):
+    """Where finished pages go, in order. Blocking calls: the runner makes them in a thread,
+    one at a time."""
+
+    def add(self, source: Source, page: PageResult) -> None: ...
+
+    def done(self, source: Source) -> None:
+        """Every selected page of `source` was added."""
+
+
+class Collect:
+    """A sink that keeps every page: the documents the library API returns."""
+
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+        self._current: Document | None = None
+
+    def add(self, source: Source, page: PageResult) -> None:
+        if self._current is None:
+            self._current = Document(
+                path=source.path, sha256=source.sha256, page_count=source.page_count, pages=[]
+            )
+        self._current.pages.append(page)
+
+    def done(self, source: Source) -> None:
+        if self._current is not None:
+            self.documents.append(self._current)
+        self._current = None
+
+
 class _OpenDocuments:
-    """Opens a job's document for its first page and closes it after its last."""
+    """Opens a job's document for its first page that needs it and closes it after the
+    job's last page."""
 
     def __init__(self) -> None:
         self._open: dict[int, asyncio.Task[SourceDocument]] = {}
@@ -60,7 +101,7 @@ class _OpenDocuments:
     async def acquire(self, job: Job) -> SourceDocument:
         key = id(job)
         if key not in self._open:
-            self._open[key] = asyncio.ensure_future(asyncio.to_thread(SourceDocument, job.source))
+            self._open[key] = asyncio.ensure_future(in_pdf_thread(SourceDocument, job.source))
         return await self._open[key]
 
     async def release(self, job: Job) -> None:
@@ -81,53 +122,88 @@ class _OpenDocuments:
             doc = await task
         except (InputError, OSError):
             return
-        await asyncio.to_thread(doc.close)
+        await in_pdf_thread(doc.close)
+
+
+class _InOrder:
+    """Hands finished pages to the sink in queue order, and holds back pages that would run
+    more than `window` ahead of the first unfinished one."""
+
+    def __init__(self, sink: PageSink, window: int) -> None:
+        self.sink, self.window = sink, window
+        self.next = 0  # queue position of the first page not yet handed on
+        self._finished: dict[int, tuple[Job, PageResult, bool]] = {}
+        self._moved = asyncio.Condition()
+        self._handing = asyncio.Lock()
+
+    async def wait_turn(self, position: int) -> None:
+        async with self._moved:
+            await self._moved.wait_for(lambda: position < self.next + self.window)
+
+    async def finish(self, position: int, job: Job, page: PageResult, last: bool) -> None:
+        self._finished[position] = (job, page, last)
+        async with self._handing:
+            while self.next in self._finished:
+                job, page, last = self._finished.pop(self.next)
+                await asyncio.to_thread(self.sink.add, job.source, page)
+                if last:
+                    await asyncio.to_thread(self.sink.done, job.source)
+                async with self._moved:
+                    self.next += 1
+                    self._moved.notify_all()
 
 
 async def run(
     jobs: list[Job],
     engine: Engine,
     store: ResumeStore,
+    sink: PageSink,
     *,
     quality_retries: int,
     route: Route = "auto",
     on_page: ProgressFn | None = None,
-) -> tuple[list[Document], Stats]:
+    window: int = WINDOW,
+) -> Stats:
     stats = Stats()
-    queue: asyncio.Queue[tuple[Job, int]] = asyncio.Queue()
     documents = _OpenDocuments()
+    saved: dict[int, set[int]] = {}
     for job in jobs:
-        finished = await asyncio.to_thread(store.load, job.source.sha256)
-        todo = 0
-        for number in job.pages:
-            if number in finished:
-                job.results[number] = finished[number]
-                stats.resumed += 1
-            else:
-                queue.put_nowait((job, number))
-                todo += 1
-        documents.expect(job, todo)
+        saved[id(job)] = await asyncio.to_thread(store.saved_pages, job.source.sha256)
+        documents.expect(job, len(job.pages))
+    # Handed out one at a time (the loop is one thread): nothing is queued up front.
+    queue = enumerate(
+        (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
+    )
+    order = _InOrder(sink, window)
 
     async def worker() -> None:
         while True:
             try:
-                job, number = queue.get_nowait()
-            except asyncio.QueueEmpty:
+                position, (job, number, last) = next(queue)
+            except StopIteration:
                 return
-            try:
-                result = await read_page(engine, documents, job, number, quality_retries, route)
-            finally:
+            await order.wait_turn(position)
+            result = None
+            if number in saved[id(job)]:
+                result = await asyncio.to_thread(store.load_page, job.source.sha256, number)
+            if result is not None:
+                stats.resumed += 1
                 await documents.release(job)
-            job.results[number] = result
-            await asyncio.to_thread(store.save, job.source.sha256, result)
-            stats.done += 1
-            stats.failed += not result.ok
-            stats.text_layer += result.source == "text-layer"
-            stats.ocr += result.source == "ocr"
-            stats.prompt_tokens += result.prompt_tokens or 0
-            stats.completion_tokens += result.completion_tokens or 0
-            if on_page:
-                on_page(result, job.source)
+            else:
+                try:
+                    result = await read_page(engine, documents, job, number, quality_retries, route)
+                finally:
+                    await documents.release(job)
+                await asyncio.to_thread(store.save, job.source.sha256, result)
+                stats.done += 1
+                stats.failed += not result.ok
+                stats.text_layer += result.source == "text-layer"
+                stats.ocr += result.source == "ocr"
+                stats.prompt_tokens += result.prompt_tokens or 0
+                stats.completion_tokens += result.completion_tokens or 0
+                if on_page:
+                    on_page(result, job.source)
+            await order.finish(position, job, result, last)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, engine.concurrency))]
     try:
@@ -136,16 +212,7 @@ async def run(
         for w in workers:
             w.cancel()
         await documents.close_all()
-    results = [
-        Document(
-            path=job.source.path,
-            sha256=job.source.sha256,
-            page_count=job.source.page_count,
-            pages=[job.results[n] for n in job.pages],
-        )
-        for job in jobs
-    ]
-    return results, stats
+    return stats
 
 
 async def read_page(
@@ -165,7 +232,7 @@ async def read_page(
     try:
         doc = await documents.acquire(job)
         if route != "ocr":
-            layer = await asyncio.to_thread(doc.layer, number)
+            layer = await in_pdf_thread(doc.layer, number)
             if layer is None and route == "text":
                 raise InputError("an image has no text layer, and --route text never OCRs")
             if layer is not None:
@@ -179,7 +246,7 @@ async def read_page(
                         seconds=round(time.perf_counter() - started, 3),
                         gate=gate,
                     )
-        page = await asyncio.to_thread(doc.render, number, engine.target)
+        page = await in_pdf_thread(doc.render, number, engine.target)
         for temperature in attempt_temperatures(quality_retries, engine.samples):
             attempts += 1
             reply = await engine.read(page, temperature=temperature)
@@ -190,7 +257,7 @@ async def read_page(
         # The text layer stands in for a failed OCR unless the gate found it untrustworthy.
         trusted = gate is None or gate.measure == "uncovered_image_area"
         if trusted and layer is None and doc is not None:
-            layer = await asyncio.to_thread(doc.layer, number)  # route ocr: not read yet
+            layer = await in_pdf_thread(doc.layer, number)  # route ocr: not read yet
         text = layer.text if trusted and layer is not None else ""
         return PageResult(
             page=number,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from harness.cli import SAMPLE
 from harness.servers import REPO, free_port
 
 OCRKIT = Path(sys.executable).parent / "ocrkit"
+SCAN = SAMPLE.with_name("prospectus_ru_scan.pdf")
 
 
 def run(*args: str | Path, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -247,3 +249,31 @@ def test_library_api(tmp_path: Path) -> None:
     assert cer(doc.pages[0].text, reference(2)) <= 0.05
     again = asyncio.run(ocrkit.aocr(SAMPLE, engine="tesseract", cache_dir=tmp_path, pages="2"))
     assert again.pages[0].text == doc.pages[0].text
+
+
+def test_an_interrupted_run_keeps_the_documents_it_finished(tmp_path: Path) -> None:
+    """Outputs are written as documents finish: Ctrl-C during the third document leaves
+    the first two written whole, the third as it was (nothing), no temporary files."""
+    docs = tmp_path / "in"
+    docs.mkdir()
+    for name in ("a.pdf", "b.pdf"):
+        (docs / name).write_bytes(SAMPLE.read_bytes())
+    (docs / "c.pdf").write_bytes(SCAN.read_bytes())  # OCR'd: seconds a page
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [str(OCRKIT), str(docs), "-o", f"{out}/", "--concurrency", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "OCRKIT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "b_OCR.md" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, rest
+    assert sorted(p.name for p in out.iterdir()) == ["a_OCR.md", "b_OCR.md"]
+    for name in ("a_OCR.md", "b_OCR.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "<!-- page 2 (PDF text layer) -->" in text and "Досрочное погашение" in text

@@ -15,7 +15,7 @@ import pytest
 
 from adapter import AdapterSettings, create_app
 from harness.fakes import make_pdf
-from ocrkit.api import make_options, prepare, run_jobs
+from ocrkit.api import make_options, prepare, read_documents
 from ocrkit.engines import ENGINES, ModelEngine
 from ocrkit.errors import PromptError
 from ocrkit.model.profiles import load_profile
@@ -78,7 +78,7 @@ async def read(
         base = str(engine.client.base_url)  # type: ignore[attr-defined]
         await engine.client.aclose()  # type: ignore[attr-defined]
         engine.client = httpx.AsyncClient(base_url=base, transport=transport)  # type: ignore[attr-defined]
-        docs, _ = await run_jobs(prepare([path]), engine, options)
+        docs, _ = await read_documents(prepare([path]), engine, options)
         return docs[0]
 
     if via_adapter:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ocrkit.model.postprocess import postprocess
-from ocrkit.outputs.formats import default_path, render, write
+from ocrkit.outputs.formats import default_path, render, save
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.gate import Gate
 
@@ -105,9 +105,11 @@ def test_markdown_and_text_carry_no_model_markup_and_json_keeps_the_boxes() -> N
 
 def test_write_is_atomic_and_default_names_follow_the_old_client(tmp_path: Path) -> None:
     target = tmp_path / "out" / "doc_OCR.md"
-    write("первая версия\n", target)
-    write("вторая\n", target)
-    assert target.read_text(encoding="utf-8") == "вторая\n"
+    first, second = document(), document()
+    second.pages = second.pages[:1]
+    save(first, "md", target)
+    save(second, "md", target)
+    assert target.read_text(encoding="utf-8") == render(second, "md")
     assert [p.name for p in target.parent.iterdir()] == ["doc_OCR.md"]  # no temporary left
     assert default_path(Path("a/report.pdf"), "md") == Path("a/report_OCR.md")
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
-from harness.fakes import FakeEngine, make_pdf
+from harness.fakes import FakeEngine, make_pdf, run_collected
 from ocrkit.api import prepare
 from ocrkit.outputs.results import PageResult
 from ocrkit.resume import ResumeStore, settings_key
-from ocrkit.runner import run
 
 SHA = "ab" * 32
 
@@ -76,8 +74,8 @@ def test_an_unwritable_cache_costs_resuming_not_the_run(tmp_path: Path) -> None:
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
     pdf = make_pdf(tmp_path / "a.pdf", ["x", "y"])
-    docs, stats = asyncio.run(
-        run(prepare([pdf]), FakeEngine(), ResumeStore(blocker, "k"), quality_retries=0, route="ocr")
+    docs, stats = run_collected(
+        prepare([pdf]), FakeEngine(), ResumeStore(blocker, "k"), quality_retries=0, route="ocr"
     )
     assert stats.done == 2 and [p.source for p in docs[0].pages] == ["ocr", "ocr"]
 
@@ -90,7 +88,7 @@ def test_a_rerun_reads_only_the_pages_not_saved(tmp_path: Path) -> None:
     store.save(jobs[0].source.sha256, page(1, "from the first run"))
     store.save(jobs[0].source.sha256, page(3, "from the first run"))
     engine = FakeEngine()
-    docs, stats = asyncio.run(run(jobs, engine, store, quality_retries=0, route="ocr"))
+    docs, stats = run_collected(jobs, engine, store, quality_retries=0, route="ocr")
     assert stats.resumed == 2 and stats.done == 2 and len(engine.calls) == 2
     texts = [p.text for p in docs[0].pages]
     assert texts[0] == texts[2] == "from the first run"

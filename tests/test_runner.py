@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.fakes import FakeEngine, fail, make_pdf
+from harness.fakes import FakeEngine, fail, make_pdf, run_collected
 from harness.images import page_png
 from ocrkit.api import prepare
 from ocrkit.engines.base import Reply
 from ocrkit.errors import PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.quality import RETRY_TEMPERATURES
+from ocrkit.outputs.results import PageResult
+from ocrkit.pdf.sources import Source
 from ocrkit.resume import ResumeStore
 from ocrkit.runner import run
 
@@ -40,7 +42,7 @@ def test_pages_come_back_in_order_across_documents(tmp_path: Path) -> None:
             return await super().read(page, temperature=temperature)
 
     engine = Slow(concurrency=6)
-    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr"))
+    docs, stats = run_collected(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr")
     assert [d.path.name for d in docs] == ["a.pdf", "b.pdf", "c.png"]
     assert [[p.page for p in d.pages] for d in docs] == [[1, 2, 3], [1, 2], [1]]
     assert [d.page_count for d in docs] == [3, 2, 1]
@@ -53,8 +55,8 @@ def test_a_failed_page_falls_back_to_its_text_layer_or_is_reported(tmp_path: Pat
     image = tmp_path / "scan.png"
     image.write_bytes(page_png())
     engine = FakeEngine(fail("server answered 400: max_tokens too large"))
-    docs, stats = asyncio.run(
-        run(prepare([pdf, image]), engine, no_store(tmp_path), quality_retries=2, route="ocr")
+    docs, stats = run_collected(
+        prepare([pdf, image]), engine, no_store(tmp_path), quality_retries=2, route="ocr"
     )
     with_text, blank = docs[0].pages
     assert with_text.source == "text-layer" and with_text.text == "Облигации серии 001"
@@ -72,8 +74,8 @@ def test_stats_add_up_tokens(tmp_path: Path) -> None:
     engine = FakeEngine(
         lambda n, page, t: Reply("ok", "stop", prompt_tokens=100, completion_tokens=n)
     )
-    docs, stats = asyncio.run(
-        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=0, route="ocr")
+    docs, stats = run_collected(
+        prepare([pdf]), engine, no_store(tmp_path), quality_retries=0, route="ocr"
     )
     assert stats.prompt_tokens == 400 and stats.completion_tokens == 1 + 2 + 3 + 4
     assert sorted(p.completion_tokens or 0 for p in docs[0].pages) == [1, 2, 3, 4]
@@ -85,8 +87,8 @@ def test_quality_retries_only_where_sampling_can_change_the_reply(
 ) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", ["x"])
     engine = FakeEngine(lambda n, page, t: Reply("cut", "length"), samples=samples)
-    docs, _ = asyncio.run(
-        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=3, route="ocr")
+    docs, _ = run_collected(
+        prepare([pdf]), engine, no_store(tmp_path), quality_retries=3, route="ocr"
     )
     temperatures = [t for _, t in engine.calls]
     if samples:
@@ -102,8 +104,8 @@ def test_a_good_reply_stops_the_retries(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", ["x"])
     replies = [Reply("om " * 100, "stop"), Reply("Облигации", "stop")]
     engine = FakeEngine(lambda n, page, t: replies[n - 1])
-    docs, _ = asyncio.run(
-        run(prepare([pdf]), engine, no_store(tmp_path), quality_retries=2, route="ocr")
+    docs, _ = run_collected(
+        prepare([pdf]), engine, no_store(tmp_path), quality_retries=2, route="ocr"
     )
     assert [t for _, t in engine.calls] == [0.0, 0.2]  # the loop was retried once
     assert docs[0].pages[0].text == "Облигации" and docs[0].pages[0].attempts == 2
@@ -131,7 +133,7 @@ def test_two_thousand_pdfs_keep_open_files_bounded_and_all_closed(tmp_path: Path
     jobs = prepare([folder])
     assert _open_fds() == before  # checking every input left nothing open
     engine = FakeEngine(reply, concurrency=concurrency)
-    docs, stats = asyncio.run(run(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr"))
+    docs, stats = run_collected(jobs, engine, no_store(tmp_path), quality_retries=0, route="ocr")
     assert len(docs) == 2000 and stats.done == 2000 and stats.failed == 0
     # One file per document being read, plus the event loop's and threads' own.
     assert peak - before <= concurrency + 8, f"{peak - before} files open at the peak"
@@ -143,8 +145,8 @@ def test_a_document_that_vanishes_mid_run_fails_its_pages_not_the_run(tmp_path: 
     b = make_pdf(tmp_path / "b.pdf", ["b"])
     jobs = prepare([a, b])
     b.unlink()
-    docs, stats = asyncio.run(
-        run(jobs, FakeEngine(), no_store(tmp_path), quality_retries=0, route="ocr")
+    docs, stats = run_collected(
+        jobs, FakeEngine(), no_store(tmp_path), quality_retries=0, route="ocr"
     )
     assert docs[0].pages[0].source == "ocr"
     assert docs[1].pages[0].source == "failed" and "b.pdf" in (docs[1].pages[0].error or "")
@@ -155,3 +157,93 @@ def test_page_failed_is_an_ocr_error() -> None:
     from ocrkit import OcrError
 
     assert issubclass(PageFailed, OcrError)
+
+
+class _Recorder:
+    """A sink that notes each page it gets, and how many pages the engine had been asked
+    for by then."""
+
+    def __init__(self, engine: FakeEngine) -> None:
+        self.engine = engine
+        self.added: list[tuple[str, int, int]] = []
+        self.finished_docs: list[str] = []
+        self.done = lambda source: self.finished_docs.append(source.path.name)
+
+    def add(self, source: Source, page: PageResult) -> None:
+        self.added.append((source.path.name, page.page, len(self.engine.calls)))
+
+
+def test_pages_reach_the_sink_in_order_while_the_run_goes_on(tmp_path: Path) -> None:
+    a = make_pdf(tmp_path / "a.pdf", [f"a{i}" for i in range(12)])
+    b = make_pdf(tmp_path / "b.pdf", [f"b{i}" for i in range(8)])
+    delays = iter([0.03, 0.0, 0.02, 0.0, 0.01] * 4)
+
+    class Uneven(FakeEngine):
+        async def read(self, page: PageImage, *, temperature: float) -> Reply:
+            reply = await super().read(page, temperature=temperature)
+            await asyncio.sleep(next(delays))
+            return reply
+
+    engine = Uneven(concurrency=4)
+    sink = _Recorder(engine)
+    stats = asyncio.run(
+        run(prepare([a, b]), engine, no_store(tmp_path), sink, quality_retries=0, route="ocr")
+    )
+    assert stats.done == 20
+    assert [(name, n) for name, n, _ in sink.added] == [
+        *(("a.pdf", n) for n in range(1, 13)),
+        *(("b.pdf", n) for n in range(1, 9)),
+    ]
+    assert sink.finished_docs == ["a.pdf", "b.pdf"]
+    # Written as it goes: the first page was handed on before the last was read.
+    assert sink.added[0][2] < 20
+
+
+def test_a_slow_page_holds_the_others_at_most_a_window_ahead(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", [str(i) for i in range(30)])
+    seen_while_first_ran: list[int] = []
+
+    class FirstIsSlow(FakeEngine):
+        async def read(self, page: PageImage, *, temperature: float) -> Reply:
+            reply = await super().read(page, temperature=temperature)
+            if len(self.calls) == 1:
+                await asyncio.sleep(0.3)
+                seen_while_first_ran.append(len(self.calls))
+            return reply
+
+    engine = FirstIsSlow(concurrency=4)
+    sink = _Recorder(engine)
+    asyncio.run(
+        run(
+            prepare([pdf]),
+            engine,
+            no_store(tmp_path),
+            sink,
+            quality_retries=0,
+            route="ocr",
+            window=5,
+        )
+    )
+    # Pages 1-5 may run while page 1 is slow; page 6 waits for it.
+    assert seen_while_first_ran == [5]
+    assert [n for _, n, _ in sink.added] == list(range(1, 31))
+
+
+def test_resumed_pages_are_read_back_at_their_turn_not_all_at_once(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", [str(i) for i in range(6)])
+    jobs = prepare([pdf])
+    store = ResumeStore(tmp_path / "cache", "k")
+    run_collected(jobs, FakeEngine(), store, quality_retries=0, route="ocr")
+    loaded: list[int] = []
+    load_page = store.load_page
+
+    def spy(sha256: str, number: int) -> PageResult | None:
+        loaded.append(number)
+        return load_page(sha256, number)
+
+    store.load_page = spy  # type: ignore[method-assign]
+    engine = FakeEngine()
+    docs, stats = run_collected(prepare([pdf]), engine, store, quality_retries=0, route="ocr")
+    assert stats.resumed == 6 and engine.calls == []
+    assert sorted(loaded) == [1, 2, 3, 4, 5, 6]
+    assert [p.text for p in docs[0].pages] == [f"page {n}" for n in range(1, 7)]

@@ -15,7 +15,7 @@ from fpdf import FPDF
 from harness import corpus
 from harness.cli import OCRKIT, env, ocrkit
 from harness.fakes import FakeEngine
-from ocrkit.api import make_options, prepare, run_jobs
+from ocrkit.api import make_options, prepare, read_documents
 from ocrkit.outputs.results import Document
 from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.gate import judge
@@ -34,7 +34,7 @@ def run_fake(
 ) -> tuple[Document, Stats, FakeEngine]:
     engine = engine or FakeEngine()
     options = make_options(engine="tesseract", route=route, cache_dir=cache)
-    docs, stats = asyncio.run(run_jobs(prepare([path]), engine, options))
+    docs, stats = asyncio.run(read_documents(prepare([path]), engine, options))
     return docs[0], stats, engine
 
 

@@ -17,13 +17,16 @@ from __future__ import annotations
 import base64
 import html
 import io
+import shutil
+import tempfile
 from collections.abc import Iterator
-from typing import TextIO
+from typing import BinaryIO
 
 from PIL import Image
 
 from ocrkit.model.images import load_image
-from ocrkit.outputs.results import Document, PageResult
+from ocrkit.outputs.formats import DocumentInfo, PageWriter
+from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.document import PdfFile
 
 WIDTH = 900
@@ -67,20 +70,46 @@ def flags(page: PageResult) -> list[str]:
     return out
 
 
-def write_html(doc: Document, out: TextIO) -> None:
-    """Writes the review page of `doc` to `out`, one page at a time. Blocking."""
-    title = html.escape(doc.path.name)
-    out.write(f"<!doctype html><html lang=ru><head><meta charset=utf-8><title>{title}</title>")
-    out.write(f"<style>{STYLE}</style></head><body><header><b>{title}</b> · ")
-    flagged = [p for p in doc.pages if _flagged(p)]
-    out.write(f"{len(doc.pages)} pages, {len(flagged)} flagged")
-    out.write('<nav id="flagged">')
-    for p in flagged:
-        out.write(f'<a href="#page-{p.page}">{p.page} ({", ".join(flags(p))})</a>')
-    out.write("</nav></header>")
-    for page, image in zip(doc.pages, _images(doc), strict=True):
-        out.write(_page(page, image))
-    out.write(f"<script>{SCRIPT}</script></body></html>\n")
+class ReviewPage(PageWriter):
+    """The review page of one document. Pages go to a temporary file as they come, each
+    image rendered then; the header, which lists the flagged pages, is written first when
+    the document is done, then the pages are copied after it."""
+
+    def __init__(self, doc: DocumentInfo, out: BinaryIO) -> None:
+        super().__init__(doc, out)
+        self._body = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._flagged: list[tuple[int, list[str]]] = []
+        self._pdf = PdfFile(doc.path) if doc.path.suffix.lower() == ".pdf" else None
+
+    def _page(self, page: PageResult) -> None:
+        if _flagged(page):
+            self._flagged.append((page.page, flags(page)))
+        self._body.write(_page(page, self._image(page)).encode("utf-8"))
+
+    def _image(self, page: PageResult) -> bytes | None:
+        if self._pdf is not None:
+            return self._pdf.render(page.page, _jpeg, max_pixels=_A4_PIXELS, dpi=150)
+        image = load_image(self.doc.path.read_bytes())
+        with Image.open(io.BytesIO(image.data)) as decoded:
+            return _jpeg(decoded)
+
+    def close(self) -> None:
+        try:
+            title = html.escape(self.doc.path.name)
+            self._write(f"<!doctype html><html lang=ru><head><meta charset=utf-8><title>{title}")
+            self._write(f"</title><style>{STYLE}</style></head><body><header><b>{title}</b> · ")
+            self._write(f"{self.pages} pages, {len(self._flagged)} flagged")
+            self._write('<nav id="flagged">')
+            for number, marks in self._flagged:
+                self._write(f'<a href="#page-{number}">{number} ({", ".join(marks)})</a>')
+            self._write("</nav></header>")
+            self._body.seek(0)
+            shutil.copyfileobj(self._body, self.out)
+            self._write(f"<script>{SCRIPT}</script></body></html>\n")
+        finally:
+            self._body.close()
+            if self._pdf is not None:
+                self._pdf.close()
 
 
 def _flagged(page: PageResult) -> bool:
@@ -132,21 +161,6 @@ def _boxes(page: PageResult) -> Iterator[str]:
             f"width:{100 * (b.x1 - b.x0) / w:.2f}%;height:{100 * (b.y1 - b.y0) / h:.2f}%"
         )
         yield f'<div class="box" style="{style}" title="{html.escape(block.type)}"></div>'
-
-
-def _images(doc: Document) -> Iterator[bytes | None]:
-    """Each page's image as a JPEG, rendered when its page is written."""
-    if doc.path.suffix.lower() != ".pdf":
-        page = load_image(doc.path.read_bytes())
-        with Image.open(io.BytesIO(page.data)) as image:
-            yield _jpeg(image)
-        return
-    pdf = PdfFile(doc.path)
-    try:
-        for page in doc.pages:
-            yield pdf.render(page.page, _jpeg, max_pixels=_A4_PIXELS, dpi=150)
-    finally:
-        pdf.close()
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -30,7 +30,8 @@ from PIL import Image
 
 from ocrkit.errors import InputError
 from ocrkit.model.postprocess import Block
-from ocrkit.outputs.results import Document, PageResult
+from ocrkit.outputs.formats import DocumentInfo, PageWriter
+from ocrkit.outputs.results import PageResult
 
 FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -54,12 +55,50 @@ class Placed:
     y1: float
 
 
-def write_pdf(doc: Document, out: BinaryIO) -> None:
-    """Writes `doc` as a searchable PDF to `out`. Blocking."""
-    if doc.path.suffix.lower() == ".pdf":
-        _over_pdf(doc, out)
-    else:
-        out.write(_over_image(doc))
+class SearchablePdf(PageWriter):
+    """The searchable PDF of one document, its pages' text laid as they come; the file is
+    written when the document is done (qpdf writes a PDF whole)."""
+
+    def __init__(self, doc: DocumentInfo, out: BinaryIO) -> None:
+        super().__init__(doc, out)
+        self._image = doc.path.suffix.lower() != ".pdf"
+        self._result: PageResult | None = None
+        if not self._image:
+            self._pdf = pikepdf.open(doc.path)
+            self._overlay = _text_pdf()
+            self._laid: list[tuple[int, float, float]] = []
+
+    def _page(self, result: PageResult) -> None:
+        if self._image:
+            self._result = result
+            return
+        if result.source != "ocr" or not result.text.strip():
+            return  # its own text layer or a failure: untouched
+        index = result.page - 1
+        page = self._pdf.pages[index]
+        # The page image the OCR read is PDFium's rendering of the crop box.
+        x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+        width, height = abs(x1 - x0), abs(y1 - y0)
+        self._overlay.add_page(format=(width, height))
+        _draw(self._overlay, _placements(result, width, height, page.obj.get("/Rotate", 0)))
+        self._laid.append((index, min(x0, x1), min(y0, y1)))
+
+    def close(self) -> None:
+        if self._image:
+            if self._result is not None:
+                self.out.write(_over_image(self.doc.path, self._result))
+            return
+        pdf = self._pdf
+        try:
+            if not self._laid:
+                _save(pdf, self.out)
+                return
+            with pikepdf.open(io.BytesIO(bytes(self._overlay.output()))) as text:
+                for n, (index, left, bottom) in enumerate(self._laid):
+                    _lay_over(pdf, pdf.pages[index], text.pages[n], left, bottom)
+                _save(pdf, self.out)
+        finally:
+            pdf.close()
 
 
 def _font() -> Path:
@@ -79,30 +118,6 @@ def _text_pdf() -> FPDF:
     pdf.add_font("dejavu", fname=str(_font()))
     pdf.set_font("dejavu", size=10)
     return pdf
-
-
-def _over_pdf(doc: Document, out: BinaryIO) -> None:
-    results = {p.page: p for p in doc.pages}
-    with pikepdf.open(doc.path) as pdf:
-        overlay = _text_pdf()
-        laid: list[tuple[int, float, float]] = []
-        for index, page in enumerate(pdf.pages):
-            result = results.get(index + 1)
-            if result is None or result.source != "ocr" or not result.text.strip():
-                continue  # its own text layer, a failure, or not asked for: untouched
-            # The page image the OCR read is PDFium's rendering of the crop box.
-            x0, y0, x1, y1 = (float(v) for v in page.cropbox)
-            width, height = abs(x1 - x0), abs(y1 - y0)
-            overlay.add_page(format=(width, height))
-            _draw(overlay, _placements(result, width, height, page.obj.get("/Rotate", 0)))
-            laid.append((index, min(x0, x1), min(y0, y1)))
-        if not laid:
-            _save(pdf, out)
-            return
-        with pikepdf.open(io.BytesIO(bytes(overlay.output()))) as text:
-            for n, (index, left, bottom) in enumerate(laid):
-                _lay_over(pdf, pdf.pages[index], text.pages[n], left, bottom)
-            _save(pdf, out)
 
 
 def _lay_over(
@@ -126,15 +141,14 @@ def _save(pdf: pikepdf.Pdf, out: BinaryIO) -> None:
     pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
 
 
-def _over_image(doc: Document) -> bytes:
+def _over_image(path: Path, result: PageResult) -> bytes:
     """An image input: one page at the image's own resolution (its dpi, else 300)."""
-    (result,) = doc.pages
-    with Image.open(doc.path) as image:
+    with Image.open(path) as image:
         dpi = image.info.get("dpi", (300, 300))[0] or 300
         width, height = image.width * 72 / float(dpi), image.height * 72 / float(dpi)
         pdf = _text_pdf()
         pdf.add_page(format=(width, height))
-        pdf.image(image if image.format != "JPEG" else doc.path, x=0, y=0, w=width, h=height)
+        pdf.image(image if image.format != "JPEG" else path, x=0, y=0, w=width, h=height)
     if result.source == "ocr":
         _draw(pdf, _placements(result, width, height, 0))
     return bytes(pdf.output())
