@@ -1,4 +1,5 @@
-"""The pooled connection to vLLM, with bounded retries, and its failures as HTTP statuses."""
+"""The adapter's connection to vLLM (the one HTTP client, `ocrkit.model.transport`), its
+bounded retries, and its failures as the HTTP statuses the adapter's clients get."""
 
 from __future__ import annotations
 
@@ -7,19 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
+from tenacity import RetryCallState, stop_after_attempt, wait_exponential_jitter
 
 from adapter.metrics import UPSTREAM_RETRIES, UPSTREAM_SECONDS
 from adapter.settings import AdapterSettings
 from ocrkit.errors import ReplyError
-from ocrkit.model.http_errors import error_detail
 from ocrkit.model.reply import ChatReply, parse_chat_reply
+from ocrkit.model.transport import ServerClient, error_detail, retrying
 
 RETRY_AFTER_S = 5
 
@@ -43,14 +38,6 @@ class _Unavailable(Exception):
         self.response = response
 
 
-def _never_reached(exc: BaseException) -> bool:
-    """A pooled keep-alive connection the server closed just as it was reused: the request
-    was not written, or the server hung up before reading it and sent nothing back."""
-    if isinstance(exc, httpx.WriteError):
-        return True
-    return isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc)
-
-
 def _retryable(exc: BaseException) -> bool:
     # Only failures where the request surely did not reach the model.
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | _Unavailable)
@@ -60,6 +47,10 @@ def _count_retry(state: RetryCallState) -> None:
     failed = state.outcome.exception() if state.outcome else None
     cause = "status_503" if isinstance(failed, _Unavailable) else type(failed).__name__
     UPSTREAM_RETRIES.labels(cause).inc()
+
+
+def _count_resend(exc: BaseException) -> None:
+    UPSTREAM_RETRIES.labels(type(exc).__name__).inc()
 
 
 @dataclass
@@ -73,27 +64,14 @@ class Upstream:
     def __init__(
         self, settings: AdapterSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        headers = {}
-        if settings.upstream_api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.upstream_api_key.get_secret_value()}"
-        self.client = httpx.AsyncClient(
-            base_url=settings.upstream_url,
-            headers=headers,
+        self.client = ServerClient(
+            settings.upstream_url,
+            api_key=settings.upstream_api_key,
+            timeout=settings.upstream_timeout,
+            connect_timeout=settings.upstream_connect_timeout,
+            max_connections=settings.upstream_max_connections,
             transport=transport,
-            timeout=httpx.Timeout(
-                settings.upstream_timeout, connect=settings.upstream_connect_timeout
-            ),
-            limits=httpx.Limits(
-                max_connections=settings.upstream_max_connections,
-                max_keepalive_connections=settings.upstream_max_connections,
-            ),
-        )
-        # For a request whose pooled connection turned out closed: a new connection each
-        # time, since every other idle connection may have expired with it.
-        self.fresh = httpx.AsyncClient(
-            transport=transport,
-            timeout=self.client.timeout,
-            limits=httpx.Limits(max_keepalive_connections=0),
+            on_resend=_count_resend,
         )
         self.retries = settings.upstream_retries
         self.health_path = settings.upstream_health_path
@@ -101,36 +79,28 @@ class Upstream:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-        await self.fresh.aclose()
-
-    async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
-        try:
-            return await self.client.send(request, stream=stream)
-        except httpx.HTTPError as exc:
-            if not _never_reached(exc):
-                raise
-            UPSTREAM_RETRIES.labels(type(exc).__name__).inc()
-            return await self.fresh.send(request, stream=stream)
 
     async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """Send with retries on refused connections and 503s; raises UpstreamError when
         vLLM is down, not ready, or too slow."""
         endpoint = request.url.path
         started = time.perf_counter()
+
+        async def attempt() -> httpx.Response:
+            response = await self.client.send(request, stream=stream)
+            if response.status_code == 503:
+                await response.aclose()
+                raise _Unavailable(response)
+            return response
+
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_retryable),
+            return await retrying(
+                attempt,
+                retry=_retryable,
                 stop=stop_after_attempt(self.retries + 1),
                 wait=wait_exponential_jitter(multiplier=0.2, max=2),
                 before_sleep=_count_retry,
-                reraise=True,
-            ):
-                with attempt:
-                    response = await self._send_once(request, stream)
-                    if response.status_code == 503:
-                        await response.aclose()
-                        raise _Unavailable(response)
-            return response
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             cause = type(exc).__name__
             detail = f"upstream model server is not reachable ({cause})"

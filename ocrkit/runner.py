@@ -145,9 +145,9 @@ class _InOrder:
         async with self._handing:
             while self.next in self._finished:
                 job, page, last = self._finished.pop(self.next)
-                await asyncio.to_thread(self.sink.add, job.source, page)
+                await in_pdf_thread(self.sink.add, job.source, page)
                 if last:
-                    await asyncio.to_thread(self.sink.done, job.source)
+                    await in_pdf_thread(self.sink.done, job.source)
                 async with self._moved:
                     self.next += 1
                     self._moved.notify_all()

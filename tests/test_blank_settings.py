@@ -107,9 +107,9 @@ def test_upstream_health_keeps_the_last_model_listing_through_a_blip() -> None:
 
     async def check() -> list[str]:
         upstream = Upstream(
-            AdapterSettings(upstream_url="http://router", upstream_health_path="/readiness")
+            AdapterSettings(upstream_url="http://router", upstream_health_path="/readiness"),
+            transport=httpx.MockTransport(handler),
         )
-        upstream.client._transport = httpx.MockTransport(handler)
         nonlocal listing_ok
         statuses = [(await upstream.health("m")).status]
         listing_ok = False

@@ -1,24 +1,23 @@
-"""What the two server engines share: a pooled client and the retry policy."""
+"""The server engines' policy over the one HTTP client (`ocrkit.model.transport`): retry
+within a page's time budget, and fail fast when the server is not there at all."""
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
+from tenacity import RetryCallState, wait_exponential_jitter
 
 from ocrkit.errors import EngineUnavailable, PageFailed, ReplyError
-from ocrkit.model.http_errors import error_detail
+from ocrkit.model.transport import ServerClient, error_detail, retry_after, retrying
 from ocrkit.options import OcrOptions
 
 T = TypeVar("T")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-MAX_RETRY_AFTER_S = 60.0
 _backoff = wait_exponential_jitter(initial=1, max=15)
 
 
@@ -38,33 +37,8 @@ class _Transient(Exception):
         self.detail, self.response = detail, response
 
 
-def make_client(options: OcrOptions, base_url: str) -> httpx.AsyncClient:
-    headers = {}
-    if options.api_key is not None:
-        headers["Authorization"] = f"Bearer {options.api_key.get_secret_value()}"
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=headers,
-        timeout=httpx.Timeout(options.timeout, connect=10),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
-    )
-
-
-def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
-    """Seconds a Retry-After header asks to wait (as seconds or as an HTTP date), capped at
-    a minute; None when there is no usable header."""
-    header = response.headers.get("retry-after")
-    if not header:
-        return None
-    try:
-        seconds = float(header)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, min(seconds, MAX_RETRY_AFTER_S))
+def make_client(options: OcrOptions, base_url: str) -> ServerClient:
+    return ServerClient(base_url, api_key=options.api_key, timeout=options.timeout)
 
 
 def _wait(state: RetryCallState) -> float:
@@ -82,7 +56,7 @@ def _transient(exc: BaseException) -> bool:
 
 
 async def post(
-    client: httpx.AsyncClient,
+    client: ServerClient,
     path: str,
     body: dict[str, Any],
     policy: RetryPolicy,
@@ -96,38 +70,30 @@ async def post(
         # Stop before a wait that would end past the budget, not after it.
         return policy.clock() - started + state.upcoming_sleep > policy.budget
 
+    async def attempt() -> T:
+        response = await client.post(path, json=body)
+        if response.status_code in RETRY_STATUSES:
+            detail = f"server answered {response.status_code}: {error_detail(response)}"
+            raise _Transient(detail, response)
+        if response.status_code != 200:
+            raise PageFailed(f"server answered {response.status_code}: {error_detail(response)}")
+        try:
+            return parse(response.content)
+        except ReplyError as exc:
+            # A proxy's error page or a half-broken server: as transient as a 502.
+            raise _Transient(f"server answered 200 but {exc}") from None
+
     try:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_transient),
-            wait=_wait,
-            stop=out_of_budget,
-            sleep=policy.sleep,
-            reraise=True,
-        ):
-            with attempt:
-                response = await client.post(path, json=body)
-                if response.status_code in RETRY_STATUSES:
-                    raise _Transient(
-                        f"server answered {response.status_code}: {error_detail(response)}",
-                        response,
-                    )
-                if response.status_code != 200:
-                    raise PageFailed(
-                        f"server answered {response.status_code}: {error_detail(response)}"
-                    )
-                try:
-                    return parse(response.content)
-                except ReplyError as exc:
-                    # A proxy's error page or a half-broken server: as transient as a 502.
-                    raise _Transient(f"server answered 200 but {exc}") from None
+        return await retrying(
+            attempt, retry=_transient, stop=out_of_budget, wait=_wait, sleep=policy.sleep
+        )
     except _Transient as exc:
         raise PageFailed(exc.detail) from None
     except httpx.TransportError as exc:
         raise PageFailed(f"server unreachable: {type(exc).__name__}") from None
-    raise AssertionError("unreachable: tenacity either returns or raises")
 
 
-async def check_reachable(client: httpx.AsyncClient, path: str) -> httpx.Response:
+async def check_reachable(client: ServerClient, path: str) -> httpx.Response:
     """One quick request before the run: a server that is down fails the run at once."""
     try:
         response = await client.get(path, timeout=httpx.Timeout(10, connect=3))

@@ -1,8 +1,8 @@
 """What every part of the stack knows about the models, once: the profiles (`profiles`,
 from `configs/`), the request to send (`request`) and the reply to read (`reply`,
 `postprocess`, `quality`), page images (`images`), the vLLM arguments (`vllm_args`) and the
-launch record (`launch`), the server-side settings (`settings`) and the HTTP errors
-(`http_errors`). `adapter` and `serving` import these; nothing here imports them."""
+launch record (`launch`), the server-side settings (`settings`) and the one HTTP client to a
+model server (`transport`). `adapter` and `serving` import these; nothing here imports them."""
 
 from typing import TYPE_CHECKING
 

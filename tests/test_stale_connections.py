@@ -1,7 +1,8 @@
-"""A pooled keep-alive connection that the upstream closes just as the adapter reuses it (the
-race behind a 502 nobody could explain): the request never reached the model, so the adapter
-sends it again on a fresh connection. Against a real HTTP server on loopback that hangs up on
-every reused connection without answering, the worst case of that race."""
+"""A pooled keep-alive connection that the upstream closes just as it is reused (the race
+behind a 502 nobody could explain): the request never reached the model, so the one HTTP
+client (`ocrkit.model.transport`), in the adapter and in the client engines alike, sends it
+again on a fresh connection. Against a real HTTP server on loopback that hangs up on every
+reused connection without answering, the worst case of that race."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+import ocrkit
 from adapter import AdapterSettings, create_app
-from harness.fakes import counter
+from harness.fakes import counter, make_pdf
 from harness.images import page_png
 
 COMPLETION = json.dumps(
@@ -131,3 +134,24 @@ def test_rounds_of_concurrent_calls_over_expiring_connections_all_succeed(
     )
     assert retried == upstream.hung_up  # each one sent again, once, on a new connection
     assert not [r for r in caplog.records if "->" in r.getMessage()]  # no 5xx logged
+
+
+def test_the_client_engines_resend_on_a_stale_connection_too(
+    upstream: HangUpOnReuse, tmp_path: Path
+) -> None:
+    """The same HTTP client serves `ocrkit --engine openai`: with no retry budget at all,
+    every page still comes back, each reused connection's page sent again once."""
+    pdf = make_pdf(tmp_path / "doc.pdf", [str(i) for i in range(12)])
+    doc = ocrkit.ocr(
+        pdf,
+        engine="openai",
+        url=f"http://127.0.0.1:{upstream.port}",
+        route="ocr",
+        retry_budget=0,
+        quality_retries=0,
+        concurrency=4,
+        cache_dir=tmp_path / "cache",
+    )
+    assert [p.source for p in doc.pages] == ["ocr"] * 12, [p.error for p in doc.pages]
+    assert upstream.hung_up > 0, "no connection was reused: nothing was tested"
+    assert upstream.answered == 12
