@@ -2,20 +2,38 @@
 large decoded (an A4 scan at 200 dpi: ~0.3 MB of PNG, ~12 MB of pixels, more while it is
 fitted), and every concurrent /ocr used to decode at once: memory grew with the callers.
 Within the budget pages decode side by side; beyond it a call waits its turn, none fails.
-Once fitted and encoded, a page holds only its few hundred KB while vLLM reads it."""
+Once fitted and encoded, a page holds only its few hundred KB while vLLM reads it.
+
+Pages decode on a few threads of their own (`decode`), not on the server's pool of 40: each
+thread that decodes gets a glibc malloc arena that keeps what it freed, so with 40 threads
+an adapter's memory grew burst after burst (195 MB after one burst of 64 A4 pages, 465 MB
+after four, `bench/decode_budget.py`). Decoding is CPU work: more threads than cores would
+not make it faster."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from PIL import Image
 
 # Bytes a decode takes per pixel: RGB(A) pixels, the converted copy and the fitted one.
 _BYTES_PER_PIXEL = 8
+_DECODERS = ThreadPoolExecutor(
+    max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="adapter-decode"
+)
+T = TypeVar("T")
+
+
+async def decode(fn: Callable[[bytes], T], data: bytes) -> T:
+    """`fn(data)` on the decode threads."""
+    return await asyncio.get_running_loop().run_in_executor(_DECODERS, fn, data)
 
 
 def decode_cost(data: bytes) -> int:

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
-from adapter.budget import ByteBudget, decode_cost
+from adapter.budget import ByteBudget, decode, decode_cost
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
 from ocrkit.model.images import PageImage, decode_base64, load_image
@@ -65,7 +64,7 @@ class AdapterState:
     async def page_from_bytes(self, data: bytes) -> PageImage:
         # Decoded pages in flight stay within the budget (adapter/budget.py).
         async with self.decode_budget.hold(decode_cost(data)):
-            return await run_in_threadpool(self.page_from_bytes_sync, data)
+            return await decode(self.page_from_bytes_sync, data)
 
     def page_from_bytes_sync(self, data: bytes) -> PageImage:
         return load_image(
