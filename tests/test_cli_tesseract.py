@@ -265,6 +265,9 @@ def test_an_interrupted_run_keeps_the_documents_it_finished(tmp_path: Path) -> N
         stderr=subprocess.PIPE,
         text=True,
         env={"PATH": "/usr/bin:/bin", "OCRKIT_CACHE_DIR": str(tmp_path / "cache")},
+        # As at a terminal: a CI job's background shell starts its children with SIGINT
+        # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     for line in proc.stderr:
