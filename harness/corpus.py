@@ -63,6 +63,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def untabled(text: str) -> str:
+    """Markdown table rows (how a ruled table on a text-layer page comes out) back to plain
+    lines of cells: the same words, cell by cell."""
+    return re.sub(r"(?m)^\|(---\|)+$", "", text).replace("|", " ")
+
+
 def _pdf() -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)

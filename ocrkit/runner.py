@@ -238,13 +238,16 @@ async def read_page(
             if layer is not None:
                 gate = judge(layer) if route == "auto" else _FORCED
                 if gate.route == "text-layer":
+                    text, blocks = await in_pdf_thread(doc.text_of, number, layer)
                     return PageResult(
                         page=number,
-                        text=layer.text,
+                        text=text,
                         source="text-layer",
                         engine="pdf-text-layer",
                         seconds=round(time.perf_counter() - started, 3),
                         gate=gate,
+                        blocks=blocks,
+                        image_size=(round(layer.width), round(layer.height)) if blocks else None,
                     )
         page = await in_pdf_thread(doc.render, number, engine.target)
         for temperature in attempt_temperatures(quality_retries, engine.samples):

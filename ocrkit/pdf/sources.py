@@ -16,8 +16,10 @@ from PIL import Image
 
 from ocrkit.errors import ImageError, InputError
 from ocrkit.model.images import PageImage, encode, load_image
+from ocrkit.model.postprocess import Block
 from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.inputs import Input
+from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader, read_page
 from ocrkit.pdf.text_layer import PageLayer
 
 T = TypeVar("T")
@@ -79,6 +81,7 @@ class SourceDocument:
     def __init__(self, source: Source) -> None:
         self.source = source
         self._pdf = PdfFile(source.path) if source.kind == "pdf" else None
+        self._tables: TableReader | None = None
 
     def render(self, number: int, target: RenderTarget) -> PageImage:
         """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
@@ -106,10 +109,26 @@ class SourceDocument:
         """The page's own text layer; None for an image input. Blocking."""
         return self._pdf.layer(number) if self._pdf is not None else None
 
+    def text_of(self, number: int, layer: PageLayer) -> tuple[str, list[Block] | None]:
+        """Page `number`'s text from its layer, its tables in place, and the table blocks.
+        Blocking."""
+        return read_page(layer, self.tables(number) if layer.drawings >= MIN_DRAWINGS else [])
+
+    def tables(self, number: int) -> list[Table]:
+        """The ruled tables on page `number` of a PDF. Blocking."""
+        if self._pdf is None:
+            return []
+        if self._tables is None:
+            self._tables = TableReader(self.source.path)
+        return self._tables.tables(number)
+
     def close(self) -> None:
         if self._pdf is not None:
             self._pdf.close()
             self._pdf = None
+        if self._tables is not None:
+            self._tables.close()
+            self._tables = None
 
 
 def _sha256(path: Path) -> str:

@@ -1,0 +1,44 @@
+"""Ruled tables on born-digital pages come out as tables: Markdown in the text, at their
+place, and a `table` block with its cells in the JSON; numbers exactly as printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ocrkit
+from harness import structure_corpus as corpus
+from harness.cli import SAMPLE
+from harness.structure_rules import TableCell
+
+
+def test_ruled_tables_pass_every_cell_rule_and_keep_their_cells(tmp_path: Path) -> None:
+    pdf = corpus.build(tmp_path / "report.pdf")
+    doc = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache")
+    pages = {p.page: p.text for p in doc.pages}
+    ruled = [r for r in corpus.rules() if isinstance(r, TableCell) and r.page in (1, 3, 4)]
+    assert ruled and all(r.check(pages[r.page]) for r in ruled), [
+        r for r in ruled if not r.check(pages[r.page])
+    ]
+    first = doc.pages[0]
+    text = first.text
+    # In its place: after the title, before the note under the table.
+    assert (
+        text.index("Бухгалтерский баланс")
+        < text.index("| Показатель |")
+        < text.index("Данные приведены")
+    )
+    (block,) = first.blocks or []
+    assert block.type == "table" and block.content.startswith("| Показатель | Код |")
+    cells = block.metadata["cells"]
+    assert len(cells) == len(corpus.BALANCE) * 4
+    cell = next(c for c in cells if c["text"] == "(12 345)")
+    assert (cell["row"], cell["col"], cell["rowspan"], cell["colspan"]) == (3, 2, 1, 1)
+    x0, top, x1, bottom = cell["bbox"]
+    assert block.bbox is not None
+    assert block.bbox.x0 <= x0 < x1 <= block.bbox.x1 and block.bbox.y0 <= top < bottom
+    assert first.image_size == (595, 842)  # the boxes are in PDF points of this page
+
+
+def test_pages_without_drawings_are_read_as_before(tmp_path: Path) -> None:
+    doc = ocrkit.ocr(SAMPLE, route="text", cache_dir=tmp_path / "cache")
+    assert all(p.blocks is None and "|---|" not in p.text for p in doc.pages)
