@@ -29,6 +29,9 @@ from ocrkit.resume import ResumeStore, settings_key
 from ocrkit.runner import Collect, Job, PageSink, ProgressFn, Stats, run
 
 P = ParamSpec("P")
+# Part of the resume key: a page saved by a version that read pages differently (before
+# tables and furniture, 2) is read again, not served as it was.
+RESULTS_VERSION = 2
 T = TypeVar("T")
 
 
@@ -61,7 +64,14 @@ async def run_jobs(
         # The route is part of the key: a page read from its text layer and the same page
         # OCR'd are different results.
         settings = engine.cache_settings() if options.route != "text" else {}
-        key = settings_key({**settings, "route": options.route})
+        key = settings_key(
+            {
+                **settings,
+                "route": options.route,
+                "keep_furniture": options.keep_furniture,
+                "results": RESULTS_VERSION,
+            }
+        )
         store = ResumeStore(options.cache_dir, key, enabled=options.resume)
         return await run(
             jobs,
@@ -70,6 +80,7 @@ async def run_jobs(
             sink,
             quality_retries=options.quality_retries,
             route=options.route,
+            keep_furniture=options.keep_furniture,
             on_page=on_page,
         )
     finally:
@@ -115,6 +126,7 @@ async def aocr(
     model: str | None = None,
     language: Language | None = None,
     route: Route | None = None,
+    keep_furniture: bool | None = None,
     prompt_type: str | None = None,
     prompt: str | None = None,
     max_tokens: int | None = None,
@@ -137,6 +149,7 @@ async def aocr(
         model=model,
         language=language,
         route=route,
+        keep_furniture=keep_furniture,
         prompt_type=prompt_type,
         prompt=prompt,
         max_tokens=max_tokens,

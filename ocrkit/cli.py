@@ -80,9 +80,11 @@ def _flags_from_options(command: Callable[..., None]) -> Callable[..., None]:
         env = f"$OCRKIT_{name.upper()}"
         help_text = field.description or ""
         if field.annotation is bool:
-            # A flag that turns a default-on option off (--no-resume).
-            off = "--no-" + name.replace("_", "-")
-            option = click.option(off, name, flag_value=False, default=None, help=help_text)
+            # A default-on option gets a flag that turns it off (--no-resume), a default-off
+            # one a flag that turns it on (--keep-furniture).
+            on = not field.default
+            name_flag = flag if on else "--no-" + name.replace("_", "-")
+            option = click.option(name_flag, name, flag_value=on, default=None, help=help_text)
         else:
             if field.default is not None:
                 help_text += f" Default: {field.default}."

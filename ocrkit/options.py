@@ -66,6 +66,12 @@ class OcrOptions(EnvSettings):
         description="Where a PDF page's text comes from (see below).",
         json_schema_extra=CLI,
     )
+    keep_furniture: bool = Field(
+        False,
+        description="Keep running headers, footers and page numbers in the text (they are "
+        "always in the JSON blocks).",
+        json_schema_extra=CLI,
+    )
     prompt_type: str | None = Field(
         None,
         description="A prompt of the profile by name, for profiles with prompt types "

@@ -18,6 +18,7 @@ at most about `concurrency` documents open, however many there are.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,6 +162,7 @@ async def run(
     *,
     quality_retries: int,
     route: Route = "auto",
+    keep_furniture: bool = False,
     on_page: ProgressFn | None = None,
     window: int = WINDOW,
 ) -> Stats:
@@ -191,7 +193,9 @@ async def run(
                 await documents.release(job)
             else:
                 try:
-                    result = await read_page(engine, documents, job, number, quality_retries, route)
+                    result = await read_page(
+                        engine, documents, job, number, quality_retries, route, keep_furniture
+                    )
                 finally:
                     await documents.release(job)
                 await asyncio.to_thread(store.save, job.source.sha256, result)
@@ -222,6 +226,7 @@ async def read_page(
     number: int,
     quality_retries: int,
     route: Route = "auto",
+    keep_furniture: bool = False,
 ) -> PageResult:
     started = time.perf_counter()
     attempts = 0
@@ -238,7 +243,9 @@ async def read_page(
             if layer is not None:
                 gate = judge(layer) if route == "auto" else _FORCED
                 if gate.route == "text-layer":
-                    text, blocks = await in_pdf_thread(doc.text_of, number, layer)
+                    text, blocks = await in_pdf_thread(
+                        functools.partial(doc.text_of, keep_furniture=keep_furniture), number, layer
+                    )
                     return PageResult(
                         page=number,
                         text=text,

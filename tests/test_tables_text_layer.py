@@ -27,7 +27,7 @@ def test_ruled_tables_pass_every_cell_rule_and_keep_their_cells(tmp_path: Path) 
         < text.index("| Показатель |")
         < text.index("Данные приведены")
     )
-    (block,) = first.blocks or []
+    (block,) = [b for b in first.blocks or [] if b.type == "table"]
     assert block.type == "table" and block.content.startswith("| Показатель | Код |")
     cells = block.metadata["cells"]
     assert len(cells) == len(corpus.BALANCE) * 4
@@ -41,4 +41,5 @@ def test_ruled_tables_pass_every_cell_rule_and_keep_their_cells(tmp_path: Path) 
 
 def test_pages_without_drawings_are_read_as_before(tmp_path: Path) -> None:
     doc = ocrkit.ocr(SAMPLE, route="text", cache_dir=tmp_path / "cache")
-    assert all(p.blocks is None and "|---|" not in p.text for p in doc.pages)
+    assert all("|---|" not in p.text for p in doc.pages)
+    assert all(b.type != "table" for p in doc.pages for b in p.blocks or [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,11 +19,14 @@ from ocrkit.errors import ImageError, InputError
 from ocrkit.model.images import PageImage, encode, load_image
 from ocrkit.model.postprocess import Block
 from ocrkit.pdf.document import PdfFile
+from ocrkit.pdf.furniture import FurnitureFinder
 from ocrkit.pdf.inputs import Input
-from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader, read_page
+from ocrkit.pdf.structure import in_tables, read_page
+from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader
 from ocrkit.pdf.text_layer import PageLayer
 
 T = TypeVar("T")
+_LAYERS_KEPT = 8
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class SourceDocument:
         self.source = source
         self._pdf = PdfFile(source.path) if source.kind == "pdf" else None
         self._tables: TableReader | None = None
+        self._furniture: FurnitureFinder | None = None
+        self._layers: OrderedDict[int, PageLayer] = OrderedDict()
 
     def render(self, number: int, target: RenderTarget) -> PageImage:
         """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
@@ -106,13 +112,29 @@ class SourceDocument:
         return to_target(Image.open(io.BytesIO(page.data)))
 
     def layer(self, number: int) -> PageLayer | None:
-        """The page's own text layer; None for an image input. Blocking."""
-        return self._pdf.layer(number) if self._pdf is not None else None
+        """The page's own text layer; None for an image input. Blocking. The last few are
+        kept: the furniture finder reads a page's neighbours, which are read next."""
+        if self._pdf is None:
+            return None
+        if number not in self._layers:
+            self._layers[number] = self._pdf.layer(number)
+            while len(self._layers) > _LAYERS_KEPT:
+                self._layers.popitem(last=False)
+        return self._layers[number]
 
-    def text_of(self, number: int, layer: PageLayer) -> tuple[str, list[Block] | None]:
-        """Page `number`'s text from its layer, its tables in place, and the table blocks.
-        Blocking."""
-        return read_page(layer, self.tables(number) if layer.drawings >= MIN_DRAWINGS else [])
+    def text_of(
+        self, number: int, layer: PageLayer, *, keep_furniture: bool = False
+    ) -> tuple[str, list[Block] | None]:
+        """Page `number`'s text from its layer (`ocrkit.pdf.structure`): its tables in place,
+        its furniture out (or kept inline), and their blocks. Blocking."""
+        tables = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+        if self._furniture is None:
+            self._furniture = FurnitureFinder(self.layer, self.source.page_count)
+        # A table's repeated header row at the top of the next page is not a running header.
+        furniture = [
+            f for f in self._furniture.find(number, layer) if not in_tables(f.line, tables)
+        ]
+        return read_page(layer, tables, furniture, keep_furniture=keep_furniture)
 
     def tables(self, number: int) -> list[Table]:
         """The ruled tables on page `number` of a PDF. Blocking."""

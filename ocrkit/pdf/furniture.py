@@ -1,0 +1,100 @@
+"""Page furniture on text-layer pages: running headers, footers and page numbers, which a
+reader of the text does not want between two paragraphs.
+
+A line is furniture when it sits in the top or bottom band of the page and either reads as
+a page number ("7", "- 7 -", "Стр. 7 из 120", "Page 7 of 120") or recurs at the same place
+on a nearby page of the same document, digits aside (a running header, a footer with its
+page number). A line alone in its band on a single page is kept: a title is not furniture;
+and a nearby page whose body repeats this one's (a form, a page printed twice) is no
+evidence: there everything recurs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ocrkit.pdf.text_layer import Line, PageLayer
+
+BAND = 0.1  # the top and bottom tenth of the page
+NEARBY = 2  # pages either side compared
+SAME_PLACE_PT = 4.0  # how far a recurring line may move between pages
+COPY_SHARE = 0.5  # two pages sharing this share of their body lines are copies
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?(?:(?:стр\.?|страница|лист|с\.|page|p\.)\s*)?#(?:\s*(?:из|of|/)\s*#)?"
+    r"(?:\s*[-–—])?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Furniture:
+    role: str  # "header" | "footer" | "page_number"
+    line: Line
+
+
+def _key(text: str) -> str:
+    return " ".join(_DIGITS.sub("#", text).split()).lower()
+
+
+@dataclass(frozen=True)
+class _Page:
+    bands: list[tuple[int, str, float, str]]  # (line index, key, top, "header" | "footer")
+    body: frozenset[str]  # the keys of the lines between the bands
+
+    def copies(self, other: _Page) -> bool:
+        """Whether one body repeats most of the other (the smaller one's lines)."""
+        smaller = min(len(self.body), len(other.body))
+        return smaller > 0 and len(self.body & other.body) >= COPY_SHARE * smaller
+
+
+def _page(layer: PageLayer) -> _Page:
+    bands, body = [], set()
+    for i, line in enumerate(layer.lines):
+        middle = (line.box.top + line.box.bottom) / 2
+        if middle <= BAND * layer.height:
+            bands.append((i, _key(line.text), line.box.top, "header"))
+        elif middle >= (1 - BAND) * layer.height:
+            bands.append((i, _key(line.text), line.box.top, "footer"))
+        else:
+            body.add(_key(line.text))
+    return _Page(bands, frozenset(body))
+
+
+class FurnitureFinder:
+    """Finds a document's furniture page by page, comparing each page's bands with those
+    of the pages near it (read through `layer_of`, remembered for a few pages)."""
+
+    def __init__(self, layer_of: Callable[[int], PageLayer | None], page_count: int) -> None:
+        self._layer_of, self._count = layer_of, page_count
+        self._pages: OrderedDict[int, _Page] = OrderedDict()
+
+    def _page_of(self, number: int, layer: PageLayer | None = None) -> _Page:
+        if number not in self._pages:
+            layer = layer if layer is not None else self._layer_of(number)
+            self._pages[number] = _page(layer) if layer is not None else _Page([], frozenset())
+            while len(self._pages) > 4 * NEARBY + 4:
+                self._pages.popitem(last=False)
+        return self._pages[number]
+
+    def find(self, number: int, layer: PageLayer) -> list[Furniture]:
+        mine = self._page_of(number, layer)
+        if not mine.bands:
+            return []
+        near = [
+            self._page_of(n)
+            for n in range(number - NEARBY, number + NEARBY + 1)
+            if n != number and 1 <= n <= self._count
+        ]
+        others = [b for page in near if not mine.copies(page) for b in page.bands]
+        found = []
+        for index, key, top, band in mine.bands:
+            line = layer.lines[index]
+            if _PAGE_NUMBER.match(key):
+                found.append(Furniture("page_number", line))
+            elif any(k == key and abs(t - top) <= SAME_PLACE_PT for _, k, t, _ in others):
+                found.append(Furniture(band, line))
+        return found

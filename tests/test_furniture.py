@@ -1,0 +1,119 @@
+"""Page furniture on text-layer pages: running headers, footers and page numbers leave the
+text and stay in the JSON blocks; titles, tables' repeated header rows and copied pages are
+not mistaken for it; --keep-furniture keeps it inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fpdf import FPDF
+
+import ocrkit
+from harness import structure_corpus as corpus
+from harness.fakes import FONT
+from harness.structure_rules import Absent, score
+
+
+def _pdf(path: Path, pages: int, draw: Callable[[FPDF, int], None]) -> Path:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_font("dejavu", style="B", fname=FONT.replace("DejaVuSans", "DejaVuSans-Bold"))
+    pdf.set_font("dejavu", size=10)
+    for n in range(1, pages + 1):
+        pdf.add_page()
+        draw(pdf, n)
+    pdf.output(str(path))
+    return path
+
+
+def _text(pdf: FPDF, x: float, y: float, text: str) -> None:
+    pdf.set_xy(x, y)
+    pdf.cell(170, 5, text)
+
+
+WORDS = [
+    "выручка",
+    "прибыль",
+    "купон",
+    "облигация",
+    "эмитент",
+    "погашение",
+    "ставка",
+    "номинал",
+    "рейтинг",
+    "залог",
+]
+
+
+def _body(pdf: FPDF, n: int) -> None:
+    """Eight lines, different words on every page (digits alone would not make them so)."""
+    for i in range(8):
+        words = f"{WORDS[n % len(WORDS)]} и {WORDS[i % len(WORDS)]}"
+        _text(pdf, 20, 40 + 8 * i, f"Страница {n}, абзац {i}: {words}, {n * 10 + i} рублей.")
+
+
+def test_the_corpus_furniture_leaves_the_text_and_stays_in_the_blocks(tmp_path: Path) -> None:
+    pdf = corpus.build(tmp_path / "report.pdf")
+    doc = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache")
+    pages = {p.page: p.text for p in doc.pages}
+    absent = [r for r in corpus.rules() if isinstance(r, Absent)]
+    assert score(absent, pages)["absent"] == (len(absent), len(absent))
+    roles = {b.type for p in doc.pages for b in p.blocks or []}
+    assert {"header", "footer", "page_number"} <= roles or {"header", "footer"} <= roles
+    header = next(b for b in doc.pages[2].blocks or [] if b.type == "header")
+    assert header.content == corpus.HEADER and header.bbox is not None and header.bbox.y0 < 40
+    kept = ocrkit.ocr(pdf, route="text", keep_furniture=True, cache_dir=tmp_path / "cache")
+    assert all(corpus.HEADER in p.text for p in kept.pages)
+
+
+def test_page_numbers_go_but_a_title_alone_at_the_top_stays(tmp_path: Path) -> None:
+    def draw(pdf: FPDF, n: int) -> None:
+        _text(pdf, 20, 12, "Годовой отчёт эмитента")
+        _body(pdf, n)
+        _text(pdf, 100, 285, f"- {n} -")
+
+    doc = ocrkit.ocr(_pdf(tmp_path / "one.pdf", 1, draw), route="text", cache_dir=tmp_path)
+    (page,) = doc.pages
+    assert "Годовой отчёт эмитента" in page.text and "- 1 -" not in page.text
+    assert [b.type for b in page.blocks or []] == ["page_number"]
+
+
+def test_a_tables_header_row_repeated_at_the_top_of_each_page_stays_in_the_table(
+    tmp_path: Path,
+) -> None:
+    def draw(pdf: FPDF, n: int) -> None:
+        pdf.set_y(12)
+        with pdf.table(col_widths=(40, 60)) as table:
+            for row in [
+                ("№ купона", "Дата выплаты"),
+                *((str(n * 10 + i), "01.01.2030") for i in range(5)),
+            ]:
+                cells = table.row()
+                for cell in row:
+                    cells.cell(cell)
+
+    doc = ocrkit.ocr(_pdf(tmp_path / "t.pdf", 3, draw), route="text", cache_dir=tmp_path)
+    for page in doc.pages:
+        assert page.text.startswith("| № купона | Дата выплаты |"), page.text
+        assert not [b for b in page.blocks or [] if b.type == "header"]
+
+
+def test_copied_pages_are_no_evidence_of_a_running_header(tmp_path: Path) -> None:
+    def draw(pdf: FPDF, n: int) -> None:
+        _text(pdf, 20, 15, "Заявление на приобретение облигаций")
+        _body(pdf, 1)  # every page the same form
+
+    doc = ocrkit.ocr(_pdf(tmp_path / "form.pdf", 3, draw), route="text", cache_dir=tmp_path)
+    assert all(p.text.startswith("Заявление на приобретение облигаций") for p in doc.pages)
+
+
+def test_a_running_header_with_a_changing_date_and_number_is_found(tmp_path: Path) -> None:
+    def draw(pdf: FPDF, n: int) -> None:
+        _text(pdf, 20, 10, f"Отчёт эмитента за {n} квартал 2025 года, лист {n}")
+        _body(pdf, n)
+
+    doc = ocrkit.ocr(_pdf(tmp_path / "h.pdf", 4, draw), route="text", cache_dir=tmp_path)
+    assert all("Отчёт эмитента за" not in p.text for p in doc.pages)
+    assert all(p.text.startswith(f"Страница {p.page}, абзац 0") for p in doc.pages)
