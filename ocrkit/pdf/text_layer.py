@@ -179,12 +179,12 @@ def reflow(lines: list[Line]) -> str:
     gaps = [b.box.top - a.box.bottom for a, b in itertools.pairwise(lines)]
     # The usual space between two lines of one paragraph: a paragraph break is well above it.
     usual = statistics.median([g for g in gaps if g > 0] or [0.3 * height])
-    right_edge = max(line.box.right for line in lines)
+    edges = _right_edges(lines, 1.5 * height)
     paragraphs: list[str] = []
     current = _clean(lines[0].text)
-    for prev, line in itertools.pairwise(lines):
+    for i, (prev, line) in enumerate(itertools.pairwise(lines)):
         text = _clean(line.text)
-        if _continues(prev, line, height, usual, right_edge):
+        if _continues(prev, line, height, usual, edges[i]):
             if current.endswith("\u00ad") or (
                 current[-1:] in _HYPHENS and current[-2:-1].isalpha() and text[:1].islower()
             ):
@@ -196,6 +196,23 @@ def reflow(lines: list[Line]) -> str:
             current = text
     paragraphs.append(current)
     return "\n\n".join(p.replace("\u00ad", "") for p in paragraphs)
+
+
+def _right_edges(lines: list[Line], tolerance: float) -> list[float]:
+    """Each line's column's right edge: the furthest right of the lines that start where it
+    starts (within `tolerance`). On a two-column page a left-column line is full when it
+    reaches the left column's edge, not the page's."""
+    order = sorted(range(len(lines)), key=lambda i: lines[i].box.left)
+    edges = [0.0] * len(lines)
+    start = 0
+    for k in range(1, len(order) + 1):
+        if k == len(order) or (lines[order[k]].box.left - lines[order[k - 1]].box.left > tolerance):
+            group = order[start:k]
+            edge = max(lines[i].box.right for i in group)
+            for i in group:
+                edges[i] = edge
+            start = k
+    return edges
 
 
 def _clean(text: str) -> str:
