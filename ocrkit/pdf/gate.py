@@ -2,8 +2,12 @@
 
 A page passes when its text layer is trustworthy and complete:
 
-- **clean**: no character PDFium could not map to Unicode, no U+FFFD, no private-use code
-  point, no control character, no `(cid:NN)` (fonts without a usable ToUnicode map);
+- **clean**: at most a handful of characters PDFium could not map to Unicode (U+FFFD,
+  private-use code points, control characters, `(cid:NN)`: fonts without a usable
+  ToUnicode map), by share and by place: at most 1% of the characters, on at most a quarter
+  of the lines. A math font's or a dingbat's glyphs on a formula line do not condemn a page
+  whose words are right; a body font without a map (every line broken) does. The glyphs
+  that stay are marked U+FFFD in the text;
 - **in script**: its letters are Cyrillic or Latin (Russian documents quote English), and
   hardly any word mixes the two (`Oблигации` with a Latin O is look-alike garbage);
 - **plausible language**: enough of its words are among the most frequent Russian and
@@ -32,7 +36,8 @@ if TYPE_CHECKING:  # PDFium is a client dependency; the serving image imports re
 
 Route = Literal["auto", "ocr", "text"]
 
-BROKEN_MAX = 0.0  # share of characters: any broken character means a broken font map
+BROKEN_MAX = 0.01  # share of characters with no Unicode meaning
+BROKEN_LINES_MAX = 0.25  # share of lines holding any: more is a body font without a map
 FOREIGN_MAX = 0.01  # share of letters outside Cyrillic and Latin
 MIXED_MAX = 0.02  # share of words mixing Cyrillic and Latin letters
 WORD_RATE_MIN = 0.25  # share of words that are frequent Russian or English words
@@ -45,7 +50,7 @@ UNCOVERED_IMAGE_MAX = 0.02
 _WORD = re.compile(r"[^\W\d_]+")
 _CID = re.compile(r"\(cid:\d+\)")
 # U+FFFD, private use, surrogates, and control characters other than tab and newline.
-_BROKEN = re.compile(
+BROKEN_CHARS = re.compile(
     "[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )
 _CYRILLIC_CHARS = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
@@ -85,6 +90,7 @@ def judge(layer: PageLayer) -> Gate:
     letters = sum(map(len, words))
     measures = {
         "broken_chars": round(min(_broken(layer) / max(len(text), 1), 1.0), 4),
+        "broken_lines": round(_broken_lines(layer), 4),
         "foreign_letters": round(len(_FOREIGN.findall(text)) / max(letters, 1), 4),
         "mixed_script_words": round(_mixed_share(words), 4),
         "word_rate": round(_word_rate(words), 4),
@@ -96,6 +102,7 @@ def judge(layer: PageLayer) -> Gate:
     word_min = INVISIBLE_WORD_RATE_MIN if strict else WORD_RATE_MIN
     checks = [
         ("broken_chars", ">", BROKEN_MAX, "characters with no Unicode meaning (broken font map)"),
+        ("broken_lines", ">", BROKEN_LINES_MAX, "lines with characters of no Unicode meaning"),
         ("foreign_letters", ">", FOREIGN_MAX, "letters outside Cyrillic and Latin"),
         ("mixed_script_words", ">", MIXED_MAX, "words mixing Cyrillic and Latin look-alikes"),
     ]
@@ -130,7 +137,16 @@ def judge(layer: PageLayer) -> Gate:
 def _broken(layer: PageLayer) -> int:
     text = layer.raw_text
     unmapped = sum(line.unmapped for line in layer.lines)
-    return unmapped + len(_BROKEN.findall(text)) + len(_CID.findall(text))
+    return unmapped + len(BROKEN_CHARS.findall(text)) + len(_CID.findall(text))
+
+
+def _broken_lines(layer: PageLayer) -> float:
+    broken = sum(
+        1
+        for line in layer.lines
+        if line.unmapped or BROKEN_CHARS.search(line.text) or _CID.search(line.text)
+    )
+    return broken / max(len(layer.lines), 1)
 
 
 def _mixed_share(words: list[str]) -> float:

@@ -18,6 +18,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 from PIL import Image
 
+from ocrkit.pdf.gate import BROKEN_CHARS
+
 _HYPHENS = "-\u2010\u2011"
 
 
@@ -216,7 +218,8 @@ def _right_edges(lines: list[Line], tolerance: float) -> list[float]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"[ \t]+", " ", text).strip()
+    # A glyph with no Unicode meaning (a math font without a map) stays, marked U+FFFD.
+    return BROKEN_CHARS.sub("\ufffd", re.sub(r"[ \t]+", " ", text)).strip()
 
 
 def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
