@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fpdf import FPDF
+
 import ocrkit
 from harness import structure_corpus as corpus
 from harness.cli import SAMPLE
+from harness.fakes import FONT
 from harness.structure_rules import TableCell
 
 
@@ -43,3 +46,42 @@ def test_pages_without_drawings_are_read_as_before(tmp_path: Path) -> None:
     doc = ocrkit.ocr(SAMPLE, route="text", cache_dir=tmp_path / "cache")
     assert all("|---|" not in p.text for p in doc.pages)
     assert all(b.type != "table" for p in doc.pages for b in p.blocks or [])
+
+
+def _tables(doc: ocrkit.Document) -> dict[int, list[dict]]:
+    return {p.page: [b.metadata for b in p.blocks or [] if b.type == "table"] for p in doc.pages}
+
+
+def test_a_table_continued_on_the_next_page_says_so(tmp_path: Path) -> None:
+    pdf = corpus.build(tmp_path / "report.pdf")
+    tables = _tables(ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache"))
+    (schedule,) = tables[4]
+    assert schedule["continues_from_page"] == 3 and schedule["repeated_header"] is True
+    assert all("continues_from_page" not in t for page in (1, 3) for t in tables[page])
+    # Asked for alone, page 4 still knows where its table began.
+    alone = _tables(ocrkit.ocr(pdf, route="text", pages="4", cache_dir=tmp_path / "c2"))
+    assert alone[4][0]["continues_from_page"] == 3
+
+
+def test_a_new_table_after_a_table_is_not_a_continuation(tmp_path: Path) -> None:
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_font("dejavu", style="B", fname=FONT.replace("DejaVuSans", "DejaVuSans-Bold"))
+    pdf.set_font("dejavu", size=10)
+    layouts = [
+        (("Показатель", "2025"), (90, 40)),
+        (("Серия", "Объём", "Ставка"), (40, 50, 40)),
+    ]
+    for head, widths in layouts:
+        pdf.add_page()
+        pdf.set_y(40)
+        with pdf.table(col_widths=widths) as table:
+            for r in range(4):
+                row = table.row()
+                for c, name in enumerate(head):
+                    row.cell(name if r == 0 else f"{name[:3]} {r}{c}")
+    path = tmp_path / "two.pdf"
+    pdf.output(str(path))
+    tables = _tables(ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache"))
+    assert len(tables[1]) == len(tables[2]) == 1
+    assert "continues_from_page" not in tables[2][0]

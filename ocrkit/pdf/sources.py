@@ -19,9 +19,9 @@ from ocrkit.errors import ImageError, InputError
 from ocrkit.model.images import PageImage, encode, load_image
 from ocrkit.model.postprocess import Block
 from ocrkit.pdf.document import PdfFile
-from ocrkit.pdf.furniture import FurnitureFinder
+from ocrkit.pdf.furniture import Furniture, FurnitureFinder
 from ocrkit.pdf.inputs import Input
-from ocrkit.pdf.structure import in_tables, read_page
+from ocrkit.pdf.structure import closing_table, in_tables, read_page
 from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader
 from ocrkit.pdf.text_layer import PageLayer
 
@@ -88,6 +88,7 @@ class SourceDocument:
         self._tables: TableReader | None = None
         self._furniture: FurnitureFinder | None = None
         self._layers: OrderedDict[int, PageLayer] = OrderedDict()
+        self._page_tables: OrderedDict[int, list[Table]] = OrderedDict()
 
     def render(self, number: int, target: RenderTarget) -> PageImage:
         """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
@@ -127,14 +128,30 @@ class SourceDocument:
     ) -> tuple[str, list[Block] | None]:
         """Page `number`'s text from its layer (`ocrkit.pdf.structure`): its tables in place,
         its furniture out (or kept inline), and their blocks. Blocking."""
-        tables = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+        tables, furniture = self._structure(number, layer)
+        continues = None
+        if tables and number > 1 and (before := self.layer(number - 1)) is not None:
+            closing = closing_table(before, *self._structure(number - 1, before))
+            continues = (number - 1, closing) if closing is not None else None
+        return read_page(
+            layer, tables, furniture, keep_furniture=keep_furniture, continues=continues
+        )
+
+    def _structure(self, number: int, layer: PageLayer) -> tuple[list[Table], list[Furniture]]:
+        """Page `number`'s tables and furniture (the last few pages' tables remembered)."""
+        if number not in self._page_tables:
+            found = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+            self._page_tables[number] = found
+            while len(self._page_tables) > _LAYERS_KEPT:
+                self._page_tables.popitem(last=False)
+        tables = self._page_tables[number]
         if self._furniture is None:
             self._furniture = FurnitureFinder(self.layer, self.source.page_count)
         # A table's repeated header row at the top of the next page is not a running header.
         furniture = [
             f for f in self._furniture.find(number, layer) if not in_tables(f.line, tables)
         ]
-        return read_page(layer, tables, furniture, keep_furniture=keep_furniture)
+        return tables, furniture
 
     def tables(self, number: int) -> list[Table]:
         """The ruled tables on page `number` of a PDF. Blocking."""

@@ -4,6 +4,11 @@ text and into blocks, the rest reflowed into paragraphs (`text_layer.reflow`).
 
 Blocks carry boxes in PDF points from the page's top left (the page's `image_size` is its
 size in points): `table` blocks with their cells, and `header`, `footer`, `page_number`.
+
+A table that opens a page (nothing but furniture above it) continues the table that closed
+the page before (nothing but furniture below it) when their columns line up or the header
+row repeats: its block says so (`continues_from_page`, `repeated_header`), so a reader of
+the JSON joins the two into one table.
 """
 
 from __future__ import annotations
@@ -23,14 +28,63 @@ def in_tables(line: Line, tables: list[Table]) -> bool:
     return any(_inside(line, t.box) for t in tables)
 
 
+COLUMN_SLACK_PT = 3.0  # how far a column edge may move from one page to the next
+
+
+def _body(layer: PageLayer, tables: list[Table], furniture: list[Furniture]) -> list[Line]:
+    gone = {id(f.line) for f in furniture}
+    return [x for x in layer.lines if id(x) not in gone and not in_tables(x, tables)]
+
+
+def closing_table(
+    layer: PageLayer, tables: list[Table], furniture: list[Furniture]
+) -> Table | None:
+    """The page's last table, when nothing but furniture follows it."""
+    if not tables:
+        return None
+    last = max(tables, key=lambda t: t.box.bottom)
+    below = [x for x in _body(layer, tables, furniture) if x.box.top >= last.box.bottom - 1]
+    return None if below else last
+
+
+def opening_table(
+    layer: PageLayer, tables: list[Table], furniture: list[Furniture]
+) -> Table | None:
+    """The page's first table, when nothing but furniture comes before it."""
+    if not tables:
+        return None
+    first = min(tables, key=lambda t: t.box.top)
+    above = [x for x in _body(layer, tables, furniture) if x.box.bottom <= first.box.top + 1]
+    return None if above else first
+
+
+def _edges(table: Table) -> list[float]:
+    first_row = sorted((c for c in table.cells if c.row == 0), key=lambda c: c.col)
+    return [c.box.left for c in first_row] + [first_row[-1].box.right] if first_row else []
+
+
+def continuation(previous: Table, table: Table) -> dict[str, bool] | None:
+    """How `table` continues `previous`: None when it does not (different columns)."""
+    repeated = bool(table.rows) and table.rows[0] == previous.rows[0]
+    a, b = _edges(previous), _edges(table)
+    aligned = len(a) == len(b) and all(
+        abs(x - y) <= COLUMN_SLACK_PT for x, y in zip(a, b, strict=True)
+    )
+    if not (repeated or aligned):
+        return None
+    return {"repeated_header": repeated}
+
+
 def read_page(
     layer: PageLayer,
     tables: list[Table],
     furniture: list[Furniture],
     *,
     keep_furniture: bool = False,
+    continues: tuple[int, Table] | None = None,
 ) -> tuple[str, list[Block] | None]:
-    """The page's text and its blocks (None when it has neither tables nor furniture)."""
+    """The page's text and its blocks (None when it has neither tables nor furniture).
+    `continues`: the previous page's number and the table that closed it."""
     if not tables and not furniture:
         return layer.text, None
     lines = layer.lines
@@ -38,6 +92,12 @@ def read_page(
         gone = {id(f.line) for f in furniture}
         lines = [line for line in lines if id(line) not in gone]
     blocks = table_blocks(tables)
+    opening = opening_table(layer, tables, furniture) if continues else None
+    if continues and opening is not None:
+        link = continuation(continues[1], opening)
+        if link is not None:
+            block = blocks[tables.index(opening)]
+            block.metadata.update(continues_from_page=continues[0], **link)
     blocks += [
         Block(id=len(blocks) + i, type=f.role, content=f.line.text.strip(), bbox=_bbox(f.line.box))
         for i, f in enumerate(furniture)
