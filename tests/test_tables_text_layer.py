@@ -85,3 +85,34 @@ def test_a_new_table_after_a_table_is_not_a_continuation(tmp_path: Path) -> None
     tables = _tables(ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache"))
     assert len(tables[1]) == len(tables[2]) == 1
     assert "continues_from_page" not in tables[2][0]
+
+
+def test_a_table_set_without_rules_passes_its_cell_rules(tmp_path: Path) -> None:
+    pdf = corpus.build(tmp_path / "report.pdf")
+    (page,) = ocrkit.ocr(pdf, route="text", pages="2", cache_dir=tmp_path / "cache").pages
+    rules = [r for r in corpus.rules() if isinstance(r, TableCell) and r.page == 2]
+    assert len(rules) == 5 and all(r.check(page.text) for r in rules), page.text
+    (block,) = [b for b in page.blocks or [] if b.type == "table"]
+    assert {c["text"] for c in block.metadata["cells"]} >= {"12,75%", "(61 234 000)"}
+
+
+def test_runs_of_text_that_do_not_line_up_are_not_a_table(tmp_path: Path) -> None:
+    """Wide gaps with numbers on consecutive lines, as in loosely set prose or a form: no
+    column lines up on its left, right or centre, so no table."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    pdf.add_page()
+    for i in range(5):
+        for x, text in (
+            (20 + 3 * i, f"Купон {i + 1}"),
+            (70 + 11 * i, f"{1000 + 37 * i} руб."),
+            (140 - 9 * i, f"{12 + i},5%"),
+        ):
+            pdf.set_xy(x, 40 + 7 * i)
+            pdf.cell(30, 6, text)
+    path = tmp_path / "loose.pdf"
+    pdf.output(str(path))
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    assert "|---|" not in page.text and not [b for b in page.blocks or [] if b.type == "table"]
+    assert "Купон 3" in page.text

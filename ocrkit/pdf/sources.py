@@ -22,7 +22,7 @@ from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.furniture import Furniture, FurnitureFinder
 from ocrkit.pdf.inputs import Input
 from ocrkit.pdf.structure import closing_table, in_tables, read_page
-from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader
+from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader, aligned_tables
 from ocrkit.pdf.text_layer import PageLayer
 
 T = TypeVar("T")
@@ -140,7 +140,9 @@ class SourceDocument:
     def _structure(self, number: int, layer: PageLayer) -> tuple[list[Table], list[Furniture]]:
         """Page `number`'s tables and furniture (the last few pages' tables remembered)."""
         if number not in self._page_tables:
-            found = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+            ruled = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+            rest = [line for line in layer.lines if not in_tables(line, ruled)]
+            found = sorted(ruled + aligned_tables(rest), key=lambda t: t.box.top)
             self._page_tables[number] = found
             while len(self._page_tables) > _LAYERS_KEPT:
                 self._page_tables.popitem(last=False)
@@ -154,7 +156,7 @@ class SourceDocument:
         return tables, furniture
 
     def tables(self, number: int) -> list[Table]:
-        """The ruled tables on page `number` of a PDF. Blocking."""
+        """The ruled tables on page `number` of a PDF (pdfplumber). Blocking."""
         if self._pdf is None:
             return []
         if self._tables is None:

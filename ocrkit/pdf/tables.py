@@ -1,6 +1,11 @@
-"""Tables of a born-digital page, from the PDF's own objects: cells bounded by ruling lines
-(pdfplumber's lattice finder) and the characters inside each. A page is looked at only when
-PDFium found drawings on it (a table needs its rules), so prose pages cost nothing.
+"""Tables of a born-digital page, from the PDF's own objects:
+
+- *ruled*: cells bounded by ruling lines (pdfplumber's lattice finder) and the characters
+  inside each; a page is looked at only when PDFium found drawings on it;
+- *aligned*: rows of runs of text separated by wide gaps (`text_layer.Line.runs`), at
+  least three in a row with numbers in them, whose runs line up in columns, each column on
+  its left edge, its right edge or its centre (justified prose has wide gaps too, but they
+  never line up).
 
 A cell's text is the characters inside its rules: numbers stay as printed, nothing is
 reflowed across cells. `ocrkit.pdf.structure` puts the tables into the page's text and
@@ -9,12 +14,13 @@ blocks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
 
-from ocrkit.pdf.text_layer import Box
+from ocrkit.pdf.text_layer import Box, Line
 
 MIN_DRAWINGS = 4  # fewer path objects than a single boxed cell's sides: no ruled table
 
@@ -91,3 +97,80 @@ def _span(row: list[tuple[float, float, float, float] | None], c: int) -> int:
     while c + span < len(row) and row[c + span] is None:
         span += 1
     return span
+
+
+ALIGN_PT = 2.5  # how far the edges of one column's cells may wander
+MIN_ROWS = 3  # rows with numbers it takes to make a table
+_NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*$")
+
+
+def aligned_tables(lines: list[Line]) -> list[Table]:
+    """The tables set without rules among `lines` (in reading order)."""
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and len(lines[j].runs) >= 3 and _next_row(lines, i, j):
+            j += 1
+        rows = lines[i:j]
+        numeric = sum(any(_NUMBER.match(r[0]) for r in line.runs) for line in rows)
+        table = _aligned(rows) if numeric >= MIN_ROWS else None
+        if table is not None:
+            tables.append(table)
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def _next_row(lines: list[Line], start: int, k: int) -> bool:
+    """Whether line `k` can be the next row of a table that started at line `start`."""
+    if k == start:
+        return True
+    above, line = lines[k - 1], lines[k]
+    height = above.box.bottom - above.box.top
+    return 0 <= line.box.top - above.box.top <= 3 * height
+
+
+def _aligned(rows: list[Line]) -> Table | None:
+    template = max(rows, key=lambda line: len(line.runs)).runs
+    columns = [(left, right) for _, left, right in template]
+    grid: list[list[tuple[str, float, float] | None]] = []
+    for line in rows:
+        slots: list[tuple[str, float, float] | None] = [None] * len(columns)
+        for run in line.runs:
+            overlaps = [min(run[2], r) - max(run[1], left) for left, r in columns]
+            best = max(range(len(columns)), key=overlaps.__getitem__)
+            if overlaps[best] <= 0 or slots[best] is not None:
+                return None
+            slots[best] = run
+        grid.append(slots)
+    for c in range(len(columns)):
+        runs = [row[c] for row in grid if row[c] is not None]
+        if not any(_edge_agrees([f(r) for r in runs]) for f in _EDGES):
+            return None
+    cells = []
+    for r, (line, slots) in enumerate(zip(rows, grid, strict=True)):
+        for c, run in enumerate(slots):
+            if run is not None:
+                box = Box(run[1], line.box.top, run[2], line.box.bottom)
+                cells.append(Cell(r, c, " ".join(run[0].split()), box))
+    texts = [[" ".join(run[0].split()) if run else "" for run in slots] for slots in grid]
+    box = Box(
+        min(c.box.left for c in cells),
+        rows[0].box.top,
+        max(c.box.right for c in cells),
+        rows[-1].box.bottom,
+    )
+    return Table(box, texts, cells)
+
+
+_EDGES = (
+    lambda run: run[1],
+    lambda run: run[2],
+    lambda run: (run[1] + run[2]) / 2,
+)
+
+
+def _edge_agrees(values: list[float]) -> bool:
+    return max(values) - min(values) <= ALIGN_PT

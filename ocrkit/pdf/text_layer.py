@@ -55,6 +55,9 @@ class Line:
     box: Box
     invisible: bool  # text render mode 3: there to be found, not seen (an OCR layer)
     unmapped: int  # characters PDFium could not map to Unicode (no or broken ToUnicode)
+    # Where the line has wide gaps (cells of a table without rules): its runs of text with
+    # their left and right edges; empty for a line set as one run.
+    runs: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ def read_layer(page: pdfium.PdfPage) -> PageLayer:
     return PageLayer(width, height, lines, images, drawings)
 
 
+WIDE_GAP_EM = 1.2  # a gap this many line heights wide (or WIDE_GAP_MIN_PT) ends a run
+WIDE_GAP_MIN_PT = 8.0
 MIN_IMAGE_SHARE = 0.01  # smaller images (logos, bullets) are not looked into
 _ROWS = 400  # an image is looked at as this many rows: about 0.75 mm each on a full page
 _CELLS = 32
@@ -154,8 +159,55 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
-        lines.append(Line(line, box, mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE, unmapped))
+        runs = _runs(textpage, first, last, height, box.bottom - box.top)
+        lines.append(Line(line, box, mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE, unmapped, runs))
     return lines
+
+
+def _runs(
+    textpage: raw.FPDF_TEXTPAGE, first: int, last: int, page_height: float, height: float
+) -> tuple[tuple[str, float, float], ...]:
+    """The line's runs of text between gaps wider than a word space (a cell boundary in a
+    table set without rules); () when there is none. PDFium's rectangles of the line's text
+    objects are measured (a few calls a line); only a line with a wide gap is read again,
+    run by run."""
+    count = raw.FPDFText_CountRects(textpage, first, last - first + 1)
+    if count < 2:
+        return ()
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    rects = []
+    for i in range(count):
+        raw.FPDFText_GetRect(
+            textpage,
+            i,
+            ctypes.byref(left),
+            ctypes.byref(top),
+            ctypes.byref(right),
+            ctypes.byref(bottom),
+        )
+        rects.append((left.value, top.value, right.value, bottom.value))
+    rects.sort()
+    widest = max(WIDE_GAP_EM * height, WIDE_GAP_MIN_PT)
+    merged = [list(rects[0])]
+    for rect in rects[1:]:
+        if rect[0] - merged[-1][2] > widest:
+            merged.append(list(rect))
+        else:
+            merged[-1][1] = max(merged[-1][1], rect[1])
+            merged[-1][2] = max(merged[-1][2], rect[2])
+            merged[-1][3] = min(merged[-1][3], rect[3])
+    if len(merged) < 2:
+        return ()
+    runs = []
+    for x0, t, x1, b in merged:
+        size = raw.FPDFText_GetBoundedText(textpage, x0, t, x1, b, None, 0)
+        buffer = ctypes.create_string_buffer((size + 1) * 2)
+        raw.FPDFText_GetBoundedText(
+            textpage, x0, t, x1, b, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
+        )
+        text = buffer.raw[: size * 2].decode("utf-16-le", errors="replace")
+        runs.append((" ".join(text.split()), x0, x1))
+    return tuple(runs)
 
 
 # A line: from its first to its last character that is not a space or a line break.
