@@ -2,7 +2,8 @@
 
 Tesseract is asked for its TSV layout: the page's text is rebuilt from it (words in lines,
 lines in paragraphs, as its own text output does) and every word keeps its pixel box, which
-the searchable PDF uses to lay each word over its image.
+the searchable PDF uses to lay each word over its image. Tables among the words (their
+columns line up) come out as Markdown tables and table blocks (`ocrkit.pdf.words`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.sources import RenderTarget
+from ocrkit.pdf.words import with_tables
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -81,8 +83,10 @@ class TesseractEngine(Engine):
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         text, words = read_tsv(out.decode("utf-8", "replace"))
+        # Tables among the words (ruled or not) become Markdown tables and table blocks.
+        text, blocks, _ = with_tables(text, words)
         return Reply(
-            text=text, finish_reason="stop", blocks=words, image_size=(page.width, page.height)
+            text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
 
 
@@ -113,8 +117,9 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
                 content=cols[11],
                 bbox=BBox(x0=left, y0=top, x1=left + width, y1=top + height),
                 confidence=round(float(cols[10]) / 100, 3),
-                # The text line it is on: the searchable PDF sets a line on one baseline.
-                metadata={"line": line_index},
+                # The text line it is on: the searchable PDF sets a line on one baseline;
+                # its paragraph: the text is rebuilt around the tables found among the words.
+                metadata={"line": line_index, "par": len(paragraphs) - 1},
             )
         )
     text = "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)

@@ -158,8 +158,10 @@ def _placements(result: PageResult, width: float, height: float, rotate: int) ->
     blocks = [b for b in result.blocks or [] if b.bbox is not None and b.content.strip()]
     if blocks and result.image_size and int(rotate) % 360 == 0:
         sx, sy = width / result.image_size[0], height / result.image_size[1]
-        if all(b.type == "word" and "line" in b.metadata for b in blocks):
-            return list(_word_lines(blocks, sx, sy))
+        # Tesseract's words: the text itself, line by line (its table blocks only group them).
+        words = [b for b in blocks if b.type == "word" and "line" in b.metadata]
+        if words:
+            return list(_word_lines(words, sx, sy))
         placed = []
         for block in blocks:
             assert block.bbox is not None
