@@ -31,6 +31,7 @@ from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.gate import Gate, Route, judge
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
+from ocrkit.pdf.words import OcrFurniture
 from ocrkit.resume import ResumeStore
 
 # Pages a page may run ahead of the first unfinished one: large enough that a slow page
@@ -176,7 +177,9 @@ async def run(
     queue = enumerate(
         (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
     )
-    order = _InOrder(sink, window)
+    # OCR'd pages' running headers, footers and page numbers leave their text on the way
+    # out, once the pages around them are read (text-layer pages had theirs taken out).
+    order = _InOrder(sink if keep_furniture else OcrFurniture(sink), window)
 
     async def worker() -> None:
         while True:

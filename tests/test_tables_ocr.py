@@ -8,9 +8,10 @@ from pathlib import Path
 
 import ocrkit
 from harness import structure_corpus as corpus
-from harness.structure_rules import TableCell
+from harness.structure_rules import Absent, TableCell
 from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.words import with_tables
+from ocrkit.outputs.results import PageResult
+from ocrkit.pdf.words import OcrFurniture, with_tables
 
 
 def _word(i: int, text: str, x: int, y: int, line: int, par: int = 0) -> Block:
@@ -61,3 +62,74 @@ def test_the_scanned_corpus_tables_come_out_as_tables(tmp_path: Path) -> None:
     # Tesseract misreads a digit group now and then ("1234 567"); the structure holds.
     assert len(rules) == 10 and len(passed) >= 8, pages
     assert all(any(b.type == "table" for b in p.blocks or []) for p in doc.pages)
+
+
+def _ocr_page(number: int, lines: list[tuple[str, int]]) -> PageResult:
+    """An OCR'd page of 1000x1400 pixels: one paragraph a line, at the given tops."""
+    words: list[Block] = []
+    for i, (text, top) in enumerate(lines):
+        for k, w in enumerate(text.split()):
+            words.append(_word(len(words), w, 100 + 90 * k, top, i, i))
+    text = "\n\n".join(t for t, _ in lines)
+    return PageResult(
+        page=number,
+        text=text,
+        source="ocr",
+        engine="tesseract",
+        blocks=words,
+        image_size=(1000, 1400),
+    )
+
+
+class _Keep:
+    def __init__(self) -> None:
+        self.pages: list[PageResult] = []
+        self.done = lambda source: None
+
+    def add(self, source: object, page: PageResult) -> None:
+        self.pages.append(page)
+
+
+def test_ocr_pages_lose_running_headers_and_page_numbers_once_their_neighbours_are_read() -> None:
+    sink = _Keep()
+    window = OcrFurniture(sink)  # type: ignore[arg-type]
+    for n in range(1, 5):
+        # OCR reads the header a little differently each time.
+        header = "ПАО Северный банк: отчёт за 2025 год" + ("" if n % 2 else ".")
+        topics = ["купоны", "погашение", "оферта", "рейтинг", "залог", "ковенанты"]
+        body = [
+            (f"Раздел {n}: {topics[(2 * n + k) % 6]} по облигациям", 300 + 40 * k) for k in range(2)
+        ]
+        window.add(None, _ocr_page(n, [(header, 40 + n), *body, (f"Стр. {n} из 4", 1350)]))  # type: ignore[arg-type]
+        assert len(sink.pages) == max(0, n - 2)  # each waits for the two after it
+    window.done(None)  # type: ignore[arg-type]
+    assert [p.page for p in sink.pages] == [1, 2, 3, 4]
+    for page in sink.pages:
+        assert "Северный банк" not in page.text and "Стр." not in page.text
+        assert page.text.startswith(f"Раздел {page.page}")
+        roles = sorted(b.type for b in page.blocks or [] if b.type != "word")
+        assert roles == ["header", "page_number"]
+
+
+def test_a_title_alone_at_the_top_of_one_ocr_page_stays() -> None:
+    sink = _Keep()
+    window = OcrFurniture(sink)  # type: ignore[arg-type]
+    window.add(None, _ocr_page(1, [("Проспект эмиссии", 60), ("Текст проспекта", 300)]))  # type: ignore[arg-type]
+    window.done(None)  # type: ignore[arg-type]
+    (page,) = sink.pages
+    assert (
+        page.text.startswith("Проспект эмиссии")
+        and page.blocks == _ocr_page(1, [("Проспект эмиссии", 60), ("Текст проспекта", 300)]).blocks
+    )
+
+
+def test_the_scanned_corpus_loses_its_furniture(tmp_path: Path) -> None:
+    scan = corpus.scan(tmp_path / "scan.pdf")
+    doc = ocrkit.ocr(scan, engine="tesseract", pages="1-3", cache_dir=tmp_path / "cache")
+    pages = {p.page: p.text for p in doc.pages}
+    absent = [r for r in corpus.rules() if isinstance(r, Absent) and r.page in pages]
+    assert len(absent) == 9 and all(r.check(pages[r.page]) for r in absent), pages
+    kept = ocrkit.ocr(
+        scan, engine="tesseract", pages="1-3", keep_furniture=True, cache_dir=tmp_path / "cache"
+    )
+    assert all("Стр." in p.text for p in kept.pages)

@@ -36,6 +36,15 @@ class Furniture:
     line: Line
 
 
+def line_key(text: str) -> str:
+    """A line as furniture recurs: digits aside, spacing and case aside."""
+    return _key(text)
+
+
+def is_page_number(key: str) -> bool:
+    return bool(_PAGE_NUMBER.match(key))
+
+
 def _key(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text).split()).lower()
 

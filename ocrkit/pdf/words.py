@@ -7,13 +7,21 @@ columns line up either way.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import statistics
+from typing import TYPE_CHECKING
 
-from ocrkit.model.postprocess import Block
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.pdf.furniture import BAND, COPY_SHARE, NEARBY, is_page_number, line_key
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import WIDE_GAP_EM, Box, Line
+
+if TYPE_CHECKING:
+    from ocrkit.outputs.results import PageResult
+    from ocrkit.pdf.sources import Source
+    from ocrkit.runner import PageSink
 
 _JUNK = set("|[]{}_—–-")  # what a table's rules read as
 
@@ -70,7 +78,13 @@ def with_tables(text: str, words: list[Block]) -> tuple[str, list[Block], list[T
     tables = aligned_tables(rows(words))
     if not tables:
         return text, words, []
-    markdown = [t.markdown() for t in tables]
+    rebuilt = _assemble(words, tables, [t.markdown() for t in tables])
+    return rebuilt, [*words, *table_blocks(tables, first_id=len(words))], tables
+
+
+def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> str:
+    """`words` in the engine's paragraphs and lines, each table's Markdown where the engine
+    met its first word (the table's own words skipped)."""
     paragraphs: list[list[list[str]]] = []
     placed: set[int] = set()
     last: tuple[object, object] | None = None
@@ -89,8 +103,17 @@ def with_tables(text: str, words: list[Block]) -> tuple[str, list[Block], list[T
             paragraphs[-1].append([])
         paragraphs[-1][-1].append(word.content)
         last = (par, line)
-    rebuilt = "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
-    return rebuilt, [*words, *table_blocks(tables, first_id=len(words))], tables
+    return "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
+
+
+def rebuild(words: list[Block], tables: list[Block]) -> str:
+    """The text of `words` in the engine's paragraphs and lines, each table block's Markdown
+    where its first word was."""
+    boxes = [
+        Table(Box(t.bbox.x0, t.bbox.y0, t.bbox.x1, t.bbox.y1), [], [])  # type: ignore[union-attr]
+        for t in tables
+    ]
+    return _assemble(words, boxes, [t.content for t in tables])
 
 
 def _table_of(word: Block, tables: list[Table]) -> int | None:
@@ -102,3 +125,117 @@ def _table_of(word: Block, tables: list[Table]) -> int | None:
         if t.box.left <= cx <= t.box.right and t.box.top <= cy <= t.box.bottom:
             return i
     return None
+
+
+SAME_PLACE = 0.015  # of the page's height: how far a recurring line may move on a scan
+SIMILAR = 0.8  # how alike two readings of one running header must be (OCR varies)
+
+
+def _lines_of(words: list[Block]) -> dict[int, list[Block]]:
+    lines: dict[int, list[Block]] = {}
+    for w in words:
+        if w.type == "word" and w.bbox is not None and "line" in w.metadata:
+            lines.setdefault(int(w.metadata["line"]), []).append(w)
+    return lines
+
+
+Band = tuple[int, str, float, str]  # (line, key, top as a share of the height, role)
+
+
+def bands(page: PageResult) -> tuple[list[Band], frozenset[str]]:
+    """An OCR'd page's lines in its top and bottom tenths, and the keys of the lines between
+    (its body)."""
+    if page.source != "ocr" or not page.blocks or not page.image_size:
+        return [], frozenset()
+    height = page.image_size[1]
+    out, body = [], set()
+    for line, ws in _lines_of(page.blocks).items():
+        top = min(w.bbox.y0 for w in ws) / height  # type: ignore[union-attr]
+        bottom = max(w.bbox.y1 for w in ws) / height  # type: ignore[union-attr]
+        middle = (top + bottom) / 2
+        key = line_key(" ".join(w.content for w in ws))
+        role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
+        if role:
+            out.append((line, key, top, role))
+        else:
+            body.add(key)
+    return out, frozenset(body)
+
+
+def furniture_lines(
+    mine: tuple[list[Band], frozenset[str]], near: list[tuple[list[Band], frozenset[str]]]
+) -> dict[int, str]:
+    """The lines of a page (from `bands`) that are furniture, with their role, given the
+    bands of the pages near it. A page with no body keeps its lines (they are its content),
+    and a nearby page whose body repeats this one's (a form) is no evidence."""
+    lines, body = mine
+    if not body:
+        return {}
+    others = [b for page, other in near if not _copies(body, other) for b in page]
+    found = {}
+    for line, key, top, role in lines:
+        if is_page_number(key):
+            found[line] = "page_number"
+        elif any(
+            abs(t - top) <= SAME_PLACE and difflib.SequenceMatcher(None, k, key).ratio() >= SIMILAR
+            for _, k, t, _ in others
+        ):
+            found[line] = role
+    return found
+
+
+def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a & b) >= COPY_SHARE * smaller
+
+
+def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult:
+    """`page` with its furniture lines out of the text, kept as blocks of their role."""
+    if not furniture or not page.blocks:
+        return page
+    words = [b for b in page.blocks if b.type == "word"]
+    others = [b for b in page.blocks if b.type != "word"]
+    kept = [w for w in words if int(w.metadata.get("line", -1)) not in furniture]
+    text = rebuild(kept, [t for t in others if t.type == "table"])
+    lines = _lines_of(words)
+    blocks = list(page.blocks)
+    for line, role in furniture.items():
+        ws = lines[line]
+        box = BBox(
+            x0=min(w.bbox.x0 for w in ws),  # type: ignore[union-attr]
+            y0=min(w.bbox.y0 for w in ws),  # type: ignore[union-attr]
+            x1=max(w.bbox.x1 for w in ws),  # type: ignore[union-attr]
+            y1=max(w.bbox.y1 for w in ws),  # type: ignore[union-attr]
+        )
+        content = " ".join(w.content for w in ws)
+        blocks.append(Block(id=len(blocks), type=role, content=content, bbox=box))
+    return page.model_copy(update={"text": text, "blocks": blocks})
+
+
+class OcrFurniture:
+    """A sink in front of another that takes running headers, footers and page numbers out
+    of OCR'd pages' text: each page waits until the pages after it are read (NEARBY of them)
+    so that it is compared with its neighbours on both sides."""
+
+    def __init__(self, sink: PageSink) -> None:
+        self.sink = sink
+        self._waiting: list[PageResult] = []
+        self._before: list[tuple[list[Band], frozenset[str]]] = []
+
+    def add(self, source: Source, page: PageResult) -> None:
+        self._waiting.append(page)
+        if len(self._waiting) > NEARBY:
+            self._decide(source)
+
+    def done(self, source: Source) -> None:
+        while self._waiting:
+            self._decide(source)
+        self._before = []
+        self.sink.done(source)
+
+    def _decide(self, source: Source) -> None:
+        page = self._waiting.pop(0)
+        mine = bands(page)
+        near = self._before[-NEARBY:] + [bands(p) for p in self._waiting[:NEARBY]]
+        self.sink.add(source, without_furniture(page, furniture_lines(mine, near)))
+        self._before = [*self._before[-NEARBY + 1 :], mine]
