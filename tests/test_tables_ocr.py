@@ -96,17 +96,23 @@ def test_ocr_pages_lose_running_headers_and_page_numbers_once_their_neighbours_a
     for n in range(1, 5):
         # OCR reads the header a little differently each time.
         header = "ПАО Северный банк: отчёт за 2025 год" + ("" if n % 2 else ".")
-        topics = ["купоны", "погашение", "оферта", "рейтинг", "залог", "ковенанты"]
-        body = [
-            (f"Раздел {n}: {topics[(2 * n + k) % 6]} по облигациям", 300 + 40 * k) for k in range(2)
+        # Pages of different words, as a report's pages are (only the header recurs).
+        topics = [
+            "купоны выплачиваются",
+            "погашение досрочное",
+            "оферта безотзывная",
+            "рейтинг эмитента",
+            "залог имущества",
+            "ковенанты соблюдены",
         ]
+        body = [(f"{n}. {topics[(2 * n + k) % 6]}", 300 + 40 * k) for k in range(2)]
         window.add(None, _ocr_page(n, [(header, 40 + n), *body, (f"Стр. {n} из 4", 1350)]))  # type: ignore[arg-type]
         assert len(sink.pages) == max(0, n - 2)  # each waits for the two after it
     window.done(None)  # type: ignore[arg-type]
     assert [p.page for p in sink.pages] == [1, 2, 3, 4]
     for page in sink.pages:
         assert "Северный банк" not in page.text and "Стр." not in page.text
-        assert page.text.startswith(f"Раздел {page.page}")
+        assert page.text.startswith(f"{page.page}. ")
         roles = sorted(b.type for b in page.blocks or [] if b.type != "word")
         assert roles == ["header", "page_number"]
 

@@ -13,7 +13,7 @@ import statistics
 from typing import TYPE_CHECKING
 
 from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.furniture import BAND, COPY_SHARE, NEARBY, is_page_number, line_key
+from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import WIDE_GAP_EM, Box, Line
@@ -129,6 +129,7 @@ def _table_of(word: Block, tables: list[Table]) -> int | None:
 
 SAME_PLACE = 0.015  # of the page's height: how far a recurring line may move on a scan
 SIMILAR = 0.8  # how alike two readings of one running header must be (OCR varies)
+OCR_COPY_SHARE = 0.3  # of two pages' body words in common (Jaccard): the same page
 
 
 def _lines_of(words: list[Block]) -> dict[int, list[Block]]:
@@ -143,8 +144,8 @@ Band = tuple[int, str, float, str]  # (line, key, top as a share of the height, 
 
 
 def bands(page: PageResult) -> tuple[list[Band], frozenset[str]]:
-    """An OCR'd page's lines in its top and bottom tenths, and the keys of the lines between
-    (its body)."""
+    """An OCR'd page's lines in its top and bottom tenths, and the words of the lines between
+    (its body: words, not lines, as two readings of one scan break lines differently)."""
     if page.source != "ocr" or not page.blocks or not page.image_size:
         return [], frozenset()
     height = page.image_size[1]
@@ -158,7 +159,7 @@ def bands(page: PageResult) -> tuple[list[Band], frozenset[str]]:
         if role:
             out.append((line, key, top, role))
         else:
-            body.add(key)
+            body.update(w for w in key.split() if any(c.isalpha() for c in w))
     return out, frozenset(body)
 
 
@@ -185,8 +186,10 @@ def furniture_lines(
 
 
 def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
-    smaller = min(len(a), len(b))
-    return smaller > 0 and len(a & b) >= COPY_SHARE * smaller
+    """Two pages whose bodies share many of their words (numbers aside): one page scanned
+    twice, a form. OCR noise keeps two readings of one page to ~40% in common; different
+    pages of one report share far fewer."""
+    return bool(a and b) and len(a & b) >= OCR_COPY_SHARE * len(a | b)
 
 
 def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult:
