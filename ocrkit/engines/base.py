@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
+from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
 from ocrkit.model.profiles import load_profile
 from ocrkit.model.reply import ChatReply
 from ocrkit.model.request import build_chat_request, choose_prompt_key, resolve_prompt
@@ -107,12 +108,31 @@ class ModelEngine(Engine):
     def finish(self, reply: ChatReply, page: PageImage) -> Reply:
         """The model's raw reply through the profile's post-processor."""
         clean = postprocess(self.profile.client.postprocess, reply.text, page.width, page.height)
+        blocks = clean.blocks
+        # The tables the model wrote (Markdown or HTML) as table blocks with their cells, as
+        # every route gives them; a full-page model gives them no box.
+        grids = grids_in_text(clean.text)
+        if grids:
+            first = len(blocks or [])
+            blocks = [
+                *(blocks or []),
+                *(
+                    Block(
+                        id=first + i,
+                        type="table",
+                        content=to_markdown(grid),
+                        bbox=None,
+                        metadata={"cells": cells_of(grid)},
+                    )
+                    for i, grid in enumerate(grids)
+                ),
+            ]
         return Reply(
             text=clean.text,
             finish_reason=reply.finish_reason,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
             raw=reply.text if clean.text != reply.text else None,
-            blocks=clean.blocks,
-            image_size=(page.width, page.height) if clean.blocks is not None else None,
+            blocks=blocks,
+            image_size=(page.width, page.height) if blocks is not None else None,
         )

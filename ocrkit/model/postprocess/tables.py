@@ -150,3 +150,55 @@ def _int(value: str | None) -> int:
         return max(1, int(value or 1))
     except ValueError:
         return 1
+
+
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def grids_in_text(text: str) -> list[Grid]:
+    """Every table in a page's text, in order: HTML tables (merged cells kept) and pipe
+    tables."""
+    found: list[tuple[int, Grid]] = [
+        (m.start(), parse_html_table(m.group(0))) for m in _HTML_TABLE.finditer(text)
+    ]
+    rows: Grid = []
+    start = 0
+    offset = 0
+    for line in [*text.splitlines(keepends=True), ""]:
+        if _PIPE_ROW.match(line.rstrip("\n")):
+            if not rows:
+                start = offset
+            if not _PIPE_SEPARATOR.match(line.rstrip("\n")):
+                cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+                rows.append([Cell(c.strip().replace("\\|", "|")) for c in cells])
+        elif rows:
+            found.append((start, rows))
+            rows = []
+        offset += len(line)
+    return [grid for _, grid in sorted(found, key=lambda f: f[0]) if grid]
+
+
+def cells_of(grid: Grid) -> list[dict[str, object]]:
+    """A grid's cells with their row and column, merged cells placed as HTML places them."""
+    taken: set[tuple[int, int]] = set()
+    cells: list[dict[str, object]] = []
+    for r, row in enumerate(grid):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken.add((r + dr, c + dc))
+            cells.append(
+                {
+                    "row": r,
+                    "col": c,
+                    "rowspan": cell.rowspan,
+                    "colspan": cell.colspan,
+                    "text": " ".join(cell.text.split()),
+                }
+            )
+            c += cell.colspan
+    return cells
