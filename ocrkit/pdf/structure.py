@@ -40,22 +40,28 @@ def closing_table(
     layer: PageLayer, tables: list[Table], furniture: list[Furniture]
 ) -> Table | None:
     """The page's last table, when nothing but furniture follows it."""
-    if not tables:
-        return None
-    last = max(tables, key=lambda t: t.box.bottom)
-    below = [x for x in _body(layer, tables, furniture) if x.box.top >= last.box.bottom - 1]
-    return None if below else last
+    return _at_edge(layer, tables, furniture, last=True)
 
 
 def opening_table(
     layer: PageLayer, tables: list[Table], furniture: list[Furniture]
 ) -> Table | None:
     """The page's first table, when nothing but furniture comes before it."""
+    return _at_edge(layer, tables, furniture, last=False)
+
+
+def _at_edge(
+    layer: PageLayer, tables: list[Table], furniture: list[Furniture], *, last: bool
+) -> Table | None:
     if not tables:
         return None
-    first = min(tables, key=lambda t: t.box.top)
-    above = [x for x in _body(layer, tables, furniture) if x.box.bottom <= first.box.top + 1]
-    return None if above else first
+    if last:
+        table = max(tables, key=lambda t: t.box.bottom)
+        beyond = lambda x: x.box.top >= table.box.bottom - 1  # noqa: E731
+    else:
+        table = min(tables, key=lambda t: t.box.top)
+        beyond = lambda x: x.box.bottom <= table.box.top + 1  # noqa: E731
+    return None if any(beyond(x) for x in _body(layer, tables, furniture)) else table
 
 
 def _edges(table: Table) -> list[float]:

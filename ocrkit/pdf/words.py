@@ -49,6 +49,17 @@ def rows(words: list[Block]) -> list[Line]:
     return [_row(sorted(g, key=lambda w: w.bbox.x0), height) for g in grouped]  # type: ignore[union-attr]
 
 
+def _union(words: list[Block]) -> BBox:
+    """The box around some words (each has one)."""
+    boxes = [w.bbox for w in words if w.bbox is not None]
+    return BBox(
+        x0=min(b.x0 for b in boxes),
+        y0=min(b.y0 for b in boxes),
+        x1=max(b.x1 for b in boxes),
+        y1=max(b.y1 for b in boxes),
+    )
+
+
 def _row(words: list[Block], height: float) -> Line:
     runs: list[list[Block]] = [[words[0]]]
     for prev, word in itertools.pairwise(words):
@@ -56,12 +67,8 @@ def _row(words: list[Block], height: float) -> Line:
             runs.append([word])
         else:
             runs[-1].append(word)
-    box = Box(
-        min(w.bbox.x0 for w in words),  # type: ignore[union-attr]
-        min(w.bbox.y0 for w in words),  # type: ignore[union-attr]
-        max(w.bbox.x1 for w in words),  # type: ignore[union-attr]
-        max(w.bbox.y1 for w in words),  # type: ignore[union-attr]
-    )
+    u = _union(words)
+    box = Box(u.x0, u.y0, u.x1, u.y1)
     text = " ".join(w.content for w in words)
     spans = tuple(
         (" ".join(w.content for w in run), run[0].bbox.x0, run[-1].bbox.x1)  # type: ignore[union-attr]
@@ -151,8 +158,8 @@ def bands(page: PageResult) -> tuple[list[Band], frozenset[str]]:
     height = page.image_size[1]
     out, body = [], set()
     for line, ws in _lines_of(page.blocks).items():
-        top = min(w.bbox.y0 for w in ws) / height  # type: ignore[union-attr]
-        bottom = max(w.bbox.y1 for w in ws) / height  # type: ignore[union-attr]
+        u = _union(ws)
+        top, bottom = u.y0 / height, u.y1 / height
         middle = (top + bottom) / 2
         key = line_key(" ".join(w.content for w in ws))
         role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
@@ -204,12 +211,7 @@ def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult
     blocks = list(page.blocks)
     for line, role in furniture.items():
         ws = lines[line]
-        box = BBox(
-            x0=min(w.bbox.x0 for w in ws),  # type: ignore[union-attr]
-            y0=min(w.bbox.y0 for w in ws),  # type: ignore[union-attr]
-            x1=max(w.bbox.x1 for w in ws),  # type: ignore[union-attr]
-            y1=max(w.bbox.y1 for w in ws),  # type: ignore[union-attr]
-        )
+        box = _union(ws)
         content = " ".join(w.content for w in ws)
         blocks.append(Block(id=len(blocks), type=role, content=content, bbox=box))
     return page.model_copy(update={"text": text, "blocks": blocks})
