@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -54,6 +55,13 @@ class Background:
 
     def pages_done(self) -> int:
         return sum(" page " in line for line in self.lines)
+
+    def pause(self) -> None:
+        """Freeze the run (SIGSTOP), so that what happens next surely falls inside it."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
 
     def wait_for_pages(self, n: int, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout

@@ -52,6 +52,9 @@ def test_sigterm_drains_and_everything_recovers_after_a_restart(
     environ = env(tmp_path, OCRKIT_API_KEY=QWEN_KEY, OCRKIT_QUALITY_RETRIES="0")
     run = json_run(pdf20, qwen_server.url, out, environ, concurrency=2)
     run.wait_for_pages(3)
+    # Frozen until vLLM is down: a fast machine could otherwise finish all 20 pages while the
+    # long stream below starts, and the outage would fall after the run.
+    run.pause()
 
     # A long stream in flight when SIGTERM comes.
     finish: list[str | None] = []
@@ -65,8 +68,11 @@ def test_sigterm_drains_and_everything_recovers_after_a_restart(
 
     worker = threading.Thread(target=stream)
     worker.start()
-    assert first_chunk.wait(120)
-    took = qwen_server.stop(timeout=60)
+    try:
+        assert first_chunk.wait(120)
+        took = qwen_server.stop(timeout=60)
+    finally:
+        run.resume()
     worker.join(30)
     # SERVING_SHUTDOWN_TIMEOUT=20 for this server: it must be gone well within that + exit.
     assert took < 20 + 15
