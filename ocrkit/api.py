@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import OptionsError
-from ocrkit.options import EngineName, Language, OcrOptions
+from ocrkit.options import EngineName, Language, OcrOptions, VlmMode
 from ocrkit.outputs.results import Document
 from ocrkit.pdf.gate import Route
 from ocrkit.pdf.inputs import collect, parse_pages
@@ -127,6 +127,7 @@ async def aocr(
     language: Language | None = None,
     route: Route | None = None,
     keep_furniture: bool | None = None,
+    vlm_mode: VlmMode | None = None,
     prompt_type: str | None = None,
     prompt: str | None = None,
     max_tokens: int | None = None,
@@ -150,6 +151,7 @@ async def aocr(
         language=language,
         route=route,
         keep_furniture=keep_furniture,
+        vlm_mode=vlm_mode,
         prompt_type=prompt_type,
         prompt=prompt,
         max_tokens=max_tokens,

@@ -19,6 +19,7 @@ from ocrkit.model.settings import EnvSettings
 from ocrkit.pdf.gate import Route
 
 EngineName = Literal["auto", "openai", "legacy", "vllm", "tesseract"]
+VlmMode = Literal["auto", "page", "elements"]
 Language = Literal["russian", "english", "auto"]
 # Marks the options that are also command-line flags (the rest: environment or library only).
 CLI = {"cli": True}
@@ -70,6 +71,13 @@ class OcrOptions(EnvSettings):
         False,
         description="Keep running headers, footers and page numbers in the text (they are "
         "always in the JSON blocks).",
+        json_schema_extra=CLI,
+    )
+    vlm_mode: VlmMode = Field(
+        "auto",
+        description="auto: as the profile's authors measured it (GLM-OCR, PaddleOCR-VL: "
+        "elements); elements: the layout stage finds regions and each is read with its "
+        "task prompt; page: the whole page in one request.",
         json_schema_extra=CLI,
     )
     prompt_type: str | None = Field(

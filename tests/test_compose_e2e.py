@@ -25,6 +25,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from harness import structure_corpus
 from harness.cli import Background, env, json_run, ocrkit, pages_of
 from harness.compose_stack import (
     PROFILES,
@@ -318,21 +319,39 @@ def check_vllm_command(profile: Profile) -> None:
 
 
 def check_client(profile: Profile, tmp: Path) -> None:
-    """ocrkit reads a born-digital PDF through the profile's port, by /v1 and by /ocr."""
-    pdf = make_pdf(tmp / "doc.pdf", ["Облигации серии 001", "Купон 12,5 %"])
+    """ocrkit reads a born-digital PDF through the profile's port, by /v1 and by /ocr; a
+    profile measured element-level (GLM-OCR, PaddleOCR-VL) is read that way by default: the
+    layout stage's regions of a two-column page, each sent alone, assembled in order."""
+    elements = load_profile(profile.model_profile).mode.mode == "element-level"
+    if elements:
+        pdf = structure_corpus.build(tmp / "report.pdf")
+        pages = ["--pages", "5"]  # a title over two columns, a running header and footer
+    else:
+        pdf = make_pdf(tmp / "doc.pdf", ["Облигации серии 001", "Купон 12,5 %"])
+        pages = []
     for engine in ("openai", "legacy"):
         out = tmp / f"{engine}.json"
         args = ["--route", "ocr", "--engine", engine, "--profile", profile.model_profile]
         args += ["--url", profile.url, "--max-tokens", "8", "--format", "json", "-o", str(out)]
-        proc = ocrkit(pdf, *args, environ=env(tmp), timeout=600)
+        proc = ocrkit(pdf, *args, *pages, environ=env(tmp), timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
-        pages = pages_of(out)
-        assert [(p["page"], p["source"], p["engine"]) for p in pages] == [
-            (1, "ocr", engine),
-            (2, "ocr", engine),
+        read = pages_of(out)
+        assert [(p["page"], p["source"], p["engine"]) for p in read] == [
+            (n, "ocr", engine) for n in ([5] if elements else [1, 2])
         ]
-        assert all(p["completion_tokens"] <= 8 for p in pages)
-        assert json.dumps(pages).count("<|") == 0
+        assert json.dumps(read).count("<|") == 0
+        if not elements:
+            assert all(p["completion_tokens"] <= 8 for p in read)
+            continue
+        blocks = read[0]["blocks"]
+        body = [b for b in blocks if b["type"] not in ("header", "footer")]
+        # Title and both columns went one by one (8 tokens each at most); furniture did not.
+        assert [b["type"] for b in body] == ["title", "text", "text"], blocks
+        assert body[1]["bbox"]["x1"] < body[2]["bbox"]["x0"]
+        in_text = [b["metadata"]["order"] for b in body if b["content"]]
+        assert in_text == list(range(len(in_text)))
+        assert [b["content"] for b in blocks if b["type"] in ("header", "footer")] == ["", ""]
+        assert 3 <= read[0]["completion_tokens"] <= 3 * 8
 
 
 def check_profile(profile: Profile, tmp: Path) -> None:

@@ -116,3 +116,42 @@ def test_runs_of_text_that_do_not_line_up_are_not_a_table(tmp_path: Path) -> Non
     (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
     assert "|---|" not in page.text and not [b for b in page.blocks or [] if b.type == "table"]
     assert "Купон 3" in page.text
+
+
+def test_merged_cells_of_a_ruled_table_come_out_as_html_with_their_spans(tmp_path: Path) -> None:
+    # | Показатель (2 rows) | Период (2 columns)    |
+    # |                     | 2025      | 2024      |
+    # | Выручка             | 1 234 567 | 1 100 000 |
+    # | Прибыль             | (12 345)  | 98 765    |
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    x, y, w, h = 20.0, 30.0, (60.0, 40.0, 40.0), 8.0
+    cols = [x, x + w[0], x + w[0] + w[1], x + sum(w)]
+
+    def box(text: str, c0: int, c1: int, r0: int, r1: int) -> None:
+        pdf.rect(cols[c0], y + r0 * h, cols[c1] - cols[c0], (r1 - r0) * h)
+        pdf.text(cols[c0] + 2, y + r0 * h + 5.5, text)
+
+    box("Показатель", 0, 1, 0, 2)
+    box("Период", 1, 3, 0, 1)
+    box("2025", 1, 2, 1, 2)
+    box("2024", 2, 3, 1, 2)
+    for r, row in enumerate(
+        [["Выручка", "1 234 567", "1 100 000"], ["Прибыль", "(12 345)", "98 765"]]
+    ):
+        for c, text in enumerate(row):
+            box(text, c, c + 1, r + 2, r + 3)
+    pdf.output(str(tmp_path / "merged.pdf"))
+
+    page = ocrkit.ocr(tmp_path / "merged.pdf", route="text", cache_dir=tmp_path / "c").pages[0]
+    (block,) = [b for b in page.blocks or [] if b.type == "table"]
+    spans = {
+        c["text"]: (c["row"], c["col"], c["rowspan"], c["colspan"]) for c in block.metadata["cells"]
+    }
+    assert spans["Показатель"] == (0, 0, 2, 1)
+    assert spans["Период"] == (0, 1, 1, 2)
+    assert spans["2024"] == (1, 2, 1, 1) and spans["(12 345)"] == (3, 1, 1, 1)
+    assert '<td rowspan="2">Показатель</td><td colspan="2">Период</td>' in block.content
+    assert "<td>1 234 567</td><td>1 100 000</td>" in page.text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ocrkit.errors import EngineUnavailable
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
 from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
@@ -14,6 +16,9 @@ from ocrkit.model.reply import ChatReply
 from ocrkit.model.request import build_chat_request, choose_prompt_key, resolve_prompt
 from ocrkit.options import OcrOptions
 from ocrkit.pdf.sources import RenderTarget
+
+if TYPE_CHECKING:
+    from ocrkit.layout import LayoutDetector
 
 
 @dataclass
@@ -78,6 +83,43 @@ class ModelEngine(Engine):
         self.prompt_key = choose_prompt_key(
             self.profile, language=options.language, prompt_type=options.prompt_type
         )
+        self.element_level = self._element_level()
+        self.layout: LayoutDetector | None = None  # loaded by start() in element-level mode
+
+    def _element_level(self) -> bool:
+        o, profile = self.options, self.profile
+        if o.vlm_mode == "elements" and not profile.client.elements:
+            raise EngineUnavailable(
+                f"profile {profile.name} has no element prompts ([client.elements]); "
+                "use --vlm-mode page"
+            )
+        if o.vlm_mode == "auto":
+            # A prompt of the user's own choosing is for the whole page.
+            chosen = o.prompt is not None or o.prompt_type is not None
+            measured = profile.mode.mode == "element-level" and bool(profile.client.elements)
+            return measured and not chosen
+        return o.vlm_mode == "elements"
+
+    async def start(self) -> None:
+        await self.connect()
+        if self.element_level:
+            from ocrkit.layout import LayoutDetector
+
+            self.layout = await asyncio.to_thread(LayoutDetector)
+
+    async def connect(self) -> None:
+        """Check the model can be reached; raise EngineUnavailable fast when it cannot."""
+
+    @abstractmethod
+    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+        """The model's raw reply for one image with one of the profile's prompts."""
+
+    async def read(self, page: PageImage, *, temperature: float) -> Reply:
+        if self.layout is not None:
+            from ocrkit.engines.elements import read_elements
+
+            return await read_elements(self, self.layout, page, temperature)
+        return self.finish(await self.ask(page, self.prompt_key, temperature), page)
 
     @property
     def target(self) -> RenderTarget:
@@ -91,16 +133,19 @@ class ModelEngine(Engine):
             "prompt": resolve_prompt(self.profile, self.prompt_key, o.prompt),
             "max_tokens": o.max_tokens,
             "postprocess": self.profile.client.postprocess,
+            "layout": layout_identity() if self.element_level else None,
         }
 
-    def chat_request(self, page: PageImage, temperature: float) -> dict[str, Any]:
+    def chat_request(
+        self, page: PageImage, temperature: float, prompt_key: str | None = None
+    ) -> dict[str, Any]:
         o = self.options
         return build_chat_request(
             self.profile,
             page.data_uri(),
             model=self.model or "",
-            prompt_key=self.prompt_key,
-            prompt=o.prompt,
+            prompt_key=prompt_key or self.prompt_key,
+            prompt=None if prompt_key else o.prompt,
             max_tokens=o.max_tokens,
             temperature=temperature,
         )
@@ -136,3 +181,12 @@ class ModelEngine(Engine):
             blocks=blocks,
             image_size=(page.width, page.height) if blocks is not None else None,
         )
+
+
+def layout_identity() -> str:
+    """What decides the layout stage's regions (part of the resume key), without loading it."""
+    from ocrkit.layout import LayoutSettings
+
+    settings = LayoutSettings()
+    model = settings.model.name if settings.model else "bundled:layout_cdla.onnx"
+    return f"{model}@{settings.threshold}"

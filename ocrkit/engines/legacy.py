@@ -7,7 +7,7 @@ import base64
 from pydantic import BaseModel, ValidationError
 
 from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
-from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.engines.base import ModelEngine
 from ocrkit.errors import EngineUnavailable, ReplyError
 from ocrkit.model.images import PageImage
 from ocrkit.model.reply import ChatReply
@@ -54,7 +54,7 @@ class LegacyEngine(ModelEngine):
         self.client = make_client(options, options.url.rstrip("/").removesuffix("/v1"))
         self.retry = RetryPolicy(options.retry_budget)
 
-    async def start(self) -> None:
+    async def connect(self) -> None:
         response = await check_reachable(self.client, "/health")
         try:
             body = response.json()
@@ -68,22 +68,22 @@ class LegacyEngine(ModelEngine):
             )
         self.model = body.get("model")
 
-    async def read(self, page: PageImage, *, temperature: float) -> Reply:
+    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
         o = self.options
-        body: dict[str, object] = {"image": base64.b64encode(page.data).decode("ascii")}
+        own = prompt_key == self.prompt_key  # the page's own prompt, not an element's
+        body: dict[str, object] = {"image": base64.b64encode(image.data).decode("ascii")}
         # The same prompt key the other engines use, in the field this API takes for it.
         if self.profile.client.prompt_by == "language":
-            body["language"] = self.prompt_key
-            if o.prompt:
+            body["language"] = prompt_key
+            if o.prompt and own:
                 body["prompt"] = o.prompt
         else:
-            body["prompt_type"] = self.prompt_key
-            if o.prompt:
+            body["prompt_type"] = prompt_key
+            if o.prompt and own:
                 body["custom_prompt"] = o.prompt
         if o.max_tokens:
             body["max_tokens"] = o.max_tokens
-        reply = await post(self.client, "/ocr", body, self.retry, _parse)
-        return self.finish(reply, page)
+        return await post(self.client, "/ocr", body, self.retry, _parse)
 
     async def close(self) -> None:
         await self.client.aclose()

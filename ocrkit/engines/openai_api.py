@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ocrkit.engines._http import RetryPolicy, check_reachable, make_client, post
-from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.engines.base import ModelEngine
 from ocrkit.errors import EngineUnavailable
 from ocrkit.model.images import PageImage
-from ocrkit.model.reply import parse_chat_reply
+from ocrkit.model.reply import ChatReply, parse_chat_reply
 from ocrkit.options import OcrOptions
 
 
@@ -25,7 +25,7 @@ class OpenAIEngine(ModelEngine):
         self.client = make_client(options, v1_url(options.url))
         self.retry = RetryPolicy(options.retry_budget)
 
-    async def start(self) -> None:
+    async def connect(self) -> None:
         response = await check_reachable(self.client, "models")
         listed = []
         if response.status_code == 200:
@@ -47,10 +47,9 @@ class OpenAIEngine(ModelEngine):
                 "pass --model"
             )
 
-    async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        body = self.chat_request(page, temperature)
-        reply = await post(self.client, "chat/completions", body, self.retry, parse_chat_reply)
-        return self.finish(reply, page)
+    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+        body = self.chat_request(image, temperature, prompt_key)
+        return await post(self.client, "chat/completions", body, self.retry, parse_chat_reply)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ocrkit.engines.base import ModelEngine, Reply
+from ocrkit.engines.base import ModelEngine
 from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.reply import ChatReply
@@ -46,7 +46,7 @@ class VllmEngine(ModelEngine):
     def launch(self) -> VllmArgs:
         return vllm_args(self.profile, self.settings, on_gpu=True)
 
-    async def start(self) -> None:
+    async def connect(self) -> None:
         try:
             import vllm
         except ImportError:
@@ -65,13 +65,13 @@ class VllmEngine(ModelEngine):
         self._thread = threading.Thread(target=self._serve, name="ocrkit-vllm", daemon=True)
         self._thread.start()
 
-    async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        body = self.chat_request(page, temperature)
+    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+        body = self.chat_request(image, temperature, prompt_key)
         params = self._sampling(**vllm_sampling(body))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ChatReply] = loop.create_future()
         self._queue.put((body["messages"], params, loop, future))
-        return self.finish(await future, page)
+        return await future
 
     def _serve(self) -> None:
         """Batches whatever pages are waiting into one `LLM.chat` call, again and again."""

