@@ -3,7 +3,9 @@ they stand, its furniture (`furniture`: running headers, footers, page numbers) 
 text and into blocks, the rest reflowed into paragraphs (`text_layer.reflow`).
 
 Blocks carry boxes in PDF points from the page's top left (the page's `image_size` is its
-size in points): `table` blocks with their cells, and `header`, `footer`, `page_number`.
+size in points): the page in reading order as `text` and `title` paragraphs and `table`
+blocks with their cells (each with `metadata.order`, its place in the text), then the
+furniture as `header`, `footer`, `page_number` blocks.
 
 A table that opens a page (nothing but furniture above it) continues the table that closed
 the page before (nothing but furniture below it) when their columns line up or the header
@@ -13,10 +15,12 @@ the JSON joins the two into one table.
 
 from __future__ import annotations
 
+import statistics
+
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.furniture import Furniture
 from ocrkit.pdf.tables import Table
-from ocrkit.pdf.text_layer import Box, Line, PageLayer, reflow
+from ocrkit.pdf.text_layer import Box, Line, PageLayer, paragraphs
 
 
 def _inside(line: Line, box: Box) -> bool:
@@ -89,43 +93,80 @@ def read_page(
     keep_furniture: bool = False,
     continues: tuple[int, Table] | None = None,
 ) -> tuple[str, list[Block] | None]:
-    """The page's text and its blocks (None when it has neither tables nor furniture).
+    """The page's text and its blocks in reading order (None for a page without text).
     `continues`: the previous page's number and the table that closed it."""
-    if not tables and not furniture:
+    if not layer.lines:
         return layer.text, None
     lines = layer.lines
     if not keep_furniture:
         gone = {id(f.line) for f in furniture}
         lines = [line for line in lines if id(line) not in gone]
-    blocks = table_blocks(tables)
-    opening = opening_table(layer, tables, furniture) if continues else None
-    if continues and opening is not None:
-        link = continuation(continues[1], opening)
-        if link is not None:
-            block = blocks[tables.index(opening)]
-            block.metadata.update(continues_from_page=continues[0], **link)
+    parts = _parts(lines, tables, _usual_height(layer.lines))
+    blocks: list[Block] = []
+    for part in parts:
+        if isinstance(part, Table):
+            (block,) = table_blocks([part], first_id=len(blocks))
+            if continues and part is opening_table(layer, tables, furniture):
+                link = continuation(continues[1], part)
+                if link is not None:
+                    block.metadata.update(continues_from_page=continues[0], **link)
+        else:
+            role, text, members = part
+            box = Box(
+                min(x.box.left for x in members),
+                min(x.box.top for x in members),
+                max(x.box.right for x in members),
+                max(x.box.bottom for x in members),
+            )
+            block = Block(id=len(blocks), type=role, content=text, bbox=_bbox(box))
+        block.metadata["order"] = len(blocks)
+        blocks.append(block)
+    text = "\n\n".join(b.content for b in blocks)
     blocks += [
         Block(id=len(blocks) + i, type=f.role, content=f.line.text.strip(), bbox=_bbox(f.line.box))
         for i, f in enumerate(furniture)
     ]
-    return text_with_tables(lines, tables), blocks
+    return text, blocks
+
+
+# A paragraph of one or two lines set this much larger than the page's usual line is a title.
+TITLE_SCALE = 1.2
+
+
+def _usual_height(lines: list[Line]) -> float:
+    return statistics.median(x.box.bottom - x.box.top for x in lines) if lines else 0.0
+
+
+def _parts(
+    lines: list[Line], tables: list[Table], usual: float
+) -> list[Table | tuple[str, str, list[Line]]]:
+    """The page in reading order: each table where it stands (the lines above it, the
+    table, the lines below it), the rest as paragraphs with their role and lines."""
+    rest = [line for line in lines if not in_tables(line, tables)]
+    parts: list[Table | tuple[str, str, list[Line]]] = []
+
+    def add(chunk: list[Line]) -> None:
+        for text, members in paragraphs(chunk):
+            if text:
+                heights = [x.box.bottom - x.box.top for x in members]
+                title = len(members) <= 2 and min(heights) >= TITLE_SCALE * usual
+                parts.append(("title" if title else "text", text, members))
+
+    for table in sorted(tables, key=lambda t: t.box.top):
+        add([line for line in rest if line.box.bottom <= table.box.top + 1])
+        rest = [line for line in rest if line.box.bottom > table.box.top + 1]
+        parts.append(table)
+    add(rest)
+    return parts
 
 
 def text_with_tables(lines: list[Line], tables: list[Table]) -> str:
     """The page's text with each table as Markdown where it stands: the lines above a table,
     the table, the lines below it; lines inside a table are its cells, not text."""
-
-    rest = [line for line in lines if not in_tables(line, tables)]
-    parts: list[str] = []
-    for table in sorted(tables, key=lambda t: t.box.top):
-        above = [line for line in rest if line.box.bottom <= table.box.top + 1]
-        rest = [line for line in rest if line.box.bottom > table.box.top + 1]
-        if above:
-            parts.append(reflow(above))
-        parts.append(table.markdown())
-    if rest:
-        parts.append(reflow(rest))
-    return "\n\n".join(p for p in parts if p)
+    return "\n\n".join(
+        part.markdown() if isinstance(part, Table) else part[1]
+        for part in _parts(lines, tables, _usual_height(lines))
+    )
 
 
 def table_blocks(tables: list[Table], first_id: int = 0) -> list[Block]:

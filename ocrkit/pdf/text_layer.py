@@ -224,18 +224,24 @@ def _clip(box: Box, width: float, height: float) -> Box:
 
 
 def reflow(lines: list[Line]) -> str:
-    """Lines into paragraphs, as a reader (and OCR) sees them: a wrapped line is joined to
-    the next (a hyphen at a line end between two letters is removed), and a paragraph ends
-    where the next line starts a new block, is far below, or could have continued the line."""
+    """Lines into paragraphs, as a reader (and OCR) sees them (see `paragraphs`)."""
+    return "\n\n".join(text for text, _ in paragraphs(lines))
+
+
+def paragraphs(lines: list[Line]) -> list[tuple[str, list[Line]]]:
+    """The paragraphs of `lines`, each with the lines it was made of: a wrapped line is
+    joined to the next (a hyphen at a line end between two letters is removed), and a
+    paragraph ends where the next line starts a new block, is far below, or could have
+    continued the line."""
     if not lines:
-        return ""
+        return []
     height = statistics.median(line.box.bottom - line.box.top for line in lines) or 10.0
     gaps = [b.box.top - a.box.bottom for a, b in itertools.pairwise(lines)]
     # The usual space between two lines of one paragraph: a paragraph break is well above it.
     usual = statistics.median([g for g in gaps if g > 0] or [0.3 * height])
     edges = _right_edges(lines, 1.5 * height)
-    paragraphs: list[str] = []
-    current = _clean(lines[0].text)
+    found: list[tuple[str, list[Line]]] = []
+    current, members = _clean(lines[0].text), [lines[0]]
     for i, (prev, line) in enumerate(itertools.pairwise(lines)):
         text = _clean(line.text)
         if _continues(prev, line, height, usual, edges[i]):
@@ -245,11 +251,12 @@ def reflow(lines: list[Line]) -> str:
                 current = current[:-1] + text
             else:
                 current = f"{current} {text}"
+            members.append(line)
         else:
-            paragraphs.append(current)
-            current = text
-    paragraphs.append(current)
-    return "\n\n".join(p.replace("\u00ad", "") for p in paragraphs)
+            found.append((current, members))
+            current, members = text, [line]
+    found.append((current, members))
+    return [(text.replace("\u00ad", ""), members) for text, members in found]
 
 
 def _right_edges(lines: list[Line], tolerance: float) -> list[float]:
