@@ -1,12 +1,18 @@
-"""Reading order on born-digital pages: two columns read column by column, a sentence that
-wraps inside a column joined into one paragraph, a formula line in its place."""
+"""Reading order on born-digital pages: two columns read column by column (whatever order
+the PDF wrote them in), a sentence that wraps inside a column joined into one paragraph, a
+formula line in its place; each page as blocks in that order."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+
+import pytest
+from fpdf import FPDF
 
 import ocrkit
 from harness import structure_corpus as corpus
+from harness.fakes import FONT
 from harness.structure_rules import Order, Present
 
 
@@ -38,3 +44,71 @@ def test_text_layer_pages_are_blocks_in_reading_order_with_roles(tmp_path: Path)
     assert {b.type for b in columns.blocks or [] if "order" not in b.metadata} >= {"header"}
     kinds = [b.type for b in balance.blocks or [] if "order" in b.metadata]
     assert kinds[0] == "title" and "table" in kinds
+
+
+def _columns_pdf(path: Path, write: str) -> Path:
+    """Two columns of the corpus's paragraphs, written to the PDF right column first
+    (`right-first`) or a row at a time, a line of each column on one baseline
+    (`interleaved`: PDFium reads each row as one line with a wide gap)."""
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    columns = []
+    for x, paragraphs in ((20.0, corpus.LEFT), (110.0, corpus.RIGHT)):
+        lines: list[tuple[float, float, str]] = []
+        y = 40.0
+        for text in paragraphs:
+            for line in pdf.multi_cell(80, 5.5, text, dry_run=True, output="LINES"):
+                lines.append((x, y, line))
+                y += 5.5
+            y += 4
+        columns.append(lines)
+    left, right = columns
+    if write == "right-first":
+        order = right + left
+    else:
+        order = [line for pair in itertools.zip_longest(left, right) for line in pair if line]
+    for x, y, text in order:
+        pdf.text(x, y, text)
+    pdf.output(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", ["right-first", "interleaved"])
+def test_columns_read_in_order_whatever_order_the_pdf_wrote_them(
+    tmp_path: Path, write: str
+) -> None:
+    pdf = _columns_pdf(tmp_path / f"{write}.pdf", write)
+    (page,) = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache").pages
+    assert page.source == "text-layer"
+    paragraphs = page.text.split("\n\n")
+    assert paragraphs == corpus.LEFT + corpus.RIGHT
+
+
+TERMS = [
+    ("Эмитент:", "ПАО «Северный инвестиционный банк»"),
+    ("Вид ценных бумаг:", "биржевые облигации процентные неконвертируемые"),
+    ("Срок обращения:", "пять лет с даты начала размещения выпуска"),
+    ("Порядок погашения:", "в дату окончания срока обращения по номиналу"),
+]
+
+
+def test_what_is_not_two_columns_keeps_its_order(tmp_path: Path) -> None:
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    # A date on the right above a salutation on the left: not two columns.
+    pdf.text(150, 30, "15 марта 2026 г.")
+    pdf.text(20, 45, "Уважаемые владельцы облигаций!")
+    # Labels beside their values, a wide gap between: read row by row, not labels first.
+    for i, (label, value) in enumerate(TERMS):
+        pdf.text(20, 60 + 6 * i, label)
+        pdf.text(80, 60 + 6 * i, value)
+    pdf.output(str(tmp_path / "letter.pdf"))
+    (page,) = ocrkit.ocr(tmp_path / "letter.pdf", route="text", cache_dir=tmp_path / "c").pages
+    text = page.text
+    assert text.index("15 марта") < text.index("Уважаемые")
+    for (label, value), (next_label, _) in itertools.pairwise(TERMS):
+        assert text.index(label) < text.index(value) < text.index(next_label)

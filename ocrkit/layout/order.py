@@ -1,9 +1,11 @@
-"""Reading order of a page's regions for detectors that give none (the bundled CDLA model):
-recursive XY-cut, the classic for printed pages. A group of regions is cut where a vertical
-gutter runs through all of it (columns, left to right), else where a horizontal gap does
-(bands, top to bottom; bands sharing a gutter stay together). A full-width title or table
-above or below two columns splits off as a band; the columns then read one after the
-other, never interleaved."""
+"""Reading order by recursive XY-cut, the classic for printed pages: for the regions of
+detectors that give no order (the bundled CDLA model), and for a text layer's lines where
+the PDF's own order is not its columns' order.
+
+A group of boxes is cut where a vertical gutter runs through all of it (columns, left to
+right), else where a horizontal gap does (bands, top to bottom; bands sharing a gutter stay
+together). A full-width title or table above or below two columns splits off as a band; the
+columns then read one after the other, never interleaved."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from collections.abc import Sequence
 
 from ocrkit.layout.regions import Region
 
-# Regions overlap a little at their edges (boxes are loose): this much overlap still cuts.
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1, top left origin
+# Boxes overlap a little at their edges (they are loose): this much overlap still cuts.
 SLACK = 0.2
 
 
@@ -22,7 +25,17 @@ def reading_order(regions: Sequence[Region]) -> list[Region]:
     top = [r for r in regions if r.role == "header"]
     bottom = [r for r in regions if r.role in ("footer", "page_number")]
     body = [r for r in regions if r.role not in ("header", "footer", "page_number")]
-    return [*_by_y(top), *_xy_cut(body), *_by_y(bottom)]
+    order, _ = xy_cut([r.box for r in body])
+    return [*_by_y(top), *(body[i] for i in order), *_by_y(bottom)]
+
+
+def xy_cut(boxes: Sequence[Box], *, min_column: int = 1) -> tuple[list[int], bool]:
+    """The boxes' indices in reading order, and whether any columns were found. A column
+    needs `min_column` boxes: for a text layer's lines 2, so that a right-aligned date above
+    a salutation is not read as two columns."""
+    columns = [False]
+    order = _Cutter(boxes, min_column).cut(list(range(len(boxes))), columns)
+    return order, columns[0]
 
 
 def _outer_furniture(regions: Sequence[Region]) -> list[Region]:
@@ -47,49 +60,54 @@ def _by_y(regions: list[Region]) -> list[Region]:
     return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
 
-def _xy_cut(regions: list[Region]) -> list[Region]:
-    if len(regions) <= 1:
-        return list(regions)
-    columns = _split(regions, 0)
-    if len(columns) > 1:
-        return [r for column in columns for r in _xy_cut(column)]
-    bands = _columned(_split(regions, 1))
-    if len(bands) > 1:
-        return [r for band in bands for r in _xy_cut(band)]
-    return _by_y(regions)  # overlapping boxes: top to bottom
+class _Cutter:
+    def __init__(self, boxes: Sequence[Box], min_column: int) -> None:
+        self.boxes, self.min_column = boxes, min_column
+
+    def cut(self, group: list[int], columns: list[bool]) -> list[int]:
+        if len(group) <= 1:
+            return group
+        split = self.columns(group)
+        if len(split) > 1:
+            columns[0] = True
+            return [i for column in split for i in self.cut(column, columns)]
+        bands = self.joined(_split(group, self.boxes, 1))
+        if len(bands) > 1:
+            return [i for band in bands for i in self.cut(band, columns)]
+        # Overlapping boxes: top down.
+        return sorted(group, key=lambda i: (self.boxes[i][1], self.boxes[i][0]))
+
+    def columns(self, group: list[int]) -> list[list[int]]:
+        split = _split(group, self.boxes, 0)
+        return split if min(map(len, split)) >= self.min_column else [group]
+
+    def joined(self, bands: list[list[int]]) -> list[list[int]]:
+        """Bands one under another joined while a gutter runs through both: paragraphs that
+        end at the same height in two columns must not cut the columns into rows."""
+        out = [bands[0]]
+        for band in bands[1:]:
+            if len(self.columns(out[-1] + band)) > 1:
+                out[-1] = out[-1] + band
+            else:
+                out.append(band)
+        return out
 
 
-def _columned(bands: list[list[Region]]) -> list[list[Region]]:
-    """Bands one under another joined while a gutter runs through both: paragraphs that
-    happen to end at the same height in two columns must not cut the columns into rows."""
-    joined = [bands[0]]
-    for band in bands[1:]:
-        if len(_split(joined[-1] + band, 0)) > 1:
-            joined[-1] = joined[-1] + band
+def _split(group: list[int], boxes: Sequence[Box], axis: int) -> list[list[int]]:
+    """The group in parts separated by gaps along `axis` (0: x, 1: y)."""
+    ordered = sorted(group, key=lambda i: boxes[i][axis])
+    parts: list[list[int]] = [[ordered[0]]]
+    last = ordered[0]  # the box reaching furthest along the axis so far
+    for i in ordered[1:]:
+        overlap = boxes[last][axis + 2] - boxes[i][axis]
+        if overlap <= SLACK * min(_size(boxes[i], axis), _size(boxes[last], axis)):
+            parts.append([i])
         else:
-            joined.append(band)
-    return joined
+            parts[-1].append(i)
+        if boxes[i][axis + 2] > boxes[last][axis + 2]:
+            last = i
+    return parts
 
 
-def _split(regions: list[Region], axis: int) -> list[list[Region]]:
-    """The regions in groups separated by gaps along `axis` (1: y, 0: x)."""
-    ordered = sorted(regions, key=lambda r: r.box[axis])
-    groups: list[list[Region]] = [[ordered[0]]]
-    last = ordered[0]  # the region reaching furthest along the axis so far
-    for region in ordered[1:]:
-        overlap = _end(last, axis) - region.box[axis]
-        if overlap <= SLACK * min(_size(region, axis), _size(last, axis)):
-            groups.append([region])
-        else:
-            groups[-1].append(region)
-        if _end(region, axis) > _end(last, axis):
-            last = region
-    return groups
-
-
-def _end(region: Region, axis: int) -> float:
-    return region.box[axis + 2]
-
-
-def _size(region: Region, axis: int) -> float:
-    return region.box[axis + 2] - region.box[axis]
+def _size(box: Box, axis: int) -> float:
+    return box[axis + 2] - box[axis]

@@ -15,8 +15,11 @@ the JSON joins the two into one table.
 
 from __future__ import annotations
 
+import itertools
 import statistics
+from dataclasses import replace
 
+from ocrkit.layout.order import xy_cut
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.furniture import Furniture
 from ocrkit.pdf.tables import Table
@@ -146,7 +149,7 @@ def _parts(
     parts: list[Table | tuple[str, str, list[Line]]] = []
 
     def add(chunk: list[Line]) -> None:
-        for text, members in paragraphs(chunk):
+        for text, members in paragraphs(in_columns(chunk)):
             if text:
                 heights = [x.box.bottom - x.box.top for x in members]
                 title = len(members) <= 2 and min(heights) >= TITLE_SCALE * usual
@@ -158,6 +161,73 @@ def _parts(
         parts.append(table)
     add(rest)
     return parts
+
+
+def in_columns(lines: list[Line]) -> list[Line]:
+    """`lines` column by column where they stand in columns (XY-cut, `ocrkit.layout.order`),
+    whatever order the PDF wrote them in; as the PDF has them otherwise. Columns written
+    row by row (a line of each on one baseline, which PDFium reads as one line with a wide
+    gap) are split at their gutter first."""
+    lines = _split_at_gutter(lines) or lines
+    boxes = [(x.box.left, x.box.top, x.box.right, x.box.bottom) for x in lines]
+    order, columns = xy_cut(boxes, min_column=2)
+    return [lines[i] for i in order] if columns else lines
+
+
+# Rows it takes to call a gap a gutter, and the words a side's pieces need (most of them):
+# prose on both sides, not labels beside their values ("Эмитент:    ПАО ...").
+GUTTER_ROWS = 3
+PROSE_WORDS = 3
+
+
+def _split_at_gutter(lines: list[Line]) -> list[Line] | None:
+    """The lines with those that span a gutter cut in two, when two columns of prose were
+    written a row at a time; None when there is no such gutter."""
+    gaps = [_gaps(x) for x in lines if len(x.runs) >= 2]
+    if len(gaps) < GUTTER_ROWS:
+        return None
+    # The gap every two-run line shares, crossed by no one-run line.
+    for a, b in gaps[0]:
+        lo, hi = a, b
+        for others in gaps[1:]:
+            hit = [(max(lo, c), min(hi, d)) for c, d in others if min(hi, d) > max(lo, c)]
+            if not hit:
+                break
+            lo, hi = hit[0]
+        else:
+            if any(x.box.left < lo and x.box.right > hi for x in lines if len(x.runs) < 2):
+                continue
+            pieces = [p for x in lines for p in _cut(x, (lo + hi) / 2)]
+            left = [p for p in pieces if p.box.right <= hi]
+            right = [p for p in pieces if p.box.left >= lo]
+            if _prose(left) and _prose(right):
+                return pieces
+    return None
+
+
+def _gaps(line: Line) -> list[tuple[float, float]]:
+    return [(a[2], b[1]) for a, b in itertools.pairwise(line.runs)]
+
+
+def _cut(line: Line, at: float) -> list[Line]:
+    if len(line.runs) < 2:
+        return [line]
+    sides = [[r for r in line.runs if r[2] <= at], [r for r in line.runs if r[1] >= at]]
+    return [
+        replace(
+            line,
+            text=" ".join(r[0] for r in side),
+            box=Box(side[0][1], line.box.top, side[-1][2], line.box.bottom),
+            runs=(),
+        )
+        for side in sides
+        if side
+    ]
+
+
+def _prose(pieces: list[Line]) -> bool:
+    worded = sum(len([w for w in p.text.split() if w[:1].isalpha()]) >= PROSE_WORDS for p in pieces)
+    return len(pieces) >= GUTTER_ROWS and worded * 2 >= len(pieces)
 
 
 def text_with_tables(lines: list[Line], tables: list[Table]) -> str:
