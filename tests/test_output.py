@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from ocrkit.model.postprocess import postprocess
 from ocrkit.outputs.formats import default_path, render, save
@@ -126,3 +127,21 @@ def test_saved_files_get_the_usual_permissions_not_the_temporary_files(tmp_path:
     assert target.read_text(encoding="utf-8") == render(document(), "md")
     assert target.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in target.parent.iterdir()] == ["doc.md"]  # no temporary left
+
+
+def test_the_review_page_shows_tables_as_tables_with_their_merged_cells(tmp_path: Path) -> None:
+    text = (
+        "Отчёт\n\n| Статья | 2025 |\n|---|---|\n| Выручка | 1 234 567 |\n\nИтого\n\n"
+        '<table><tr><td rowspan="2">Купон</td><td>12,75%</td></tr><tr><td>(12 345)</td></tr>'
+        "</table>"
+    )
+    page = PageResult(page=1, text=text, source="ocr", engine="openai")
+    image = tmp_path / "page.png"
+    Image.new("RGB", (100, 140), "white").save(image)
+    doc = Document(path=image, sha256="0" * 64, page_count=1, pages=[page])
+    out = render(doc, "html").decode()  # type: ignore[arg-type]
+    body = out[out.index('<section class="page"') :]
+    assert "<pre>Отчёт</pre><table><tr><td>Статья</td><td>2025</td></tr>" in body
+    assert "<td>Выручка</td><td>1 234 567</td></tr></table><pre>Итого</pre>" in body
+    assert '<td rowspan="2">Купон</td><td>12,75%</td></tr><tr><td>(12 345)</td>' in body
+    assert "| Статья |" not in body

@@ -46,11 +46,14 @@ def test_the_review_page_opens_with_every_page_and_its_image(review: Path) -> No
         )
         assert len(loaded) == len(corpus.CASES)
         assert all(w >= 600 and src == "data:image/jpeg;base64" for w, src in loaded)
+        # Each page's text as a reader sees it: its ruled table shown as a table.
         texts = browser.evaluate(
-            "[...document.querySelectorAll('section.page pre')].map(p => p.textContent)"
+            "[...document.querySelectorAll('section.page .text')].map(t => [...t.children]"
+            ".filter(c => !c.classList.contains('meta')).map(c => c.innerText).join('\\n'))"
         )
-        born = list(corpus.CASES).index(corpus.CASES[0])
-        assert corpus.normalise(corpus.untabled(texts[born])) == corpus.CASES[0].text
+        assert corpus.normalise(texts[0]) == corpus.CASES[0].text
+        cells = browser.evaluate("[...document.querySelectorAll('#page-1 table td')].length")
+        assert cells >= 4 and "|" not in texts[0]
         # Only the file itself and its inline images: nothing goes to the network.
         assert browser.requests, "the browser recorded no request at all"
         assert all(url.startswith(("file://", "data:")) for url in browser.requests), (

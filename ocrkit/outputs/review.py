@@ -1,8 +1,9 @@
 """`--format html`: one self-contained review page per document, for checking OCR against
 the page, digit by digit. Each page shows its image beside its text with the route,
 engine, attempts, finish reason and time; failed, retried, truncated and text-layer pages
-are flagged and listed at the top, each a link; layout blocks (DeepSeek-OCR) are drawn as
-boxes on the image. No server, no network: images are inline JPEGs, the style and the
+are flagged and listed at the top, each a link; tables are shown as tables (merged cells
+merged); blocks with boxes (paragraphs, tables, furniture, layout regions) are drawn on the
+image. No server, no network: images are inline JPEGs, the style and the
 script are inline, and the file is written a page at a time, so memory does not grow with
 the document.
 
@@ -25,6 +26,7 @@ from typing import BinaryIO
 from PIL import Image
 
 from ocrkit.model.images import load_image
+from ocrkit.model.postprocess.tables import tables_in_text, to_html
 from ocrkit.outputs.formats import DocumentInfo, PageWriter
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.document import PdfFile
@@ -47,6 +49,8 @@ header a{margin-right:8px}
 .text pre{white-space:pre-wrap;font:13px/1.5 ui-monospace,monospace;margin:8px 0 0}
 .meta span{display:inline-block;margin-right:10px;color:#555}
 .flag{font-weight:600;color:#b00;margin-right:8px}
+.text table{border-collapse:collapse;margin:8px 0;font:13px/1.4 ui-monospace,monospace}
+.text td{border:1px solid #bbb;padding:2px 6px;vertical-align:top}
 """
 
 # Images load when their page comes near the viewport: a 300-page file opens at once.
@@ -144,7 +148,22 @@ def _page(page: PageResult, image: bytes | None) -> str:
     parts.extend(f"<span>{k}: {html.escape(v)}</span>" for k, v in meta.items())
     if page.error:
         parts.append(f'<div class="flag">{html.escape(page.error)}</div>')
-    parts.append(f"</div><pre>{html.escape(page.text)}</pre></div></section>")
+    parts.append(f"</div>{_text(page.text)}</div></section>")
+    return "".join(parts)
+
+
+def _text(text: str) -> str:
+    """The page's text as it reads, its tables (Markdown or HTML, every route writes them
+    into the text) as real tables with their merged cells: checked cell by cell against the
+    image, not as rows of pipes."""
+    parts, at = [], 0
+    for start, end, grid in tables_in_text(text):
+        if text[at:start].strip():
+            parts.append(f"<pre>{html.escape(text[at:start].strip())}</pre>")
+        parts.append(to_html(grid))
+        at = end
+    if text[at:].strip() or not parts:
+        parts.append(f"<pre>{html.escape(text[at:].strip())}</pre>")
     return "".join(parts)
 
 

@@ -159,8 +159,13 @@ _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$
 def grids_in_text(text: str) -> list[Grid]:
     """Every table in a page's text, in order: HTML tables (merged cells kept) and pipe
     tables."""
-    found: list[tuple[int, Grid]] = [
-        (m.start(), parse_html_table(m.group(0))) for m in _HTML_TABLE.finditer(text)
+    return [grid for _, _, grid in tables_in_text(text)]
+
+
+def tables_in_text(text: str) -> list[tuple[int, int, Grid]]:
+    """Every table in `text` with where it starts and ends there, in order."""
+    found: list[tuple[int, int, Grid]] = [
+        (m.start(), m.end(), parse_html_table(m.group(0))) for m in _HTML_TABLE.finditer(text)
     ]
     rows: Grid = []
     start = 0
@@ -173,10 +178,10 @@ def grids_in_text(text: str) -> list[Grid]:
                 cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
                 rows.append([Cell(c.strip().replace("\\|", "|")) for c in cells])
         elif rows:
-            found.append((start, rows))
+            found.append((start, offset, rows))
             rows = []
         offset += len(line)
-    return [grid for _, grid in sorted(found, key=lambda f: f[0]) if grid]
+    return [t for t in sorted(found, key=lambda f: f[0]) if t[2]]
 
 
 def cells_of(grid: Grid) -> list[dict[str, object]]:
