@@ -223,6 +223,36 @@ def test_layout_blocks_put_their_text_in_their_box(tmp_path: Path) -> None:
         assert block.bbox.y0 * sx - 1 <= (y0 + y1) / 2 <= block.bbox.y1 * sx + 1
 
 
+def test_a_table_region_is_laid_as_its_rows_of_cells(tmp_path: Path) -> None:
+    # As the element-level mode gives it: the model's HTML table, its cells, the region.
+    cells = [
+        {"row": 0, "col": 0, "rowspan": 1, "colspan": 1, "text": "Выручка"},
+        {"row": 0, "col": 1, "rowspan": 1, "colspan": 1, "text": "1 234 567"},
+        {"row": 1, "col": 0, "rowspan": 1, "colspan": 1, "text": "Прибыль"},
+        {"row": 1, "col": 1, "rowspan": 1, "colspan": 1, "text": "(12 345)"},
+    ]
+    table = Block(
+        id=0,
+        type="table",
+        content="<table><tr><td>Выручка</td><td>1 234 567</td></tr>"
+        "<tr><td>Прибыль</td><td>(12 345)</td></tr></table>",
+        bbox=BBox(x0=100, y0=300, x1=900, y1=420),
+        metadata={"cells": cells},
+    )
+    page = PageResult(
+        page=1,
+        text=table.content,
+        source="ocr",
+        engine="openai",
+        blocks=[table],
+        image_size=(1000, 1414),
+    )
+    out = tmp_path / "out.pdf"
+    out.write_bytes(render(_document(tmp_path, page), "pdf"))  # type: ignore[arg-type]
+    lines = [" ".join(line.split()) for line in pdftotext(out).splitlines() if line.strip()]
+    assert lines == ["Выручка 1 234 567", "Прибыль (12 345)"]
+
+
 def test_other_vlm_pages_get_their_text_in_reading_order(tmp_path: Path) -> None:
     text = "Общество «Альфа Финанс»\n\nКупон 14,25% годовых\nПогашение 15 марта 2029 года"
     page = PageResult(page=1, text=text, source="ocr", engine="openai")

@@ -6,7 +6,8 @@ byte for byte, and the OCR text is laid over it as invisible text (render mode 3
   stretched to its box, with a space stretched over each gap (as OCRmyPDF's renderer does),
   so that viewers assemble the lines in order (copy, phrase search) and selecting a word
   selects that word on the image;
-- pages with layout blocks (DeepSeek-OCR's grounding): each block's text in its box;
+- pages with layout blocks (DeepSeek-OCR's grounding, the element-level mode's regions):
+  each block's text in its box, a table's rows as lines of its cells;
 - other VLM pages: the page's text in reading order, line by line down the page: searchable
   and copyable, not word-positioned;
 - page images (PNG, JPEG, TIFF) become pages at their own resolution, text laid the same way.
@@ -167,7 +168,7 @@ def _placements(result: PageResult, width: float, height: float, rotate: int) ->
             assert block.bbox is not None
             x0, y0 = block.bbox.x0 * sx, block.bbox.y0 * sy
             x1, y1 = block.bbox.x1 * sx, block.bbox.y1 * sy
-            placed.extend(_lines_in_box(block.content, x0, y0, x1, y1))
+            placed.extend(_lines_in_box(_plain(block), x0, y0, x1, y1))
         return placed
     return list(_reading_order(result.text, width, height))
 
@@ -188,6 +189,18 @@ def _word_lines(words: list[Block], sx: float, sy: float) -> Iterator[Placed]:
             yield Placed(word.content, x0, top, x1, bottom)
             if following is not None and following.bbox is not None:
                 yield Placed(" ", x1, top, max(following.bbox.x0 * sx, x1 + 0.5), bottom)
+
+
+def _plain(block: Block) -> str:
+    """A block's words as a reader copies them: a table's rows, cells apart by spaces (not
+    its Markdown pipes or HTML tags)."""
+    cells = block.metadata.get("cells") if block.type == "table" else None
+    if not cells:
+        return block.content
+    rows: dict[int, list[str]] = {}
+    for cell in sorted(cells, key=lambda c: (c["row"], c["col"])):
+        rows.setdefault(cell["row"], []).append(cell["text"])
+    return "\n".join(" ".join(row) for row in rows.values())
 
 
 def _lines_in_box(text: str, x0: float, y0: float, x1: float, y1: float) -> Iterator[Placed]:
