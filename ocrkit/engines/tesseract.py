@@ -93,7 +93,7 @@ class TesseractEngine(Engine):
 def read_tsv(tsv: str) -> tuple[str, list[Block]]:
     """Tesseract's TSV as its text output would read (a line a line, a blank line between
     paragraphs) and its words as blocks with pixel boxes."""
-    paragraphs: list[list[list[str]]] = []
+    paragraphs: list[list[list[int]]] = []  # each line's words, by index
     words: list[Block] = []
     last_par = last_line = None
     line_index = -1
@@ -108,7 +108,7 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
         if line != last_line or par != last_par:
             paragraphs[-1].append([])
             line_index += 1
-        paragraphs[-1][-1].append(cols[11])
+        paragraphs[-1][-1].append(len(words))
         last_par, last_line = par, line
         words.append(
             Block(
@@ -122,8 +122,33 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
                 metadata={"line": line_index, "par": len(paragraphs) - 1},
             )
         )
-    text = "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
+    words = roman_numerals(words)
+    text = "\n\n".join(
+        "\n".join(" ".join(words[i].content for i in ws) for ws in lines)
+        for lines in paragraphs
+    )
     return text, words
+
+
+def roman_numerals(words: list[Block]) -> list[Block]:
+    """Tesseract reads a Roman numeral after a word ("Итого по разделу I", "раздел II") as
+    pipes, which the table finder then drops as a table's rule. A "|" word of a letter's
+    height, a word space after the word before it on its line, is that numeral."""
+    heights = sorted(w.bbox.y1 - w.bbox.y0 for w in words if w.bbox)
+    if not heights:
+        return words
+    usual = heights[len(heights) // 2]
+    out = list(words)
+    for i in range(1, len(out)):
+        word, before = out[i], out[i - 1]
+        b, a = word.bbox, before.bbox
+        if set(word.content) != {"|"} or b is None or a is None:
+            continue
+        same_line = word.metadata.get("line") == before.metadata.get("line")
+        letter_high = b.y1 - b.y0 <= 1.25 * usual
+        if same_line and letter_high and 0 <= b.x0 - a.x1 <= usual:
+            out[i] = word.model_copy(update={"content": "I" * len(word.content)})
+    return out
 
 
 async def _output(exe: str, *args: str) -> str:

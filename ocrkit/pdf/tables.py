@@ -15,6 +15,7 @@ blocks.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,10 @@ def _covered(edges: list[float], start: float, end: float) -> int:
     return max(1, sum(start - 0.5 <= e < end - 0.5 for e in edges))
 
 
-ALIGN_PT = 2.5  # how far the edges of one column's cells may wander
+# How far the edges of one column's cells may wander: 2.5 pt on a text layer, a quarter of
+# the line height on an OCR'd page (pixels; a scan's edges jitter by a few).
+ALIGN_PT = 2.5
+ALIGN_EM = 0.25
 MIN_ROWS = 3  # rows with numbers it takes to make a table
 _NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*$")
 
@@ -166,9 +170,10 @@ def _aligned(rows: list[Line]) -> Table | None:
                 return None
             slots[best] = run
         grid.append(slots)
+    slack = max(ALIGN_PT, ALIGN_EM * statistics.median(x.box.bottom - x.box.top for x in rows))
     for c in range(len(columns)):
         runs = [row[c] for row in grid if row[c] is not None]
-        if not any(_edge_agrees([f(r) for r in runs]) for f in _EDGES):
+        if not any(_spread([f(r) for r in runs]) <= slack for f in _EDGES):
             return None
     cells = []
     for r, (line, slots) in enumerate(zip(rows, grid, strict=True)):
@@ -193,5 +198,5 @@ _EDGES = (
 )
 
 
-def _edge_agrees(values: list[float]) -> bool:
-    return max(values) - min(values) <= ALIGN_PT
+def _spread(values: list[float]) -> float:
+    return max(values) - min(values)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 import statistics
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ocrkit.model.postprocess import BBox, Block
@@ -82,11 +84,35 @@ def with_tables(text: str, words: list[Block]) -> tuple[str, list[Block], list[T
     blocks with the table blocks added; unchanged when there is no table. Outside the
     tables the engine's own paragraphs and lines stay as it read them; a table stands where
     the engine met its first word."""
-    tables = aligned_tables(rows(words))
+    tables = [_regrouped(t) for t in aligned_tables(rows(words))]
     if not tables:
         return text, words, []
     rebuilt = _assemble(words, tables, [t.markdown() for t in tables])
     return rebuilt, [*words, *table_blocks(tables, first_id=len(words))], tables
+
+
+# A number in groups of three whose first group is four to six digits long: "1234 567" is
+# never printed (Russian amounts are "1 234 567" or "1234567"); Tesseract drops the narrow
+# space after a leading "1" or "4" now and then.
+_RUN_ON = re.compile(r"^(\(?[-−–]?)(\d{4,6})((?: \d{3})+)(\)?)$")
+
+
+def _regroup(text: str) -> str:
+    m = _RUN_ON.match(text)
+    if m is None:
+        return text
+    head, first, rest, tail = m.groups()
+    cut = len(first) % 3 or 3
+    groups = [first[:cut], *(first[i : i + 3] for i in range(cut, len(first), 3))]
+    return f"{head}{' '.join(groups)}{rest}{tail}"
+
+
+def _regrouped(table: Table) -> Table:
+    """The table with its cells' run-on digit groups mended (OCR'd pages only: a text
+    layer's numbers are as printed)."""
+    cells = [replace(c, text=_regroup(c.text)) for c in table.cells]
+    rows = [[_regroup(t) for t in row] for row in table.rows]
+    return replace(table, rows=rows, cells=cells)
 
 
 def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> str:
