@@ -14,6 +14,10 @@ from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.words import OcrFurniture, _regroup, with_tables
 
+TSV_HEAD = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+)
+
 
 def _word(i: int, text: str, x: int, y: int, line: int, par: int = 0) -> Block:
     box = BBox(x0=x, y0=y, x1=x + 12 * len(text), y1=y + 20)
@@ -78,22 +82,6 @@ def test_run_on_digit_groups_are_regrouped_in_ocr_tables_only() -> None:
 
 
 def test_pipes_of_a_letters_height_after_a_word_are_roman_numerals() -> None:
-    head = "\t".join(
-        [
-            "level",
-            "page_num",
-            "block_num",
-            "par_num",
-            "line_num",
-            "word_num",
-            "left",
-            "top",
-            "width",
-            "height",
-            "conf",
-            "text",
-        ]
-    )
     rows = [
         (1, 100, "Итого"),
         (1, 220, "по"),
@@ -101,7 +89,7 @@ def test_pipes_of_a_letters_height_after_a_word_are_roman_numerals() -> None:
         (1, 380, "||"),  # "II", a word space after "разделу" (which ends at 364)
         (2, 900, "|"),  # a rule: nothing before it on its line
     ]
-    tsv = [head] + [
+    tsv = [TSV_HEAD] + [
         f"5\t1\t1\t1\t{line}\t{k}\t{x}\t{40 * line}\t{12 * len(t)}\t30\t95\t{t}"
         for k, (line, x, t) in enumerate(rows)
     ]
@@ -185,3 +173,22 @@ def test_the_scanned_corpus_loses_its_furniture(tmp_path: Path) -> None:
         scan, engine="tesseract", pages="1-3", keep_furniture=True, cache_dir=tmp_path / "cache"
     )
     assert all("Стр." in p.text for p in kept.pages)
+
+
+def test_a_row_tesseract_cut_into_two_paragraphs_is_one_line_again() -> None:
+    # "... без учёта" ends paragraph 0; the page number is paragraph 1; "отложенных налогов."
+    # (the same row, a word space on) is paragraph 2, as Tesseract read a scanned page.
+    rows = [
+        (0, 0, 100, 500, "Данные приведены без учёта"),
+        (1, 1, 100, 1300, "Стр. 1"),
+        (2, 2, 424, 500, "отложенных налогов."),
+        (3, 3, 100, 560, "Итого"),
+    ]
+    tsv, k = [TSV_HEAD], 0
+    for par, line, x, y, text in rows:
+        for word in text.split():
+            tsv.append(f"5\t1\t{par}\t1\t{line}\t{k}\t{x}\t{y}\t{12 * len(word)}\t30\t95\t{word}")
+            x += 12 * len(word) + 12
+            k += 1
+    text, _ = read_tsv("\n".join(tsv))
+    assert text == "Данные приведены без учёта отложенных налогов.\n\nСтр. 1\n\nИтого"

@@ -17,7 +17,7 @@ from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.sources import RenderTarget
-from ocrkit.pdf.words import with_tables
+from ocrkit.pdf.words import rejoin, with_tables
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -123,9 +123,9 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
             )
         )
     words = roman_numerals(words)
+    by_line = [[[words[i] for i in ws] for ws in lines] for lines in paragraphs]
     text = "\n\n".join(
-        "\n".join(" ".join(words[i].content for i in ws) for ws in lines)
-        for lines in paragraphs
+        "\n".join(" ".join(w.content for w in ws) for ws in lines) for lines in rejoin(by_line)
     )
     return text, words
 

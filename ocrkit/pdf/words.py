@@ -11,6 +11,7 @@ import difflib
 import itertools
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -118,7 +119,7 @@ def _regrouped(table: Table) -> Table:
 def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> str:
     """`words` in the engine's paragraphs and lines, each table's Markdown where the engine
     met its first word (the table's own words skipped)."""
-    paragraphs: list[list[list[str]]] = []
+    paragraphs: list[Paragraph | str] = []
     placed: set[int] = set()
     last: tuple[object, object] | None = None
     for word in words:
@@ -126,17 +127,62 @@ def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> s
         if t is not None:
             if t not in placed:
                 placed.add(t)
-                paragraphs.append([[markdown[t]]])
+                paragraphs.append(markdown[t])
                 last = None
             continue
         par, line = word.metadata.get("par"), word.metadata.get("line")
-        if last is None or par != last[0]:
+        current = paragraphs[-1] if paragraphs else None
+        if last is None or par != last[0] or not isinstance(current, list):
             paragraphs.append([[]])
         elif line != last[1]:
-            paragraphs[-1].append([])
-        paragraphs[-1][-1].append(word.content)
+            current.append([])
+        lines = paragraphs[-1]
+        assert isinstance(lines, list)
+        lines[-1].append(word)
         last = (par, line)
-    return "\n\n".join("\n".join(" ".join(ws) for ws in lines) for lines in paragraphs)
+    return "\n\n".join(
+        p if isinstance(p, str) else "\n".join(" ".join(w.content for w in ws) for ws in p)
+        for p in rejoin(paragraphs)
+    )
+
+
+Paragraph = list[list[Block]]  # its lines, each a list of words
+
+
+def rejoin(paragraphs: Sequence[Paragraph | str]) -> list[Paragraph | str]:
+    """The engine's paragraphs with a row it cut in two put back together: Tesseract now and
+    then ends a paragraph mid-line and starts another (sometimes after an unrelated one)
+    with the rest of the line ("... без учёта" | "отложенных налогов."). A paragraph whose
+    first word continues, a word space or two on, the last line of an earlier paragraph
+    joins it there."""
+    out: list[Paragraph | str] = []
+    for par in paragraphs:
+        if isinstance(par, list) and par and par[0]:
+            head = par[0][0]
+            target = next(
+                (
+                    p
+                    for p in reversed(out)
+                    if isinstance(p, list) and p and p[-1] and _continues(p[-1][-1], head)
+                ),
+                None,
+            )
+            if target is not None:
+                target[-1].extend(par[0])
+                target.extend(par[1:])
+                continue
+        out.append(par)
+    return out
+
+
+def _continues(before: Block, word: Block) -> bool:
+    """Whether `word` carries on the row `before` ends: the same row, a word space or two on."""
+    a, b = before.bbox, word.bbox
+    if a is None or b is None:
+        return False
+    height = max(a.y1 - a.y0, b.y1 - b.y0)
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and 0 <= b.x0 - a.x1 <= 1.5 * height
 
 
 def rebuild(words: list[Block], tables: list[Block]) -> str:
