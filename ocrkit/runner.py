@@ -28,6 +28,7 @@ from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
+from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.gate import Gate, Route, judge
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
@@ -178,8 +179,10 @@ async def run(
         (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
     )
     # OCR'd pages' running headers, footers and page numbers leave their text on the way
-    # out, once the pages around them are read (text-layer pages had theirs taken out).
-    order = _InOrder(sink if keep_furniture else OcrFurniture(sink), window)
+    # out, once the pages around them are read (text-layer pages had theirs taken out);
+    # then a table that opens a page is checked against the one that closed the page before.
+    continued = OcrContinuation(sink)
+    order = _InOrder(continued if keep_furniture else OcrFurniture(continued), window)
 
     async def worker() -> None:
         while True:

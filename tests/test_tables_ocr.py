@@ -12,6 +12,7 @@ from harness.structure_rules import Absent, TableCell
 from ocrkit.engines.tesseract import read_tsv
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
+from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.words import OcrFurniture, _regroup, with_tables
 
 TSV_HEAD = (
@@ -71,6 +72,11 @@ def test_the_scanned_corpus_tables_pass_every_cell_rule(tmp_path: Path) -> None:
     assert all(any(b.type == "table" for b in p.blocks or []) for p in doc.pages)
     # "Итого по разделу I": the Roman numeral Tesseract reads as a pipe is a letter again.
     assert "| Итого по разделу I | 1100 |" in pages[1]
+    # The schedule goes on on page 4 under its repeated header, and says so.
+    tables = {p.page: [b.metadata for b in p.blocks or [] if b.type == "table"] for p in doc.pages}
+    (schedule,) = tables[4]
+    assert schedule["continues_from_page"] == 3 and schedule["repeated_header"] is True
+    assert all("continues_from_page" not in t for n in (1, 2, 3) for t in tables[n])
 
 
 def test_run_on_digit_groups_are_regrouped_in_ocr_tables_only() -> None:
@@ -192,3 +198,41 @@ def test_a_row_tesseract_cut_into_two_paragraphs_is_one_line_again() -> None:
             k += 1
     text, _ = read_tsv("\n".join(tsv))
     assert text == "Данные приведены без учёта отложенных налогов.\n\nСтр. 1\n\nИтого"
+
+
+def _table_page(number: int, text: str, rows: list[list[tuple[str, int]]]) -> PageResult:
+    """An OCR'd page whose text is `text` with one table block of `rows` (text, left edge)."""
+    cells = [
+        {"row": r, "col": c, "rowspan": 1, "colspan": 1, "text": t, "bbox": [x, 100, x + 50, 120]}
+        for r, row in enumerate(rows)
+        for c, (t, x) in enumerate(row)
+    ]
+    block = Block(id=0, type="table", content="", bbox=None, metadata={"cells": cells})
+    return PageResult(
+        page=number,
+        text=text,
+        source="ocr",
+        engine="tesseract",
+        blocks=[block],
+        image_size=(1000, 1400),
+    )
+
+
+def test_a_table_opening_an_ocr_page_continues_the_one_that_closed_the_page_before() -> None:
+    closing = "Итоги\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    opening = "| 3 | 4 |\n|---|---|\n| 5 | 6 |\n\nКонец"
+    same = [[("1", 100), ("2", 600)]]
+    moved = [[("3", 300), ("4", 600)]]
+    cases = [
+        (closing, same, opening, [[("3", 104), ("4", 596)]], True),  # the same columns
+        (closing, same, opening, moved, False),  # other columns, no repeated header
+        (closing + "\n\nПримечание", same, opening, same, False),  # text after the table
+        ("Итоги\n\n" + opening, same, opening, same, False),  # the page before did not end with it
+    ]
+    for before_text, before_rows, text, rows, joined in cases:
+        sink = _Keep()
+        continued = OcrContinuation(sink)  # type: ignore[arg-type]
+        continued.add(None, _table_page(3, before_text, before_rows))  # type: ignore[arg-type]
+        continued.add(None, _table_page(4, text, rows))  # type: ignore[arg-type]
+        link = sink.pages[1].blocks[0].metadata.get("continues_from_page")  # type: ignore[index]
+        assert (link == 3) is joined, (before_text, rows)

@@ -1,0 +1,90 @@
+"""Tables continued across OCR'd pages (Tesseract, a VLM, element-level): a table that
+opens a page (its text starts with it) continues the one that closed the page before (its
+text ended with it) when the header row repeats or the columns stand where they stood. Its
+block says so (`continues_from_page`, `repeated_header`), as on text-layer pages
+(`ocrkit.pdf.structure`), for a reader of the JSON to join the two.
+
+A sink in front of another: pages pass through in order, each compared with the one before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ocrkit.model.postprocess import Block
+from ocrkit.model.postprocess.tables import tables_in_text
+
+if TYPE_CHECKING:
+    from ocrkit.outputs.results import PageResult
+    from ocrkit.pdf.sources import Source
+    from ocrkit.runner import PageSink
+
+# How far a column's left edge may move from one page to the next, as a share of the width.
+SAME_EDGE = 0.01
+
+
+class OcrContinuation:
+    def __init__(self, sink: PageSink) -> None:
+        self.sink = sink
+        self._closing: tuple[int, Block, tuple[int, int] | None] | None = None
+
+    def add(self, source: Source, page: PageResult) -> None:
+        opening, closing = edge_tables(page)
+        if opening is not None and self._closing is not None:
+            number, before, size = self._closing
+            link = continuation(before, size, opening, page.image_size)
+            if number == page.page - 1 and link is not None:
+                opening.metadata.update(continues_from_page=number, **link)
+        self._closing = None if closing is None else (page.page, closing, page.image_size)
+        self.sink.add(source, page)
+
+    def done(self, source: Source) -> None:
+        self._closing = None
+        self.sink.done(source)
+
+
+def edge_tables(page: PageResult) -> tuple[Block | None, Block | None]:
+    """The table block that opens an OCR'd page and the one that closes it, where its text
+    starts or ends with a table."""
+    tables = [b for b in page.blocks or [] if b.type == "table" and b.metadata.get("cells")]
+    text = page.text.strip()
+    found = tables_in_text(text)
+    if page.source != "ocr" or not tables or not found or len(found) != len(tables):
+        return None, None
+    opening = tables[0] if found[0][0] == 0 else None
+    closing = tables[-1] if found[-1][1] >= len(text) else None
+    return opening, closing
+
+
+def continuation(
+    before: Block,
+    before_size: tuple[int, int] | None,
+    table: Block,
+    size: tuple[int, int] | None,
+) -> dict[str, bool] | None:
+    """How `table` continues `before`: None when it does not (other columns)."""
+    a, b = _first_row(before), _first_row(table)
+    if len(a) != len(b):
+        return None
+    repeated = [c["text"] for c in a] == [c["text"] for c in b]
+    if not (repeated or _aligned(_edges(a, before_size), _edges(b, size))):
+        return None
+    return {"repeated_header": repeated}
+
+
+def _first_row(block: Block) -> list[dict[str, Any]]:
+    cells = block.metadata.get("cells") or []
+    return sorted((c for c in cells if c["row"] == 0), key=lambda c: c["col"])
+
+
+def _edges(row: list[dict[str, Any]], size: tuple[int, int] | None) -> list[float] | None:
+    if size is None or not all(c.get("bbox") for c in row):
+        return None
+    return [c["bbox"][0] / size[0] for c in row]
+
+
+def _aligned(a: list[float] | None, b: list[float] | None) -> bool:
+    """Whether two rows' column edges (shares of the width) stand at the same places."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(abs(x - y) <= SAME_EDGE for x, y in zip(a, b, strict=True))
