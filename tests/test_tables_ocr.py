@@ -42,11 +42,20 @@ def test_words_in_lined_up_columns_make_a_table_and_the_rest_stays() -> None:
                 x = 100 if c == 0 else right - width + k * 12 * (len(cell.split(" ")[0]) + 1)
                 words.append(_word(len(words), part, x, 120 + 40 * r, 10 * c + r, 1 + c))
     words.append(_word(len(words), "Конец", 100, 400, 99, 9))
-    text, blocks, tables = with_tables("original", words)
+    text, blocks, tables = with_tables(words)
     assert len(tables) == 1 and tables[0].rows == table
     assert text.startswith("Итоги года\n\n| Показатель | 2025 | 2024 |")
     assert text.endswith("| Маржа | 12,75% | 11,40% |\n\nКонец")
-    assert [b.type for b in blocks].count("table") == 1 and len(blocks) == len(words) + 1
+    # The words, then the page in reading order: a paragraph, the table, a paragraph.
+    assert blocks[: len(words)] == words
+    ordered = blocks[len(words) :]
+    assert [(b.type, b.metadata["order"]) for b in ordered] == [
+        ("text", 0),
+        ("table", 1),
+        ("text", 2),
+    ]
+    assert text == "\n\n".join(b.content for b in ordered)
+    assert len({b.id for b in blocks}) == len(blocks)
 
 
 def test_prose_words_are_left_as_the_engine_read_them() -> None:
@@ -56,7 +65,11 @@ def test_prose_words_are_left_as_the_engine_read_them() -> None:
             ["Купон", "выплачивается", "раз", "в", "квартал", "по", "ставке", "12", "%", "годовых"]
         )
     ]
-    assert with_tables("as read", words) == ("as read", words, [])
+    text, blocks, tables = with_tables(words)
+    assert tables == [] and blocks[: len(words)] == words
+    # As Tesseract cut them: a line of five words each, one paragraph.
+    assert text == "Купон выплачивается раз в квартал\nпо ставке 12 % годовых"
+    assert [b.type for b in blocks[len(words) :]] == ["text"]
 
 
 def test_the_scanned_corpus_tables_pass_every_cell_rule(tmp_path: Path) -> None:
@@ -153,8 +166,12 @@ def test_ocr_pages_lose_running_headers_and_page_numbers_once_their_neighbours_a
     for page in sink.pages:
         assert "Северный банк" not in page.text and "Стр." not in page.text
         assert page.text.startswith(f"{page.page}. ")
-        roles = sorted(b.type for b in page.blocks or [] if b.type != "word")
+        blocks = [b for b in page.blocks or [] if b.type != "word"]
+        roles = sorted(b.type for b in blocks if "order" not in b.metadata)
         assert roles == ["header", "page_number"]
+        # The body, paragraph blocks in order, is the text without the furniture.
+        body = [b for b in blocks if "order" in b.metadata]
+        assert page.text == "\n\n".join(b.content for b in body)
 
 
 def test_a_title_alone_at_the_top_of_one_ocr_page_stays() -> None:

@@ -82,9 +82,10 @@ class TesseractEngine(Engine):
             raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
-        text, words = read_tsv(out.decode("utf-8", "replace"))
-        # Tables among the words (ruled or not) become Markdown tables and table blocks.
-        text, blocks, _ = with_tables(text, words)
+        _, words = read_tsv(out.decode("utf-8", "replace"))
+        # Tables among the words (ruled or not) become Markdown tables and table blocks; the
+        # page, blocks in reading order.
+        text, blocks, _ = with_tables(words)
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )

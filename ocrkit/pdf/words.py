@@ -13,7 +13,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
@@ -80,16 +80,14 @@ def _row(words: list[Block], height: float) -> Line:
     return Line(text, box, False, 0, spans if len(spans) > 1 else ())
 
 
-def with_tables(text: str, words: list[Block]) -> tuple[str, list[Block], list[Table]]:
-    """The engine's text with the tables its words hold put in as Markdown tables, its
-    blocks with the table blocks added; unchanged when there is no table. Outside the
-    tables the engine's own paragraphs and lines stay as it read them; a table stands where
-    the engine met its first word."""
+def with_tables(words: list[Block]) -> tuple[str, list[Block], list[Table]]:
+    """An OCR'd page from its words: the text in the engine's paragraphs and lines with the
+    tables its words hold put in as Markdown tables (each where the engine met its first
+    word), and its blocks: the words, then the page in reading order (`arrange`)."""
     tables = [_regrouped(t) for t in aligned_tables(rows(words))]
-    if not tables:
-        return text, words, []
-    rebuilt = _assemble(words, tables, [t.markdown() for t in tables])
-    return rebuilt, [*words, *table_blocks(tables, first_id=len(words))], tables
+    blocks = table_blocks(tables, first_id=len(words))
+    text, ordered = arrange(words, blocks, first_id=len(words) + len(blocks))
+    return text, [*words, *ordered], tables
 
 
 # A number in groups of three whose first group is four to six digits long: "1234 567" is
@@ -116,18 +114,20 @@ def _regrouped(table: Table) -> Table:
     return replace(table, rows=rows, cells=cells)
 
 
-def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> str:
-    """`words` in the engine's paragraphs and lines, each table's Markdown where the engine
-    met its first word (the table's own words skipped)."""
-    paragraphs: list[Paragraph | str] = []
+def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str, list[Block]]:
+    """The page's text, and its blocks in that order: each table block where the engine met
+    its first word (its words skipped), the rest as `text` or `title` paragraphs as the
+    engine cut them, with their boxes (ids from `first_id`); each with `metadata.order`."""
+    boxes = [Box(t.bbox.x0, t.bbox.y0, t.bbox.x1, t.bbox.y1) if t.bbox else None for t in tables]
+    paragraphs: list[Paragraph | int] = []  # an int: the table of that index
     placed: set[int] = set()
     last: tuple[object, object] | None = None
     for word in words:
-        t = _table_of(word, tables)
+        t = _table_of(word, boxes)
         if t is not None:
             if t not in placed:
                 placed.add(t)
-                paragraphs.append(markdown[t])
+                paragraphs.append(t)
                 last = None
             continue
         par, line = word.metadata.get("par"), word.metadata.get("line")
@@ -140,22 +140,37 @@ def _assemble(words: list[Block], tables: list[Table], markdown: list[str]) -> s
         assert isinstance(lines, list)
         lines[-1].append(word)
         last = (par, line)
-    return "\n\n".join(
-        p if isinstance(p, str) else "\n".join(" ".join(w.content for w in ws) for ws in p)
-        for p in rejoin(paragraphs)
-    )
+    usual = statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
+    ordered: list[Block] = []
+    for part in rejoin(paragraphs):
+        if isinstance(part, int):
+            block = tables[part]
+        else:
+            content = "\n".join(" ".join(w.content for w in ws) for ws in part)
+            heights = [w.bbox.y1 - w.bbox.y0 for ws in part for w in ws if w.bbox]
+            title = len(part) == 1 and bool(heights) and statistics.median(heights) >= 1.2 * usual
+            block = Block(
+                id=first_id + len(ordered),
+                type="title" if title else "text",
+                content=content,
+                bbox=_union([w for ws in part for w in ws]),
+            )
+        block.metadata["order"] = len(ordered)
+        ordered.append(block)
+    return "\n\n".join(b.content for b in ordered), ordered
 
 
 Paragraph = list[list[Block]]  # its lines, each a list of words
+T = TypeVar("T")
 
 
-def rejoin(paragraphs: Sequence[Paragraph | str]) -> list[Paragraph | str]:
+def rejoin(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
     """The engine's paragraphs with a row it cut in two put back together: Tesseract now and
     then ends a paragraph mid-line and starts another (sometimes after an unrelated one)
     with the rest of the line ("... без учёта" | "отложенных налогов."). A paragraph whose
     first word continues, a word space or two on, the last line of an earlier paragraph
     joins it there."""
-    out: list[Paragraph | str] = []
+    out: list[Paragraph | T] = []
     for par in paragraphs:
         if isinstance(par, list) and par and par[0]:
             head = par[0][0]
@@ -185,23 +200,13 @@ def _continues(before: Block, word: Block) -> bool:
     return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and 0 <= b.x0 - a.x1 <= 1.5 * height
 
 
-def rebuild(words: list[Block], tables: list[Block]) -> str:
-    """The text of `words` in the engine's paragraphs and lines, each table block's Markdown
-    where its first word was."""
-    boxes = [
-        Table(Box(t.bbox.x0, t.bbox.y0, t.bbox.x1, t.bbox.y1), [], [])  # type: ignore[union-attr]
-        for t in tables
-    ]
-    return _assemble(words, boxes, [t.content for t in tables])
-
-
-def _table_of(word: Block, tables: list[Table]) -> int | None:
+def _table_of(word: Block, tables: list[Box | None]) -> int | None:
     b = word.bbox
     if b is None:
         return None
     cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
     for i, t in enumerate(tables):
-        if t.box.left <= cx <= t.box.right and t.box.top <= cy <= t.box.bottom:
+        if t is not None and t.left <= cx <= t.right and t.top <= cy <= t.bottom:
             return i
     return None
 
@@ -272,15 +277,16 @@ def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult:
-    """`page` with its furniture lines out of the text, kept as blocks of their role."""
+    """`page` with its furniture lines out of the text and its ordered blocks, kept as
+    blocks of their role after them."""
     if not furniture or not page.blocks:
         return page
     words = [b for b in page.blocks if b.type == "word"]
-    others = [b for b in page.blocks if b.type != "word"]
+    tables = [b for b in page.blocks if b.type == "table"]
     kept = [w for w in words if int(w.metadata.get("line", -1)) not in furniture]
-    text = rebuild(kept, [t for t in others if t.type == "table"])
+    text, ordered = arrange(kept, tables, first_id=len(words) + len(tables))
     lines = _lines_of(words)
-    blocks = list(page.blocks)
+    blocks = [*words, *ordered]
     for line, role in furniture.items():
         ws = lines[line]
         box = _union(ws)
