@@ -7,18 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
 from harness import structure_corpus as corpus
 from ocrkit.engines.base import ModelEngine
+from ocrkit.engines.elements import without_nested
+from ocrkit.engines.openai_api import OpenAIEngine
 from ocrkit.errors import EngineUnavailable
+from ocrkit.layout import Region
 from ocrkit.model.images import PageImage, encode
 from ocrkit.model.reply import ChatReply
+from ocrkit.model.transport import ServerClient
 from ocrkit.options import OcrOptions
 
+CAPTION = "Таблица 1. Баланс\n\n"
 TABLE = (
     "<table><tr><td>Статья</td><td>2025</td></tr>"
     "<tr><td>Выручка</td><td>1 234 567</td></tr></table>"
@@ -35,14 +42,16 @@ class Recording(ModelEngine):
         self.asked: list[tuple[str, tuple[int, int]]] = []
         self.in_flight = self.most_in_flight = 0
 
-    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+    async def ask(
+        self, image: PageImage, prompt_key: str, temperature: float, prompt: str | None = None
+    ) -> ChatReply:
         self.asked.append((prompt_key, (image.width, image.height)))
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         await asyncio.sleep(0.01)
         self.in_flight -= 1
         Image.open(io.BytesIO(image.data)).verify()  # a real image went out
-        text = TABLE if prompt_key == "table" else f"{prompt_key} {len(self.asked)}"
+        text = CAPTION + TABLE if prompt_key == "table" else f"{prompt_key} {len(self.asked)}"
         return ChatReply(text=text, finish_reason="stop", prompt_tokens=10, completion_tokens=3)
 
 
@@ -88,6 +97,8 @@ def test_a_table_region_gets_the_table_prompt_and_becomes_a_table_block(report: 
     table = next(b for b in reply.blocks if b.type == "table")
     assert {"row": 1, "col": 1, "text": "1 234 567"}.items() <= table.metadata["cells"][3].items()
     assert "| Выручка | 1 234 567 |" in reply.text
+    # The reply as the model wrote it: the caption the crop took in stays.
+    assert table.content.startswith("Таблица 1. Баланс")
 
 
 def test_furniture_is_read_and_kept_inline_with_keep_furniture(report: Path) -> None:
@@ -129,3 +140,72 @@ def test_the_layout_model_is_part_of_the_resume_key(monkeypatch: pytest.MonkeyPa
     assert (
         Recording(OcrOptions(profile="glm-ocr", vlm_mode="page")).cache_settings()["layout"] is None
     )
+
+
+def _server(seen: list[str]) -> httpx.MockTransport:
+    """An OpenAI-compatible server that records each request's prompt."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/models"):
+            return httpx.Response(200, json={"data": [{"id": "zai-org/GLM-OCR"}]})
+        body = json.loads(request.content)
+        seen.append(body["messages"][0]["content"][1]["text"])
+        reply = {"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+        return httpx.Response(200, json={"model": body["model"], "choices": [reply]})
+
+    return httpx.MockTransport(handle)
+
+
+def _openai(options: OcrOptions, seen: list[str]) -> OpenAIEngine:
+    engine = OpenAIEngine(options)
+    engine.client = ServerClient("http://ocr.test/v1", timeout=10, transport=_server(seen))
+    return engine
+
+
+def test_the_users_own_prompt_goes_with_the_whole_page_and_never_with_a_crop(
+    report: Path,
+) -> None:
+    async def go(options: OcrOptions) -> list[str]:
+        seen: list[str] = []
+        engine = _openai(options, seen)
+        await engine.start()
+        await engine.read(page(report, 5), temperature=0.0)
+        await engine.close()
+        return seen
+
+    assert asyncio.run(go(OcrOptions(profile="glm-ocr", prompt="ONLY DIGITS"))) == ["ONLY DIGITS"]
+    # Element-level asked for: every crop with its role's prompt, not the user's.
+    crops = asyncio.run(go(OcrOptions(profile="glm-ocr", vlm_mode="elements", prompt="X")))
+    assert crops == ["Text Recognition:"] * 3
+
+
+def test_without_the_layout_extra_auto_reads_whole_pages_and_elements_is_refused(
+    report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ocrkit.layout
+
+    def missing(*args: object) -> None:
+        raise EngineUnavailable("the layout stage needs rapid-layout and onnxruntime")
+
+    monkeypatch.setattr(ocrkit.layout, "LayoutDetector", missing)
+    engine, _ = run(OcrOptions(profile="glm-ocr"), page(report, 5))
+    assert [size for _, size in engine.asked] == [(1241, 1754)]
+    assert engine.cache_settings()["layout"] is None
+    with pytest.raises(EngineUnavailable, match="rapid-layout"):
+        run(OcrOptions(profile="glm-ocr", vlm_mode="elements"), page(report, 5))
+
+
+def test_regions_in_flight_are_bounded_by_the_engines_concurrency(report: Path) -> None:
+    engine, _ = run(OcrOptions(profile="glm-ocr", concurrency=2), page(report, 5))
+    assert len(engine.asked) == 3 and engine.most_in_flight == 2
+
+
+def test_a_region_is_read_once_but_one_inside_another_role_is_read_too() -> None:
+    def r(role: str, box: tuple[float, float, float, float]) -> Region:
+        return Region(role=role, box=box, score=0.9, label=role)  # type: ignore[arg-type]
+
+    outer = r("text", (100, 100, 900, 400))
+    inner = r("text", (120, 120, 500, 300))  # a part of the same paragraph, boxed again
+    label = r("text", (100, 520, 400, 560))  # text inside a figure
+    figure = r("figure", (80, 500, 900, 900))
+    assert without_nested([outer, inner, figure, label]) == [outer, figure, label]

@@ -47,7 +47,8 @@ def test_text_layer_pages_are_blocks_in_reading_order_with_roles(tmp_path: Path)
 
 
 def _columns_pdf(path: Path, write: str) -> Path:
-    """Two columns of the corpus's paragraphs, written to the PDF right column first
+    """A full-width title over two columns of the corpus's paragraphs, written to the PDF
+    right column first
     (`right-first`) or a row at a time, a line of each column on one baseline
     (`interleaved`: PDFium reads each row as one line with a wide gap)."""
     pdf = FPDF(format="A4")
@@ -65,6 +66,7 @@ def _columns_pdf(path: Path, write: str) -> Path:
             y += 4
         columns.append(lines)
     left, right = columns
+    pdf.text(20, 30, "Условия выпуска облигаций серии БО-07: краткое изложение для инвесторов")
     if write == "right-first":
         order = right + left
     else:
@@ -82,8 +84,8 @@ def test_columns_read_in_order_whatever_order_the_pdf_wrote_them(
     pdf = _columns_pdf(tmp_path / f"{write}.pdf", write)
     (page,) = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache").pages
     assert page.source == "text-layer"
-    paragraphs = page.text.split("\n\n")
-    assert paragraphs == corpus.LEFT + corpus.RIGHT
+    title, *paragraphs = page.text.split("\n\n")
+    assert title.startswith("Условия выпуска") and paragraphs == corpus.LEFT + corpus.RIGHT
 
 
 TERMS = [

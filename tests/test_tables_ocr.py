@@ -117,6 +117,16 @@ def test_pipes_of_a_letters_height_after_a_word_are_roman_numerals() -> None:
     assert [w.content for w in words][-2:] == ["II", "|"]
 
 
+def test_a_table_rule_read_as_pipes_on_line_after_line_stays_a_rule() -> None:
+    rows = [(n, x, t) for n in (1, 2, 3) for x, t in ((100, "Выручка"), (200, "|"), (260, "12"))]
+    tsv = [TSV_HEAD] + [
+        f"5\t1\t1\t1\t{line}\t{k}\t{x}\t{40 * line}\t{12 * len(t)}\t30\t95\t{t}"
+        for k, (line, x, t) in enumerate(rows)
+    ]
+    _, words = read_tsv("\n".join(tsv))
+    assert [w.content for w in words if w.bbox and w.bbox.x0 == 200] == ["|", "|", "|"]
+
+
 def _ocr_page(number: int, lines: list[tuple[str, int]]) -> PageResult:
     """An OCR'd page of 1000x1400 pixels: one paragraph a line, at the given tops."""
     words: list[Block] = []
@@ -172,6 +182,7 @@ def test_ocr_pages_lose_running_headers_and_page_numbers_once_their_neighbours_a
         # The body, paragraph blocks in order, is the text without the furniture.
         body = [b for b in blocks if "order" in b.metadata]
         assert page.text == "\n\n".join(b.content for b in body)
+        assert len({b.id for b in page.blocks or []}) == len(page.blocks or [])
 
 
 def test_a_title_alone_at_the_top_of_one_ocr_page_stays() -> None:

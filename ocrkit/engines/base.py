@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,6 +20,8 @@ from ocrkit.pdf.sources import RenderTarget
 
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector
+
+log = logging.getLogger("ocrkit")
 
 
 @dataclass
@@ -85,6 +88,7 @@ class ModelEngine(Engine):
         )
         self.element_level = self._element_level()
         self.layout: LayoutDetector | None = None  # loaded by start() in element-level mode
+        self.element_slots = asyncio.Semaphore(1)
 
     def _element_level(self) -> bool:
         o, profile = self.options, self.profile
@@ -105,21 +109,34 @@ class ModelEngine(Engine):
         if self.element_level:
             from ocrkit.layout import LayoutDetector
 
-            self.layout = await asyncio.to_thread(LayoutDetector)
+            try:
+                self.layout = await asyncio.to_thread(LayoutDetector)
+            except EngineUnavailable as exc:
+                if self.options.vlm_mode == "elements":
+                    raise
+                # Chosen by the profile, not by the user: whole pages still read.
+                log.warning("%s; reading whole pages (--vlm-mode page)", exc)
+                self.element_level = False
+            # A page's regions go out together: this bounds them all, as pages are bounded.
+            self.element_slots = asyncio.Semaphore(self.concurrency)
 
     async def connect(self) -> None:
         """Check the model can be reached; raise EngineUnavailable fast when it cannot."""
 
     @abstractmethod
-    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
-        """The model's raw reply for one image with one of the profile's prompts."""
+    async def ask(
+        self, image: PageImage, prompt_key: str, temperature: float, prompt: str | None = None
+    ) -> ChatReply:
+        """The model's raw reply for one image with the profile's prompt `prompt_key`, or
+        with `prompt`, the user's own, where given."""
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         if self.layout is not None:
             from ocrkit.engines.elements import read_elements
 
             return await read_elements(self, self.layout, page, temperature)
-        return self.finish(await self.ask(page, self.prompt_key, temperature), page)
+        reply = await self.ask(page, self.prompt_key, temperature, self.options.prompt)
+        return self.finish(reply, page)
 
     @property
     def target(self) -> RenderTarget:
@@ -137,15 +154,15 @@ class ModelEngine(Engine):
         }
 
     def chat_request(
-        self, page: PageImage, temperature: float, prompt_key: str | None = None
+        self, page: PageImage, temperature: float, prompt_key: str, prompt: str | None = None
     ) -> dict[str, Any]:
         o = self.options
         return build_chat_request(
             self.profile,
             page.data_uri(),
             model=self.model or "",
-            prompt_key=prompt_key or self.prompt_key,
-            prompt=None if prompt_key else o.prompt,
+            prompt_key=prompt_key,
+            prompt=prompt,
             max_tokens=o.max_tokens,
             temperature=temperature,
         )

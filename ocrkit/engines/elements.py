@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
+from ocrkit.layout.regions import FURNITURE
 from ocrkit.model.images import MIN_SIDE, PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, postprocess
-from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
+from ocrkit.model.postprocess.tables import cells_of, grids_in_text, html_tables_to_markdown
 
 if TYPE_CHECKING:
     from ocrkit.engines.base import ModelEngine, Reply
     from ocrkit.layout import LayoutDetector, Region
     from ocrkit.model.reply import ChatReply
 
-FURNITURE = ("header", "footer", "page_number")
 # White margin around a crop, as a share of the page's shorter side: layout boxes hug the
 # ink, and a model reads a glyph cut at the edge worse than one with room around it.
 MARGIN = 0.008
@@ -44,13 +44,15 @@ async def read_elements(
     regions = without_nested(await asyncio.to_thread(layout.regions, image))
     prompts = {r_id: key for r_id, r in enumerate(regions) if (key := _prompt(engine, r))}
     if not prompts:
-        return engine.finish(await engine.ask(page, engine.prompt_key, temperature), page)
+        reply = await engine.ask(page, engine.prompt_key, temperature, engine.options.prompt)
+        return engine.finish(reply, page)
 
     lossy = page.mime == "image/jpeg"
 
     async def read(region: Region, key: str) -> tuple[ChatReply, tuple[int, int]]:
         crop = await asyncio.to_thread(_crop, image, region.box, lossy)
-        return await engine.ask(crop, key, temperature), (crop.width, crop.height)
+        async with engine.element_slots:
+            return await engine.ask(crop, key, temperature), (crop.width, crop.height)
 
     replies = dict(
         zip(
@@ -75,10 +77,14 @@ async def read_elements(
             block.content = postprocess(
                 engine.profile.client.postprocess, reply.text, width, height
             ).text.strip()
+            # The reply as written (a caption the margin took in stays); the cells are its
+            # largest table's.
             grids = grids_in_text(block.content) if region.role == "table" else []
             if grids:
-                block.content = to_markdown(grids[0])
-                block.metadata["cells"] = cells_of(grids[0])
+                # Markdown where it can say the table, HTML where cells merge: every route's.
+                block.content = html_tables_to_markdown(block.content)
+                biggest = max(grids, key=lambda g: sum(map(len, g)))
+                block.metadata["cells"] = cells_of(biggest)
             if block.content and (region.role not in FURNITURE or engine.options.keep_furniture):
                 block.metadata["order"] = len(parts)
                 parts.append(_markdown(block))
@@ -97,11 +103,15 @@ async def read_elements(
 
 
 def without_nested(regions: list[Region]) -> list[Region]:
-    """The regions less any lying mostly inside a bigger one (the small CDLA model often
-    boxes a paragraph and, again, a part of it): its words would be read twice."""
+    """The regions less any lying mostly inside a bigger one of its own role (the small CDLA
+    model often boxes a paragraph and, again, a part of it): its words would be read twice.
+    A region inside one of another role (text in a figure, a table in a text box) stays."""
     kept: list[Region] = []
     for region in sorted(regions, key=_area, reverse=True):
-        if all(_overlap(region, big) < NESTED * _area(region) for big in kept):
+        if all(
+            big.role != region.role or _overlap(region, big) < NESTED * _area(region)
+            for big in kept
+        ):
             kept.append(region)
     return [r for r in regions if r in kept]
 

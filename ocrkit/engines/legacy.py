@@ -68,19 +68,20 @@ class LegacyEngine(ModelEngine):
             )
         self.model = body.get("model")
 
-    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
+    async def ask(
+        self, image: PageImage, prompt_key: str, temperature: float, prompt: str | None = None
+    ) -> ChatReply:
         o = self.options
-        own = prompt_key == self.prompt_key  # the page's own prompt, not an element's
         body: dict[str, object] = {"image": base64.b64encode(image.data).decode("ascii")}
         # The same prompt key the other engines use, in the field this API takes for it.
         if self.profile.client.prompt_by == "language":
             body["language"] = prompt_key
-            if o.prompt and own:
-                body["prompt"] = o.prompt
+            if prompt:
+                body["prompt"] = prompt
         else:
             body["prompt_type"] = prompt_key
-            if o.prompt and own:
-                body["custom_prompt"] = o.prompt
+            if prompt:
+                body["custom_prompt"] = prompt
         if o.max_tokens:
             body["max_tokens"] = o.max_tokens
         return await post(self.client, "/ocr", body, self.retry, _parse)

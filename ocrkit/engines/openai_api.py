@@ -47,8 +47,10 @@ class OpenAIEngine(ModelEngine):
                 "pass --model"
             )
 
-    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
-        body = self.chat_request(image, temperature, prompt_key)
+    async def ask(
+        self, image: PageImage, prompt_key: str, temperature: float, prompt: str | None = None
+    ) -> ChatReply:
+        body = self.chat_request(image, temperature, prompt_key, prompt)
         return await post(self.client, "chat/completions", body, self.retry, parse_chat_reply)
 
     async def close(self) -> None:

@@ -134,11 +134,13 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
 def roman_numerals(words: list[Block]) -> list[Block]:
     """Tesseract reads a Roman numeral after a word ("Итого по разделу I", "раздел II") as
     pipes, which the table finder then drops as a table's rule. A "|" word of a letter's
-    height, a word space after the word before it on its line, is that numeral."""
+    height, a word space after the word before it on its line, and not repeated at the same
+    place on other lines (a rule), is that numeral."""
     heights = sorted(w.bbox.y1 - w.bbox.y0 for w in words if w.bbox)
     if not heights:
         return words
     usual = heights[len(heights) // 2]
+    pipes = [w for w in words if set(w.content) == {"|"} and w.bbox]
     out = list(words)
     for i in range(1, len(out)):
         word, before = out[i], out[i - 1]
@@ -147,7 +149,14 @@ def roman_numerals(words: list[Block]) -> list[Block]:
             continue
         same_line = word.metadata.get("line") == before.metadata.get("line")
         letter_high = b.y1 - b.y0 <= 1.25 * usual
-        if same_line and letter_high and 0 <= b.x0 - a.x1 <= usual:
+        # A table's rule is read as "|" at the same place on the lines around it.
+        rule = any(
+            p is not word
+            and p.metadata.get("line") != word.metadata.get("line")
+            and abs((p.bbox.x0 + p.bbox.x1) - (b.x0 + b.x1)) / 2 <= usual / 2  # type: ignore[union-attr]
+            for p in pipes
+        )
+        if same_line and letter_high and not rule and 0 <= b.x0 - a.x1 <= usual:
             out[i] = word.model_copy(update={"content": "I" * len(word.content)})
     return out
 

@@ -65,8 +65,10 @@ class VllmEngine(ModelEngine):
         self._thread = threading.Thread(target=self._serve, name="ocrkit-vllm", daemon=True)
         self._thread.start()
 
-    async def ask(self, image: PageImage, prompt_key: str, temperature: float) -> ChatReply:
-        body = self.chat_request(image, temperature, prompt_key)
+    async def ask(
+        self, image: PageImage, prompt_key: str, temperature: float, prompt: str | None = None
+    ) -> ChatReply:
+        body = self.chat_request(image, temperature, prompt_key, prompt)
         params = self._sampling(**vllm_sampling(body))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ChatReply] = loop.create_future()

@@ -9,19 +9,19 @@ from ocrkit._lazy import lazy_exports
 if TYPE_CHECKING:
     from ocrkit.layout.detector import LayoutDetector, LayoutSettings
     from ocrkit.layout.order import reading_order
-    from ocrkit.layout.regions import NOT_READ, Region, Role, role_of
+    from ocrkit.layout.regions import FURNITURE, Region, Role, role_of
 
 _EXPORTS = {
     "LayoutDetector": ".detector",
     "LayoutSettings": ".detector",
     "reading_order": ".order",
-    "NOT_READ": ".regions",
+    "FURNITURE": ".regions",
     "Region": ".regions",
     "Role": ".regions",
     "role_of": ".regions",
 }
 __all__ = [
-    "NOT_READ",
+    "FURNITURE",
     "LayoutDetector",
     "LayoutSettings",
     "Region",

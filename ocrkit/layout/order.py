@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ocrkit.layout.regions import Region
+from ocrkit.layout.regions import FURNITURE, Region
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1, top left origin
 # Boxes overlap a little at their edges (they are loose): this much overlap still cuts.
@@ -24,7 +24,7 @@ def reading_order(regions: Sequence[Region]) -> list[Region]:
     regions = _outer_furniture(regions)
     top = [r for r in regions if r.role == "header"]
     bottom = [r for r in regions if r.role in ("footer", "page_number")]
-    body = [r for r in regions if r.role not in ("header", "footer", "page_number")]
+    body = [r for r in regions if r.role not in FURNITURE]
     order, _ = xy_cut([r.box for r in body])
     return [*_by_y(top), *(body[i] for i in order), *_by_y(bottom)]
 
@@ -33,9 +33,16 @@ def xy_cut(boxes: Sequence[Box], *, min_column: int = 1) -> tuple[list[int], boo
     """The boxes' indices in reading order, and whether any columns were found. A column
     needs `min_column` boxes: for a text layer's lines 2, so that a right-aligned date above
     a salutation is not read as two columns."""
-    columns = [False]
-    order = _Cutter(boxes, min_column).cut(list(range(len(boxes))), columns)
-    return order, columns[0]
+    order, columns = xy_columns(boxes, min_column=min_column)
+    return order, len(set(columns)) > 1
+
+
+def xy_columns(boxes: Sequence[Box], *, min_column: int = 1) -> tuple[list[int], list[int]]:
+    """The boxes' indices in reading order, and for each (in that order) the column it
+    stands in (a number; consecutive boxes of one column share it)."""
+    cutter = _Cutter(boxes, min_column)
+    order = cutter.cut(list(range(len(boxes))), 0)
+    return order, [cutter.column[i] for i in order]
 
 
 def _outer_furniture(regions: Sequence[Region]) -> list[Region]:
@@ -63,17 +70,24 @@ def _by_y(regions: list[Region]) -> list[Region]:
 class _Cutter:
     def __init__(self, boxes: Sequence[Box], min_column: int) -> None:
         self.boxes, self.min_column = boxes, min_column
+        self.column: dict[int, int] = {}
+        self._columns = 0
 
-    def cut(self, group: list[int], columns: list[bool]) -> list[int]:
+    def cut(self, group: list[int], column: int) -> list[int]:
         if len(group) <= 1:
+            self.column.update((i, column) for i in group)
             return group
         split = self.columns(group)
         if len(split) > 1:
-            columns[0] = True
-            return [i for column in split for i in self.cut(column, columns)]
+            out = []
+            for part in split:
+                self._columns += 1
+                out += self.cut(part, self._columns)
+            return out
         bands = self.joined(_split(group, self.boxes, 1))
         if len(bands) > 1:
-            return [i for band in bands for i in self.cut(band, columns)]
+            return [i for band in bands for i in self.cut(band, column)]
+        self.column.update((i, column) for i in group)
         # Overlapping boxes: top down.
         return sorted(group, key=lambda i: (self.boxes[i][1], self.boxes[i][0]))
 

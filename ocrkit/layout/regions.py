@@ -24,8 +24,8 @@ Role = Literal[
     "page_number",
     "footnote",
 ]
-# Page furniture and pictures: not part of the page's reading, never sent to a model.
-NOT_READ: frozenset[str] = frozenset({"figure", "header", "footer", "page_number"})
+# Running headers, footers and page numbers: out of the page's text unless kept.
+FURNITURE: tuple[Role, ...] = ("header", "footer", "page_number")
 
 # Labels of the bundled PP-Layout CDLA model and of PP-DocLayout V2/V3, as their ONNX
 # files name them.
@@ -80,8 +80,3 @@ class Region(BaseModel):
     box: tuple[float, float, float, float]
     score: float
     label: str  # the model's own class name
-
-    @property
-    def read(self) -> bool:
-        """Whether the region is part of the page's reading (not a picture or furniture)."""
-        return self.role not in NOT_READ

@@ -19,7 +19,7 @@ import itertools
 import statistics
 from dataclasses import replace
 
-from ocrkit.layout.order import xy_cut
+from ocrkit.layout.order import xy_columns
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.furniture import Furniture
 from ocrkit.pdf.tables import Table
@@ -149,7 +149,7 @@ def _parts(
     parts: list[Table | tuple[str, str, list[Line]]] = []
 
     def add(chunk: list[Line]) -> None:
-        for text, members in paragraphs(in_columns(chunk)):
+        for text, members in [p for run in in_columns(chunk) for p in paragraphs(run)]:
             if text:
                 heights = [x.box.bottom - x.box.top for x in members]
                 title = len(members) <= 2 and min(heights) >= TITLE_SCALE * usual
@@ -163,15 +163,23 @@ def _parts(
     return parts
 
 
-def in_columns(lines: list[Line]) -> list[Line]:
+def in_columns(lines: list[Line]) -> list[list[Line]]:
     """`lines` column by column where they stand in columns (XY-cut, `ocrkit.layout.order`),
-    whatever order the PDF wrote them in; as the PDF has them otherwise. Columns written
-    row by row (a line of each on one baseline, which PDFium reads as one line with a wide
-    gap) are split at their gutter first."""
+    whatever order the PDF wrote them in, as runs of lines of one column (so that a line's
+    fullness is judged against its own column, not a title above it); as the PDF has them,
+    one run, otherwise. Columns written row by row (a line of each on one baseline, which
+    PDFium reads as one line with a wide gap) are split at their gutter first."""
     lines = _split_at_gutter(lines) or lines
     boxes = [(x.box.left, x.box.top, x.box.right, x.box.bottom) for x in lines]
-    order, columns = xy_cut(boxes, min_column=2)
-    return [lines[i] for i in order] if columns else lines
+    order, columns = xy_columns(boxes, min_column=2)
+    if len(set(columns)) <= 1:
+        return [lines] if lines else []
+    runs: list[list[Line]] = []
+    for k, (i, column) in enumerate(zip(order, columns, strict=True)):
+        if k == 0 or column != columns[k - 1]:
+            runs.append([])
+        runs[-1].append(lines[i])
+    return runs
 
 
 # Rows it takes to call a gap a gutter, and the words a side's pieces need (most of them):
@@ -195,7 +203,14 @@ def _split_at_gutter(lines: list[Line]) -> list[Line] | None:
                 break
             lo, hi = hit[0]
         else:
-            if any(x.box.left < lo and x.box.right > hi for x in lines if len(x.runs) < 2):
+            # A one-run line across the gutter where the rows are (not a title above them).
+            top = min(x.box.top for x in lines if len(x.runs) >= 2)
+            bottom = max(x.box.bottom for x in lines if len(x.runs) >= 2)
+            if any(
+                x.box.left < lo and x.box.right > hi and x.box.bottom > top and x.box.top < bottom
+                for x in lines
+                if len(x.runs) < 2
+            ):
                 continue
             pieces = [p for x in lines for p in _cut(x, (lo + hi) / 2)]
             left = [p for p in pieces if p.box.right <= hi]
@@ -228,15 +243,6 @@ def _cut(line: Line, at: float) -> list[Line]:
 def _prose(pieces: list[Line]) -> bool:
     worded = sum(len([w for w in p.text.split() if w[:1].isalpha()]) >= PROSE_WORDS for p in pieces)
     return len(pieces) >= GUTTER_ROWS and worded * 2 >= len(pieces)
-
-
-def text_with_tables(lines: list[Line], tables: list[Table]) -> str:
-    """The page's text with each table as Markdown where it stands: the lines above a table,
-    the table, the lines below it; lines inside a table are its cells, not text."""
-    return "\n\n".join(
-        part.markdown() if isinstance(part, Table) else part[1]
-        for part in _parts(lines, tables, _usual_height(lines))
-    )
 
 
 def table_blocks(tables: list[Table], first_id: int = 0) -> list[Block]:

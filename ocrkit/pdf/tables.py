@@ -121,8 +121,9 @@ def _covered(edges: list[float], start: float, end: float) -> int:
     return max(1, sum(start - 0.5 <= e < end - 0.5 for e in edges))
 
 
-# How far the edges of one column's cells may wander: 2.5 pt on a text layer, a quarter of
-# the line height on an OCR'd page (pixels; a scan's edges jitter by a few).
+# How far the edges of one column's cells may wander: a quarter of the line height, at
+# least 2.5 (points on a text layer, where 10-point text gets 2.5; pixels on an OCR'd page,
+# where a scan's edges jitter by a few).
 ALIGN_PT = 2.5
 ALIGN_EM = 0.25
 MIN_ROWS = 3  # rows with numbers it takes to make a table

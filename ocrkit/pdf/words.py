@@ -191,13 +191,14 @@ def rejoin(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
 
 
 def _continues(before: Block, word: Block) -> bool:
-    """Whether `word` carries on the row `before` ends: the same row, a word space or two on."""
+    """Whether `word` carries on the row `before` ends: the same row, a word space on."""
     a, b = before.bbox, word.bbox
     if a is None or b is None:
         return False
     height = max(a.y1 - a.y0, b.y1 - b.y0)
     overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and 0 <= b.x0 - a.x1 <= 1.5 * height
+    # A word space or a wide one (about 1 em), not a gutter between two columns.
+    return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and 0 <= b.x0 - a.x1 <= 0.8 * height
 
 
 def _table_of(word: Block, tables: list[Box | None]) -> int | None:
@@ -287,11 +288,12 @@ def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult
     text, ordered = arrange(kept, tables, first_id=len(words) + len(tables))
     lines = _lines_of(words)
     blocks = [*words, *ordered]
-    for line, role in furniture.items():
+    first = max(b.id for b in [*page.blocks, *ordered]) + 1
+    for i, (line, role) in enumerate(furniture.items()):
         ws = lines[line]
         box = _union(ws)
         content = " ".join(w.content for w in ws)
-        blocks.append(Block(id=len(blocks), type=role, content=content, bbox=box))
+        blocks.append(Block(id=first + i, type=role, content=content, bbox=box))
     return page.model_copy(update={"text": text, "blocks": blocks})
 
 
