@@ -12,6 +12,7 @@ from fpdf import FPDF
 
 import ocrkit
 from harness import structure_corpus as corpus
+from harness.cli import SAMPLE
 from harness.fakes import FONT
 from harness.structure_rules import Order, Present
 
@@ -114,3 +115,30 @@ def test_what_is_not_two_columns_keeps_its_order(tmp_path: Path) -> None:
     assert text.index("15 марта") < text.index("Уважаемые")
     for (label, value), (next_label, _) in itertools.pairwise(TERMS):
         assert text.index(label) < text.index(value) < text.index(next_label)
+
+
+def test_bold_headings_in_body_sized_text_are_titles(tmp_path: Path) -> None:
+    # The sample prospectus sets its headings in bold at the body's size.
+    doc = ocrkit.ocr(SAMPLE, route="text", cache_dir=tmp_path / "cache")
+    titles = [b.content for p in doc.pages for b in p.blocks or [] if b.type == "title"]
+    assert titles == [
+        "ПРОСПЕКТ ЦЕННЫХ БУМАГ",
+        "1. Общие сведения о выпуске",
+        "2. Порядок определения дохода",
+        "3. Досрочное погашение",
+        "4. Сведения о финансовом положении эмитента",
+        "5. Риски",
+    ]
+    # A bold sentence is emphasis, not a heading.
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_font("dejavu", style="B", fname=FONT.replace("DejaVuSans", "DejaVuSans-Bold"))
+    pdf.set_font("dejavu", "B", 10)
+    pdf.text(20, 30, "Облигации не являются банковским вкладом.")
+    pdf.set_font("dejavu", size=10)
+    for i in range(4):
+        pdf.text(20, 40 + 5 * i, f"Строка {i + 1} основного текста проспекта без выделения")
+    pdf.output(str(tmp_path / "bold.pdf"))
+    (page,) = ocrkit.ocr(tmp_path / "bold.pdf", route="text", cache_dir=tmp_path / "c").pages
+    assert all(b.type != "title" for b in page.blocks or [])

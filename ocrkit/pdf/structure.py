@@ -104,7 +104,7 @@ def read_page(
     if not keep_furniture:
         gone = {id(f.line) for f in furniture}
         lines = [line for line in lines if id(line) not in gone]
-    parts = _parts(lines, tables, _usual_height(layer.lines))
+    parts = _parts(lines, tables, _usual(layer.lines))
     blocks: list[Block] = []
     for part in parts:
         if isinstance(part, Table):
@@ -132,16 +132,32 @@ def read_page(
     return text, blocks
 
 
-# A paragraph of one or two lines set this much larger than the page's usual line is a title.
-TITLE_SCALE = 1.2
+# A heading: a paragraph of one or two lines, short, set this much larger than the page's
+# usual text; or in bold where the text is not, and not ending as a sentence or a lead-in
+# does (a bold sentence is emphasis).
+TITLE_SCALE = 1.15
+TITLE_CHARS = 150
 
 
-def _usual_height(lines: list[Line]) -> float:
-    return statistics.median(x.box.bottom - x.box.top for x in lines) if lines else 0.0
+def _usual(lines: list[Line]) -> tuple[float, bool]:
+    """The page's usual font size, and whether its usual text is bold."""
+    if not lines:
+        return 0.0, False
+    return statistics.median(x.size for x in lines), sum(x.bold for x in lines) * 2 > len(lines)
+
+
+def _role(text: str, members: list[Line], usual: tuple[float, bool]) -> str:
+    size, bold = usual
+    if len(members) > 2 or len(text) > TITLE_CHARS:
+        return "text"
+    larger = size > 0 and min(x.size for x in members) >= TITLE_SCALE * size
+    sentence = text.endswith((".", ",", ";", ":"))
+    emphasised = not bold and all(x.bold for x in members) and not sentence
+    return "title" if larger or emphasised else "text"
 
 
 def _parts(
-    lines: list[Line], tables: list[Table], usual: float
+    lines: list[Line], tables: list[Table], usual: tuple[float, bool]
 ) -> list[Table | tuple[str, str, list[Line]]]:
     """The page in reading order: each table where it stands (the lines above it, the
     table, the lines below it), the rest as paragraphs with their role and lines."""
@@ -151,9 +167,7 @@ def _parts(
     def add(chunk: list[Line]) -> None:
         for text, members in [p for run in in_columns(chunk) for p in paragraphs(run)]:
             if text:
-                heights = [x.box.bottom - x.box.top for x in members]
-                title = len(members) <= 2 and min(heights) >= TITLE_SCALE * usual
-                parts.append(("title" if title else "text", text, members))
+                parts.append((_role(text, members, usual), text, members))
 
     for table in sorted(tables, key=lambda t: t.box.top):
         add([line for line in rest if line.box.bottom <= table.box.top + 1])

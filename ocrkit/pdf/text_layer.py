@@ -58,6 +58,8 @@ class Line:
     # Where the line has wide gaps (cells of a table without rules): its runs of text with
     # their left and right edges; empty for a line set as one run.
     runs: tuple[tuple[str, float, float], ...] = ()
+    size: float = 0.0  # the font size of its first character, in points
+    bold: bool = False  # its first and last characters are set in a bold weight
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def read_layer(page: pdfium.PdfPage) -> PageLayer:
     return PageLayer(width, height, lines, images, drawings)
 
 
+BOLD = 600  # a font weight this heavy or more is bold (400 is regular)
 WIDE_GAP_EM = 1.2  # a gap this many line heights wide (or WIDE_GAP_MIN_PT) ends a run
 WIDE_GAP_MIN_PT = 8.0
 MIN_IMAGE_SHARE = 0.01  # smaller images (logos, bullets) are not looked into
@@ -160,7 +163,10 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
         runs = _runs(textpage, first, last, height, box.bottom - box.top)
-        lines.append(Line(line, box, mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE, unmapped, runs))
+        size = raw.FPDFText_GetFontSize(textpage, first)
+        bold = all(raw.FPDFText_GetFontWeight(textpage, i) >= BOLD for i in (first, last))
+        invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
     return lines
 
 
