@@ -88,7 +88,7 @@ class ModelEngine(Engine):
         )
         self.element_level = self._element_level()
         self.layout: LayoutDetector | None = None  # loaded by start() in element-level mode
-        self.element_slots = asyncio.Semaphore(1)
+        self.element_slots: asyncio.Semaphore | None = None  # with it
 
     def _element_level(self) -> bool:
         o, profile = self.options, self.profile
@@ -117,6 +117,7 @@ class ModelEngine(Engine):
                 # Chosen by the profile, not by the user: whole pages still read.
                 log.warning("%s; reading whole pages (--vlm-mode page)", exc)
                 self.element_level = False
+                return
             # A page's regions go out together: this bounds them all, as pages are bounded.
             self.element_slots = asyncio.Semaphore(self.concurrency)
 
@@ -131,10 +132,10 @@ class ModelEngine(Engine):
         with `prompt`, the user's own, where given."""
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        if self.layout is not None:
+        if self.layout is not None and self.element_slots is not None:
             from ocrkit.engines.elements import read_elements
 
-            return await read_elements(self, self.layout, page, temperature)
+            return await read_elements(self, self.layout, self.element_slots, page, temperature)
         reply = await self.ask(page, self.prompt_key, temperature, self.options.prompt)
         return self.finish(reply, page)
 

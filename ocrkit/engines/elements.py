@@ -36,8 +36,14 @@ NESTED = 0.8
 
 
 async def read_elements(
-    engine: ModelEngine, layout: LayoutDetector, page: PageImage, temperature: float
+    engine: ModelEngine,
+    layout: LayoutDetector,
+    slots: asyncio.Semaphore,
+    page: PageImage,
+    temperature: float,
 ) -> Reply:
+    """The page read region by region; `slots` bounds the requests in flight (the engine's,
+    shared by every page)."""
     from ocrkit.engines.base import Reply
 
     image = await asyncio.to_thread(_decode, page)
@@ -51,7 +57,7 @@ async def read_elements(
 
     async def read(region: Region, key: str) -> tuple[ChatReply, tuple[int, int]]:
         crop = await asyncio.to_thread(_crop, image, region.box, lossy)
-        async with engine.element_slots:
+        async with slots:
             return await engine.ask(crop, key, temperature), (crop.width, crop.height)
 
     replies = dict(

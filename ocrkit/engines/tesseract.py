@@ -17,7 +17,7 @@ from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.sources import RenderTarget
-from ocrkit.pdf.words import rejoin, with_tables
+from ocrkit.pdf.words import arrange, with_tables
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -82,7 +82,7 @@ class TesseractEngine(Engine):
             raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
-        _, words = read_tsv(out.decode("utf-8", "replace"))
+        words = tsv_words(out.decode("utf-8", "replace"))
         # Tables among the words (ruled or not) become Markdown tables and table blocks; the
         # page, blocks in reading order.
         text, blocks, _ = with_tables(words)
@@ -94,10 +94,17 @@ class TesseractEngine(Engine):
 def read_tsv(tsv: str) -> tuple[str, list[Block]]:
     """Tesseract's TSV as its text output would read (a line a line, a blank line between
     paragraphs) and its words as blocks with pixel boxes."""
-    paragraphs: list[list[list[int]]] = []  # each line's words, by index
+    words = tsv_words(tsv)
+    text, _ = arrange(words, [], first_id=len(words))
+    return text, words
+
+
+def tsv_words(tsv: str) -> list[Block]:
+    """Tesseract's words as blocks with pixel boxes, each with its text line and paragraph
+    (numbered down the page), Roman numerals mended."""
     words: list[Block] = []
     last_par = last_line = None
-    line_index = -1
+    par_index = line_index = -1
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
@@ -105,11 +112,9 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
         par, line = tuple(cols[1:4]), tuple(cols[1:5])
         left, top, width, height = (int(c) for c in cols[6:10])
         if par != last_par:
-            paragraphs.append([])
+            par_index += 1
         if line != last_line or par != last_par:
-            paragraphs[-1].append([])
             line_index += 1
-        paragraphs[-1][-1].append(len(words))
         last_par, last_line = par, line
         words.append(
             Block(
@@ -120,15 +125,10 @@ def read_tsv(tsv: str) -> tuple[str, list[Block]]:
                 confidence=round(float(cols[10]) / 100, 3),
                 # The text line it is on: the searchable PDF sets a line on one baseline;
                 # its paragraph: the text is rebuilt around the tables found among the words.
-                metadata={"line": line_index, "par": len(paragraphs) - 1},
+                metadata={"line": line_index, "par": par_index},
             )
         )
-    words = roman_numerals(words)
-    by_line = [[[words[i] for i in ws] for ws in lines] for lines in paragraphs]
-    text = "\n\n".join(
-        "\n".join(" ".join(w.content for w in ws) for ws in lines) for lines in rejoin(by_line)
-    )
-    return text, words
+    return roman_numerals(words)
 
 
 def roman_numerals(words: list[Block]) -> list[Block]:

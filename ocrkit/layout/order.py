@@ -25,21 +25,15 @@ def reading_order(regions: Sequence[Region]) -> list[Region]:
     top = [r for r in regions if r.role == "header"]
     bottom = [r for r in regions if r.role in ("footer", "page_number")]
     body = [r for r in regions if r.role not in FURNITURE]
-    order, _ = xy_cut([r.box for r in body])
+    order, _ = xy_columns([r.box for r in body])
     return [*_by_y(top), *(body[i] for i in order), *_by_y(bottom)]
-
-
-def xy_cut(boxes: Sequence[Box], *, min_column: int = 1) -> tuple[list[int], bool]:
-    """The boxes' indices in reading order, and whether any columns were found. A column
-    needs `min_column` boxes: for a text layer's lines 2, so that a right-aligned date above
-    a salutation is not read as two columns."""
-    order, columns = xy_columns(boxes, min_column=min_column)
-    return order, len(set(columns)) > 1
 
 
 def xy_columns(boxes: Sequence[Box], *, min_column: int = 1) -> tuple[list[int], list[int]]:
     """The boxes' indices in reading order, and for each (in that order) the column it
-    stands in (a number; consecutive boxes of one column share it)."""
+    stands in (a number; consecutive boxes of one column share it). A column needs
+    `min_column` boxes: for a text layer's lines 2, so that a right-aligned date above a
+    salutation is not read as two columns."""
     cutter = _Cutter(boxes, min_column)
     order = cutter.cut(list(range(len(boxes))), 0)
     return order, [cutter.column[i] for i in order]

@@ -105,11 +105,12 @@ def read_page(
         gone = {id(f.line) for f in furniture}
         lines = [line for line in lines if id(line) not in gone]
     parts = _parts(lines, tables, _usual(layer.lines))
+    opening = opening_table(layer, tables, furniture) if continues else None
     blocks: list[Block] = []
     for part in parts:
         if isinstance(part, Table):
             (block,) = table_blocks([part], first_id=len(blocks))
-            if continues and part is opening_table(layer, tables, furniture):
+            if continues and part is opening:
                 link = continuation(continues[1], part)
                 if link is not None:
                     block.metadata.update(continues_from_page=continues[0], **link)
