@@ -93,3 +93,8 @@ def test_settings_are_read_only_under_their_names(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("OCRKIT_LAYOUT_THRESHOLD", "0.4")
     settings = LayoutSettings()
     assert settings.model is None and settings.threshold == 0.4
+    # Left empty, as compose's ${OCRKIT_LAYOUT_MODEL:-} leaves it: the bundled model.
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", "")
+    monkeypatch.setenv("OCRKIT_LAYOUT_THRESHOLD", " ")
+    blank = LayoutSettings()
+    assert blank.model is None and blank.threshold == 0.5
