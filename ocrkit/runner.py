@@ -30,9 +30,9 @@ from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.gate import Gate, Route, judge
+from ocrkit.pdf.ocr_furniture import OcrFurniture
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
-from ocrkit.pdf.words import OcrFurniture
 from ocrkit.resume import ResumeStore
 
 # Pages a page may run ahead of the first unfinished one: large enough that a slow page
@@ -178,11 +178,12 @@ async def run(
     queue = enumerate(
         (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
     )
-    # OCR'd pages' running headers, footers and page numbers leave their text on the way
-    # out, once the pages around them are read (text-layer pages had theirs taken out);
+    # OCR'd pages' running headers, footers and page numbers are found on the way out, once
+    # the pages around them are read (text-layer pages' as they are read), and leave the
+    # text unless kept;
     # then a table that opens a page is checked against the one that closed the page before.
     continued = OcrContinuation(sink)
-    order = _InOrder(continued if keep_furniture else OcrFurniture(continued), window)
+    order = _InOrder(OcrFurniture(continued, keep=keep_furniture), window)
 
     async def worker() -> None:
         while True:

@@ -13,7 +13,8 @@ from ocrkit.engines.tesseract import read_tsv
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.continued import OcrContinuation
-from ocrkit.pdf.words import OcrFurniture, _regroup, with_tables
+from ocrkit.pdf.ocr_furniture import OcrFurniture
+from ocrkit.pdf.words import _regroup, with_tables
 
 TSV_HEAD = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
@@ -204,9 +205,21 @@ def test_the_scanned_corpus_loses_its_furniture(tmp_path: Path) -> None:
     absent = [r for r in corpus.rules() if isinstance(r, Absent) and r.page in pages]
     assert len(absent) == 9 and all(r.check(pages[r.page]) for r in absent), pages
     kept = ocrkit.ocr(
-        scan, engine="tesseract", pages="1-3", keep_furniture=True, cache_dir=tmp_path / "cache"
+        scan, engine="tesseract", pages="2-4", keep_furniture=True, cache_dir=tmp_path / "cache"
     )
-    assert all("Стр." in p.text for p in kept.pages)
+    for page in kept.pages:
+        ordered = sorted(
+            (b for b in page.blocks or [] if "order" in b.metadata),
+            key=lambda b: b.metadata["order"],
+        )
+        # Kept inline once, as blocks of their role where a reader meets them.
+        assert ordered[0].type == "header" and ordered[-1].type in ("footer", "page_number")
+        assert page.text == "\n\n".join(b.content for b in ordered)
+        assert f"Стр. {page.page}" in page.text and "Стр." not in ordered[1].content
+        assert not [b for b in page.blocks or [] if b.type == "header" and b not in ordered]
+    # The header standing between them does not hide that the schedule goes on.
+    (schedule,) = [b for b in kept.pages[2].blocks or [] if b.type == "table"]
+    assert schedule.metadata["continues_from_page"] == 3
 
 
 def test_a_row_tesseract_cut_into_two_paragraphs_is_one_line_again() -> None:

@@ -100,13 +100,16 @@ def read_page(
     `continues`: the previous page's number and the table that closed it."""
     if not layer.lines:
         return layer.text, None
-    lines = layer.lines
-    if not keep_furniture:
-        gone = {id(f.line) for f in furniture}
-        lines = [line for line in lines if id(line) not in gone]
+    gone = {id(f.line) for f in furniture}
+    lines = [line for line in layer.lines if id(line) not in gone]
     parts = _parts(lines, tables, _usual(layer.lines))
     opening = opening_table(layer, tables, furniture) if continues else None
-    blocks: list[Block] = []
+    kept = [_furniture_block(f) for f in furniture] if keep_furniture else []
+    kept.sort(key=lambda b: (b.bbox.y0, b.bbox.x0) if b.bbox else (0, 0))
+    # Kept furniture stands where a reader meets it, above or below the page's body.
+    top = [b for b in kept if _in_top_half(b, layer)]
+    bottom = [b for b in kept if not _in_top_half(b, layer)]
+    blocks: list[Block] = list(top)
     for part in parts:
         if isinstance(part, Table):
             (block,) = table_blocks([part], first_id=len(blocks))
@@ -123,14 +126,25 @@ def read_page(
                 max(x.box.bottom for x in members),
             )
             block = Block(id=len(blocks), type=role, content=text, bbox=_bbox(box))
-        block.metadata["order"] = len(blocks)
         blocks.append(block)
+    blocks += bottom
+    for i, block in enumerate(blocks):
+        block.id = block.metadata["order"] = i
     text = "\n\n".join(b.content for b in blocks)
-    blocks += [
-        Block(id=len(blocks) + i, type=f.role, content=f.line.text.strip(), bbox=_bbox(f.line.box))
-        for i, f in enumerate(furniture)
-    ]
+    if not keep_furniture:
+        blocks += [
+            _furniture_block(f).model_copy(update={"id": len(blocks) + i})
+            for i, f in enumerate(furniture)
+        ]
     return text, blocks
+
+
+def _furniture_block(f: Furniture) -> Block:
+    return Block(id=0, type=f.role, content=f.line.text.strip(), bbox=_bbox(f.line.box))
+
+
+def _in_top_half(block: Block, layer: PageLayer) -> bool:
+    return block.bbox is not None and block.bbox.y0 + block.bbox.y1 < layer.height
 
 
 # A heading: a paragraph of one or two lines, short, set this much larger than the page's

@@ -7,24 +7,17 @@ columns line up either way.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import WIDE_GAP_EM, Box, Line
-
-if TYPE_CHECKING:
-    from ocrkit.outputs.results import PageResult
-    from ocrkit.pdf.sources import Source
-    from ocrkit.runner import PageSink
 
 _JUNK = set("|[]{}_—–-")  # what a table's rules read as
 
@@ -52,7 +45,7 @@ def rows(words: list[Block]) -> list[Line]:
     return [_row(sorted(g, key=lambda w: w.bbox.x0), height) for g in grouped]  # type: ignore[union-attr]
 
 
-def _union(words: list[Block]) -> BBox:
+def union(words: list[Block]) -> BBox:
     """The box around some words (each has one)."""
     boxes = [w.bbox for w in words if w.bbox is not None]
     return BBox(
@@ -70,7 +63,7 @@ def _row(words: list[Block], height: float) -> Line:
             runs.append([word])
         else:
             runs[-1].append(word)
-    u = _union(words)
+    u = union(words)
     box = Box(u.x0, u.y0, u.x1, u.y1)
     text = " ".join(w.content for w in words)
     spans = tuple(
@@ -153,7 +146,7 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
                 id=first_id + len(ordered),
                 type="title" if title else "text",
                 content=content,
-                bbox=_union([w for ws in part for w in ws]),
+                bbox=union([w for ws in part for w in ws]),
             )
         block.metadata["order"] = len(ordered)
         ordered.append(block)
@@ -210,117 +203,3 @@ def _table_of(word: Block, tables: list[Box | None]) -> int | None:
         if t is not None and t.left <= cx <= t.right and t.top <= cy <= t.bottom:
             return i
     return None
-
-
-SAME_PLACE = 0.015  # of the page's height: how far a recurring line may move on a scan
-SIMILAR = 0.8  # how alike two readings of one running header must be (OCR varies)
-OCR_COPY_SHARE = 0.3  # of two pages' body words in common (Jaccard): the same page
-
-
-def _lines_of(words: list[Block]) -> dict[int, list[Block]]:
-    lines: dict[int, list[Block]] = {}
-    for w in words:
-        if w.type == "word" and w.bbox is not None and "line" in w.metadata:
-            lines.setdefault(int(w.metadata["line"]), []).append(w)
-    return lines
-
-
-Band = tuple[int, str, float, str]  # (line, key, top as a share of the height, role)
-
-
-def bands(page: PageResult) -> tuple[list[Band], frozenset[str]]:
-    """An OCR'd page's lines in its top and bottom tenths, and the words of the lines between
-    (its body: words, not lines, as two readings of one scan break lines differently)."""
-    if page.source != "ocr" or not page.blocks or not page.image_size:
-        return [], frozenset()
-    height = page.image_size[1]
-    out, body = [], set()
-    for line, ws in _lines_of(page.blocks).items():
-        u = _union(ws)
-        top, bottom = u.y0 / height, u.y1 / height
-        middle = (top + bottom) / 2
-        key = line_key(" ".join(w.content for w in ws))
-        role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
-        if role:
-            out.append((line, key, top, role))
-        else:
-            body.update(w for w in key.split() if any(c.isalpha() for c in w))
-    return out, frozenset(body)
-
-
-def furniture_lines(
-    mine: tuple[list[Band], frozenset[str]], near: list[tuple[list[Band], frozenset[str]]]
-) -> dict[int, str]:
-    """The lines of a page (from `bands`) that are furniture, with their role, given the
-    bands of the pages near it. A page with no body keeps its lines (they are its content),
-    and a nearby page whose body repeats this one's (a form) is no evidence."""
-    lines, body = mine
-    if not body:
-        return {}
-    others = [b for page, other in near if not _copies(body, other) for b in page]
-    found = {}
-    for line, key, top, role in lines:
-        if is_page_number(key):
-            found[line] = "page_number"
-        elif any(
-            abs(t - top) <= SAME_PLACE and difflib.SequenceMatcher(None, k, key).ratio() >= SIMILAR
-            for _, k, t, _ in others
-        ):
-            found[line] = role
-    return found
-
-
-def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Two pages whose bodies share many of their words (numbers aside): one page scanned
-    twice, a form. OCR noise keeps two readings of one page to ~40% in common; different
-    pages of one report share far fewer."""
-    return bool(a and b) and len(a & b) >= OCR_COPY_SHARE * len(a | b)
-
-
-def without_furniture(page: PageResult, furniture: dict[int, str]) -> PageResult:
-    """`page` with its furniture lines out of the text and its ordered blocks, kept as
-    blocks of their role after them."""
-    if not furniture or not page.blocks:
-        return page
-    words = [b for b in page.blocks if b.type == "word"]
-    tables = [b for b in page.blocks if b.type == "table"]
-    kept = [w for w in words if int(w.metadata.get("line", -1)) not in furniture]
-    text, ordered = arrange(kept, tables, first_id=len(words) + len(tables))
-    lines = _lines_of(words)
-    blocks = [*words, *ordered]
-    first = max(b.id for b in [*page.blocks, *ordered]) + 1
-    for i, (line, role) in enumerate(furniture.items()):
-        ws = lines[line]
-        box = _union(ws)
-        content = " ".join(w.content for w in ws)
-        blocks.append(Block(id=first + i, type=role, content=content, bbox=box))
-    return page.model_copy(update={"text": text, "blocks": blocks})
-
-
-class OcrFurniture:
-    """A sink in front of another that takes running headers, footers and page numbers out
-    of OCR'd pages' text: each page waits until the pages after it are read (NEARBY of them)
-    so that it is compared with its neighbours on both sides."""
-
-    def __init__(self, sink: PageSink) -> None:
-        self.sink = sink
-        self._waiting: list[PageResult] = []
-        self._before: list[tuple[list[Band], frozenset[str]]] = []
-
-    def add(self, source: Source, page: PageResult) -> None:
-        self._waiting.append(page)
-        if len(self._waiting) > NEARBY:
-            self._decide(source)
-
-    def done(self, source: Source) -> None:
-        while self._waiting:
-            self._decide(source)
-        self._before = []
-        self.sink.done(source)
-
-    def _decide(self, source: Source) -> None:
-        page = self._waiting.pop(0)
-        mine = bands(page)
-        near = self._before[-NEARBY:] + [bands(p) for p in self._waiting[:NEARBY]]
-        self.sink.add(source, without_furniture(page, furniture_lines(mine, near)))
-        self._before = [*self._before[-NEARBY + 1 :], mine]

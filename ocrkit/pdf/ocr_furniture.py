@@ -1,0 +1,183 @@
+"""Page furniture on OCR'd pages (Tesseract's words): running headers, footers and page
+numbers, found as on text-layer pages (`ocrkit.pdf.furniture`) but forgiving OCR: a row of
+the top or bottom tenth of the page is furniture when it reads as a page number or when a
+nearby page has a row at the same height that reads alike (two readings of one header
+differ by a letter or two, and the engine may cut one row into lines differently).
+
+A sink in front of another: each page waits until the pages after it are read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ocrkit.model.postprocess import Block
+from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
+from ocrkit.pdf.words import arrange, union
+
+if TYPE_CHECKING:
+    from ocrkit.outputs.results import PageResult
+    from ocrkit.pdf.sources import Source
+    from ocrkit.runner import PageSink
+
+SAME_PLACE = 0.015  # of the page's height: how far a recurring row may move on a scan
+SIMILAR = 0.8  # how alike two readings of one running header must be (OCR varies)
+OCR_COPY_SHARE = 0.3  # of two pages' body words in common (Jaccard): the same page
+
+
+@dataclass(frozen=True)
+class Band:
+    """A row of the page's top or bottom tenth: the engine's lines on it, what it reads
+    (digits aside), its top as a share of the height, and its place."""
+
+    lines: tuple[int, ...]
+    key: str
+    top: float
+    role: str  # "header" | "footer"
+
+
+@dataclass(frozen=True)
+class Bands:
+    rows: list[Band]
+    body: frozenset[str]  # the words of the rows between (not lines: OCR breaks them)
+
+
+def _lines_of(words: list[Block]) -> dict[int, list[Block]]:
+    lines: dict[int, list[Block]] = {}
+    for w in words:
+        if w.type == "word" and w.bbox is not None and "line" in w.metadata:
+            lines.setdefault(int(w.metadata["line"]), []).append(w)
+    return lines
+
+
+def _rows(lines: dict[int, list[Block]]) -> list[list[int]]:
+    """The engine's lines grouped into the page's visual rows (a line whose middle falls
+    within a row's height is on it), top to bottom."""
+    boxes = {n: union(ws) for n, ws in lines.items()}
+    rows: list[list[int]] = []
+    for n in sorted(boxes, key=lambda n: boxes[n].y0 + boxes[n].y1):
+        middle = (boxes[n].y0 + boxes[n].y1) / 2
+        if rows and any(boxes[m].y0 <= middle <= boxes[m].y1 for m in rows[-1]):
+            rows[-1].append(n)
+        else:
+            rows.append([n])
+    return rows
+
+
+def _row_words(lines: dict[int, list[Block]], row: tuple[int, ...] | list[int]) -> list[Block]:
+    return sorted((w for n in row for w in lines[n]), key=lambda w: w.bbox.x0)  # type: ignore[union-attr]
+
+
+def bands(page: PageResult) -> Bands:
+    """An OCR'd page's rows in its top and bottom tenths, and the words of the rest."""
+    if page.source != "ocr" or not page.blocks or not page.image_size:
+        return Bands([], frozenset())
+    height = page.image_size[1]
+    lines = _lines_of(page.blocks)
+    out, body = [], set()
+    for row in _rows(lines):
+        ws = _row_words(lines, row)
+        u = union(ws)
+        top, bottom = u.y0 / height, u.y1 / height
+        middle = (top + bottom) / 2
+        key = line_key(" ".join(w.content for w in ws))
+        role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
+        if role:
+            out.append(Band(tuple(row), key, top, role))
+        else:
+            body.update(w for w in key.split() if any(c.isalpha() for c in w))
+    return Bands(out, frozenset(body))
+
+
+def furniture_rows(mine: Bands, near: list[Bands]) -> dict[tuple[int, ...], str]:
+    """The rows of a page (from `bands`) that are furniture, with their role, given the
+    bands of the pages near it. A page with no body keeps its rows (they are its content),
+    and a nearby page whose body repeats this one's (a form) is no evidence."""
+    if not mine.body:
+        return {}
+    others = [b for page in near if not _copies(mine.body, page.body) for b in page.rows]
+    found = {}
+    for band in mine.rows:
+        if is_page_number(band.key):
+            found[band.lines] = "page_number"
+        elif any(
+            abs(o.top - band.top) <= SAME_PLACE
+            and difflib.SequenceMatcher(None, o.key, band.key).ratio() >= SIMILAR
+            for o in others
+        ):
+            found[band.lines] = band.role
+    return found
+
+
+def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two pages whose bodies share many of their words (numbers aside): one page scanned
+    twice, a form. OCR noise keeps two readings of one page to ~40% in common; different
+    pages of one report share far fewer."""
+    return bool(a and b) and len(a & b) >= OCR_COPY_SHARE * len(a | b)
+
+
+def without_furniture(
+    page: PageResult, furniture: dict[tuple[int, ...], str], *, keep: bool = False
+) -> PageResult:
+    """`page` with its furniture rows as blocks of their role: out of the text and its
+    ordered blocks, after them; or, with `keep`, in them, above or below the body where a
+    reader meets them."""
+    if not furniture or not page.blocks:
+        return page
+    words = [b for b in page.blocks if b.type == "word"]
+    tables = [b for b in page.blocks if b.type == "table"]
+    gone = {n for row in furniture for n in row}
+    kept = [w for w in words if int(w.metadata.get("line", -1)) not in gone]
+    _, ordered = arrange(kept, tables, first_id=0)
+    lines = _lines_of(words)
+    found = []
+    for row, role in furniture.items():
+        ws = _row_words(lines, row)
+        content = " ".join(w.content for w in ws)
+        found.append(Block(id=0, type=role, content=content, bbox=union(ws)))
+    found.sort(key=lambda b: (b.bbox.y0, b.bbox.x0))  # type: ignore[union-attr]
+    if keep:
+        middle = (page.image_size[1] if page.image_size else 0) / 2
+        top = [b for b in found if b.bbox and b.bbox.y1 <= middle]
+        ordered = [*top, *ordered, *(b for b in found if b not in top)]
+        found = []
+    for i, block in enumerate(ordered):
+        block.id = len(words) + i
+        block.metadata["order"] = i
+    for i, block in enumerate(found):
+        block.id = len(words) + len(ordered) + i
+    text = "\n\n".join(b.content for b in ordered)
+    return page.model_copy(update={"text": text, "blocks": [*words, *ordered, *found]})
+
+
+class OcrFurniture:
+    """A sink in front of another that finds OCR'd pages' running headers, footers and page
+    numbers, and takes them out of the text (with `keep`, leaves them in, as blocks of their
+    role): each page waits until the pages after it are read (NEARBY of them) so that it is
+    compared with its neighbours on both sides."""
+
+    def __init__(self, sink: PageSink, *, keep: bool = False) -> None:
+        self.sink, self.keep = sink, keep
+        self._waiting: list[PageResult] = []
+        self._before: list[Bands] = []
+
+    def add(self, source: Source, page: PageResult) -> None:
+        self._waiting.append(page)
+        if len(self._waiting) > NEARBY:
+            self._decide(source)
+
+    def done(self, source: Source) -> None:
+        while self._waiting:
+            self._decide(source)
+        self._before = []
+        self.sink.done(source)
+
+    def _decide(self, source: Source) -> None:
+        page = self._waiting.pop(0)
+        mine = bands(page)
+        near = self._before[-NEARBY:] + [bands(p) for p in self._waiting[:NEARBY]]
+        found = furniture_rows(mine, near)
+        self.sink.add(source, without_furniture(page, found, keep=self.keep))
+        self._before = [*self._before[-NEARBY + 1 :], mine]
