@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import signal
 import subprocess
@@ -89,9 +90,13 @@ def test_the_readme_main_job_reads_the_text_layer_and_ocrs_the_scan(tmp_path: Pa
     born, scan = proc.stdout.split("<!-- page 1 -->")  # the scan's first page: OCR'd
     assert "<!-- page 1 (PDF text layer) -->" in born and "<!-- page 2 (PDF text layer) -->" in born
     pages = born.split("<!-- page 2 (PDF text layer) -->")
-    # Exact: the text layer, its page number out of the text.
-    assert normalise(pages[0].split("-->", 1)[1]) == reference(1, page_number=False)
-    assert normalise(pages[1]) == reference(2, page_number=False)
+    # Exact: the text layer, its page number out of the text, its bold headings as
+    # Markdown headings.
+    assert "\n## ПРОСПЕКТ ЦЕННЫХ БУМАГ\n" in pages[0]
+    assert "\n## 3. Досрочное погашение\n" in pages[1]
+    unheaded = [re.sub(r"(?m)^## ", "", p) for p in pages]
+    assert normalise(unheaded[0].split("-->", 1)[1]) == reference(1, page_number=False)
+    assert normalise(unheaded[1]) == reference(2, page_number=False)
     first, second = scan.split("<!-- page 2 -->")
     assert cer(first, reference(1)) <= 0.05 and cer(second, reference(2)) <= 0.05
     assert "2 from the PDF text layer, 2 OCR'd, 0 failed" in proc.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocrkit.model.postprocess import postprocess
+from ocrkit.model.postprocess import Block, postprocess
 from ocrkit.outputs.formats import default_path, render, save
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.gate import Gate
@@ -145,3 +145,24 @@ def test_the_review_page_shows_tables_as_tables_with_their_merged_cells(tmp_path
     assert "<td>Выручка</td><td>1 234 567</td></tr></table><pre>Итого</pre>" in body
     assert '<td rowspan="2">Купон</td><td>12,75%</td></tr><tr><td>(12 345)</td>' in body
     assert "| Статья |" not in body
+
+
+def test_markdown_renders_ordered_blocks_with_titles_as_headings_and_text_stays_plain() -> None:
+    def block(i: int, kind: str, content: str) -> Block:
+        return Block(id=i, type=kind, content=content, bbox=None, metadata={"order": i})
+
+    ordered = [block(0, "title", "Условия\nвыпуска"), block(1, "text", "Купон 12,75% годовых.")]
+    page = PageResult(
+        page=1,
+        text="Условия\nвыпуска\n\nКупон 12,75% годовых.",
+        source="text-layer",
+        engine="tesseract",
+        blocks=[*ordered, Block(id=2, type="page_number", content="1", bbox=None)],
+    )
+    doc = Document(path=Path("a.pdf"), sha256="0" * 64, page_count=1, pages=[page])
+    md, txt = render(doc, "md"), render(doc, "txt")
+    assert "\n## Условия выпуска\n\nКупон 12,75% годовых.\n" in md and "1\n" not in md
+    assert "#" not in txt and txt.startswith("Условия\nвыпуска")
+    # A VLM's page is Markdown already (its text is not its blocks' contents): kept as is.
+    vlm = page.model_copy(update={"text": "## Условия выпуска\n\nКупон 12,75% годовых."})
+    assert vlm.markdown == vlm.text

@@ -129,6 +129,12 @@ def test_bold_headings_in_body_sized_text_are_titles(tmp_path: Path) -> None:
         "4. Сведения о финансовом положении эмитента",
         "5. Риски",
     ]
+    # The sentence the sample breaks by hand after "и" is one paragraph.
+    first = doc.pages[0].text.split("\n\n")
+    assert (
+        "Процентная ставка первого купона определяется по итогам сбора заявок и составляет "
+        "12,75% годовых. Ставки последующих купонов равны ставке первого купона."
+    ) in first
     # A bold sentence is emphasis, not a heading.
     pdf = FPDF(format="A4")
     pdf.add_page()

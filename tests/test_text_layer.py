@@ -169,6 +169,31 @@ def test_wrapped_lines_join_hyphens_go_and_paragraphs_stay_apart(tmp_path: Path)
     ]
 
 
+def test_a_line_broken_by_hand_mid_sentence_joins_the_next(tmp_path: Path) -> None:
+    # The sample's "... по итогам сбора заявок" / "и" / "составляет 12,75% годовых": short
+    # lines, but the sentence runs on into a lowercase word.
+    lines = [
+        "Процентная ставка первого купона определяется по итогам сбора заявок",
+        "и",
+        "составляет 12,75% годовых.",
+        "Порядок расчёта",
+        "купонного дохода указан ниже.",
+        "В решение о выпуске включены:",
+        "а) сведения об эмитенте;",
+        "б) сведения о ценных бумагах.",
+    ]
+    text = _layer_text(_lines_pdf(tmp_path / "p.pdf", lines))
+    assert text.split("\n\n") == [
+        "Процентная ставка первого купона определяется по итогам сбора заявок и составляет "
+        "12,75% годовых.",
+        "Порядок расчёта купонного дохода указан ниже.",
+        # A lead-in and list items end in ":" and ";": each stays its own line.
+        "В решение о выпуске включены:",
+        "а) сведения об эмитенте;",
+        "б) сведения о ценных бумагах.",
+    ]
+
+
 def test_headers_and_footers_are_kept_as_text(tmp_path: Path) -> None:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)

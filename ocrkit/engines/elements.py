@@ -18,7 +18,7 @@ from PIL import Image
 
 from ocrkit.layout.regions import FURNITURE
 from ocrkit.model.images import MIN_SIDE, PageImage, encode
-from ocrkit.model.postprocess import BBox, Block, postprocess
+from ocrkit.model.postprocess import BBox, Block, as_markdown, postprocess
 from ocrkit.model.postprocess.tables import cells_of, grids_in_text, html_tables_to_markdown
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ async def read_elements(
                 block.metadata["cells"] = cells_of(biggest)
             if block.content and (region.role not in FURNITURE or engine.options.keep_furniture):
                 block.metadata["order"] = len(parts)
-                parts.append(_markdown(block))
+                parts.append(as_markdown(block))
         blocks.append(block)
 
     read_replies = [r for r, _ in replies.values()]
@@ -127,12 +127,6 @@ def _prompt(engine: ModelEngine, region: Region) -> str | None:
     if region.role in FURNITURE and engine.options.keep_furniture:
         return elements.get("text", engine.profile.client.default_prompt)
     return elements.get(region.role)
-
-
-def _markdown(block: Block) -> str:
-    if block.type == "title" and not block.content.startswith("#"):
-        return "## " + block.content
-    return block.content
 
 
 def _decode(page: PageImage) -> Image.Image:

@@ -56,7 +56,7 @@ class _Markdown(PageWriter):
     def _page(self, page: PageResult) -> None:
         note = {"text-layer": " (PDF text layer)", "failed": " (FAILED)"}.get(page.source, "")
         gap = "\n" if self.pages else ""
-        self._write(f"{gap}<!-- page {page.page}{note} -->\n\n{page.text.strip()}\n")
+        self._write(f"{gap}<!-- page {page.page}{note} -->\n\n{page.markdown}\n")
 
 
 class _Text(PageWriter):

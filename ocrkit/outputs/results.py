@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ocrkit.model.postprocess import Block
+from ocrkit.model.postprocess import Block, as_markdown
 from ocrkit.pdf.gate import Gate
 
 Source = Literal["ocr", "text-layer", "failed"]
@@ -38,6 +38,20 @@ class PageResult(BaseModel):
     @property
     def ok(self) -> bool:
         return self.source != "failed"
+
+    @property
+    def markdown(self) -> str:
+        """The page as Markdown: where its text is its ordered blocks' (text-layer and
+        Tesseract pages), rendered from them, titles as headings; a VLM's text is Markdown
+        already."""
+        ordered = sorted(
+            (b for b in self.blocks or [] if "order" in b.metadata),
+            key=lambda b: b.metadata["order"],
+        )
+        text = self.text.strip()
+        if not ordered or "\n\n".join(b.content for b in ordered).strip() != text:
+            return text
+        return "\n\n".join(as_markdown(b) for b in ordered)
 
 
 class Document(BaseModel):

@@ -299,6 +299,10 @@ def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: 
         return False  # a table row, a numbered line or a figure: kept as its own line
     if last.isdigit() and not first.islower():
         return False
+    if first.islower() and last not in ".!?:;":
+        # Mid-sentence: a break made by hand ("... сбора заявок и" / "составляет ..."), not
+        # the end of a paragraph, however short the line.
+        return True
     per_char = (prev.box.right - prev.box.left) / max(len(prev.text), 1)
     if last in ".!?:" and first.isupper():
         # A sentence ends at the line end: one paragraph only if the line is full.

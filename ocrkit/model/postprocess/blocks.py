@@ -30,3 +30,10 @@ class PageText(BaseModel):
 
     text: str
     blocks: list[Block] | None = None
+
+
+def as_markdown(block: Block) -> str:
+    """A block of a page as Markdown: a title as a heading, anything else as it reads."""
+    if block.type == "title" and not block.content.startswith("#"):
+        return "## " + " ".join(block.content.split())
+    return block.content
