@@ -16,10 +16,10 @@ from PIL import Image
 
 from harness import structure_corpus as corpus
 from ocrkit.engines.base import ModelEngine
-from ocrkit.engines.elements import without_nested
 from ocrkit.engines.openai_api import OpenAIEngine
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import Region
+from ocrkit.model.elements import without_nested
 from ocrkit.model.images import PageImage, encode
 from ocrkit.model.reply import ChatReply
 from ocrkit.model.transport import ServerClient

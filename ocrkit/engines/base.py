@@ -133,9 +133,26 @@ class ModelEngine(Engine):
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         if self.layout is not None and self.element_slots is not None:
-            from ocrkit.engines.elements import read_elements
+            from ocrkit.model.elements import read_elements
 
-            return await read_elements(self, self.layout, self.element_slots, page, temperature)
+            slots = self.element_slots
+
+            async def ask(crop: PageImage, key: str) -> ChatReply:
+                async with slots:
+                    return await self.ask(crop, key, temperature)
+
+            found = await read_elements(
+                self.profile, self.layout, ask, page, keep_furniture=self.options.keep_furniture
+            )
+            if found is not None:
+                return Reply(
+                    text=found.text,
+                    finish_reason=found.finish_reason,
+                    prompt_tokens=found.prompt_tokens,
+                    completion_tokens=found.completion_tokens,
+                    blocks=found.blocks,
+                    image_size=(page.width, page.height),
+                )
         reply = await self.ask(page, self.prompt_key, temperature, self.options.prompt)
         return self.finish(reply, page)
 

@@ -1,7 +1,8 @@
 """Element-level reading, the mode GLM-OCR's and PaddleOCR-VL's published scores were
 measured in: the layout stage finds the page's regions; each region is cropped and read
 alone with its role's task prompt (the profile's `[client.elements]`), all of a page's
-regions at once; the page is assembled from them in reading order, as blocks.
+regions at once; the page is assembled from them in reading order, as blocks. The client's
+model engines and the adapter's /ocr both read pages so.
 
 Figures and page furniture are not sent (furniture is, with --keep-furniture). A page on
 which the layout stage finds nothing to read is sent whole, so a blank-looking layout never
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PIL import Image
@@ -20,11 +22,11 @@ from ocrkit.layout.regions import FURNITURE
 from ocrkit.model.images import MIN_SIDE, PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, as_markdown, postprocess
 from ocrkit.model.postprocess.tables import cells_of, grids_in_text, html_tables_to_markdown
+from ocrkit.model.reply import ChatReply
 
 if TYPE_CHECKING:
-    from ocrkit.engines.base import ModelEngine, Reply
     from ocrkit.layout import LayoutDetector, Region
-    from ocrkit.model.reply import ChatReply
+    from ocrkit.model.profiles import ModelProfile
 
 # White margin around a crop, as a share of the page's shorter side: layout boxes hug the
 # ink, and a model reads a glyph cut at the edge worse than one with room around it.
@@ -35,30 +37,58 @@ MAX_ASPECT = 50
 NESTED = 0.8
 
 
-async def read_elements(
-    engine: ModelEngine,
-    layout: LayoutDetector,
-    slots: asyncio.Semaphore,
-    page: PageImage,
-    temperature: float,
-) -> Reply:
-    """The page read region by region; `slots` bounds the requests in flight (the engine's,
-    shared by every page)."""
-    from ocrkit.engines.base import Reply
+# One region's request: the crop and the profile's prompt key for its role.
+Ask = Callable[[PageImage, str], Awaitable[ChatReply]]
 
+
+@dataclass
+class ElementPage:
+    """A page read region by region: its text (Markdown, in reading order), its blocks
+    (every region, boxes in the page image's pixels) and the model's replies."""
+
+    text: str
+    blocks: list[Block]
+    replies: list[ChatReply]
+
+    @property
+    def finish_reason(self) -> str | None:
+        if any(r.finish_reason == "length" for r in self.replies):
+            return "length"
+        return self.replies[0].finish_reason
+
+    @property
+    def prompt_tokens(self) -> int | None:
+        return _total(r.prompt_tokens for r in self.replies)
+
+    @property
+    def completion_tokens(self) -> int | None:
+        return _total(r.completion_tokens for r in self.replies)
+
+
+async def read_elements(
+    profile: ModelProfile,
+    layout: LayoutDetector,
+    ask: Ask,
+    page: PageImage,
+    *,
+    keep_furniture: bool = False,
+) -> ElementPage | None:
+    """The page read region by region, every region's request at once through `ask` (which
+    bounds them as its caller needs); None when the layout stage finds nothing to read, for
+    the caller to send the page whole."""
     image = await asyncio.to_thread(_decode, page)
     regions = without_nested(await asyncio.to_thread(layout.regions, image))
-    prompts = {r_id: key for r_id, r in enumerate(regions) if (key := _prompt(engine, r))}
+    prompts = {
+        i: key for i, r in enumerate(regions) if (key := _prompt(profile, r, keep_furniture))
+    }
     if not prompts:
-        reply = await engine.ask(page, engine.prompt_key, temperature, engine.options.prompt)
-        return engine.finish(reply, page)
+        return None
 
     lossy = page.mime == "image/jpeg"
 
     async def read(region: Region, key: str) -> tuple[ChatReply, tuple[int, int]]:
         crop = await asyncio.to_thread(_crop, image, region.box, lossy)
-        async with slots:
-            return await engine.ask(crop, key, temperature), (crop.width, crop.height)
+        return await ask(crop, key), (crop.width, crop.height)
 
     replies = dict(
         zip(
@@ -81,7 +111,7 @@ async def read_elements(
         if i in replies:
             reply, (width, height) = replies[i]
             block.content = postprocess(
-                engine.profile.client.postprocess, reply.text, width, height
+                profile.client.postprocess, reply.text, width, height
             ).text.strip()
             # The reply as written (a caption the margin took in stays); the cells are its
             # largest table's.
@@ -91,21 +121,11 @@ async def read_elements(
                 block.content = html_tables_to_markdown(block.content)
                 biggest = max(grids, key=lambda g: sum(map(len, g)))
                 block.metadata["cells"] = cells_of(biggest)
-            if block.content and (region.role not in FURNITURE or engine.options.keep_furniture):
+            if block.content and (region.role not in FURNITURE or keep_furniture):
                 block.metadata["order"] = len(parts)
                 parts.append(as_markdown(block))
         blocks.append(block)
-
-    read_replies = [r for r, _ in replies.values()]
-    length = any(r.finish_reason == "length" for r in read_replies)
-    return Reply(
-        text="\n\n".join(parts),
-        finish_reason="length" if length else read_replies[0].finish_reason,
-        prompt_tokens=_total(r.prompt_tokens for r in read_replies),
-        completion_tokens=_total(r.completion_tokens for r in read_replies),
-        blocks=blocks,
-        image_size=(page.width, page.height),
-    )
+    return ElementPage("\n\n".join(parts), blocks, [r for r, _ in replies.values()])
 
 
 def without_nested(regions: list[Region]) -> list[Region]:
@@ -122,10 +142,10 @@ def without_nested(regions: list[Region]) -> list[Region]:
     return [r for r in regions if r in kept]
 
 
-def _prompt(engine: ModelEngine, region: Region) -> str | None:
-    elements = engine.profile.client.elements
-    if region.role in FURNITURE and engine.options.keep_furniture:
-        return elements.get("text", engine.profile.client.default_prompt)
+def _prompt(profile: ModelProfile, region: Region, keep_furniture: bool) -> str | None:
+    elements = profile.client.elements
+    if region.role in FURNITURE and keep_furniture:
+        return elements.get("text", profile.client.default_prompt)
     return elements.get(region.role)
 
 
