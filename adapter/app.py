@@ -57,14 +57,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upstream = Upstream(settings, transport)
         app.state.settings = settings
-        app.state.adapter = AdapterState(
+        app.state.adapter = state = AdapterState(
             settings, profile, settings.served_name_for(profile), upstream
         )
+        await state.start()
         log.info(
-            "adapter for %s (%s) in front of %s",
+            "adapter for %s (%s) in front of %s, /ocr reading %s",
             profile.name,
-            app.state.adapter.model,
+            state.model,
             settings.upstream_url,
+            "region by region" if state.vlm_mode == "elements" else "whole pages",
         )
         try:
             yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 
 from ocrkit.model.images import DEFAULT_MAX_PIXELS
@@ -36,6 +38,12 @@ class AdapterSettings(ModelOverrides):
     host: str = Field("127.0.0.1", validation_alias="ADAPTER_HOST")
     port: int | None = Field(None, gt=0, lt=65536, validation_alias="ADAPTER_PORT")
     graceful_shutdown_s: int = Field(30, ge=0, validation_alias="ADAPTER_SHUTDOWN_TIMEOUT")
+    # How /ocr reads a page without a prompt of its caller's: auto, as the profile's authors
+    # measured it (GLM-OCR, PaddleOCR-VL: region by region, where ocrkit[layout] is
+    # installed); elements (fail at start-up without it); page (one request per page).
+    vlm_mode: Literal["auto", "page", "elements"] = Field(
+        "auto", validation_alias="ADAPTER_VLM_MODE"
+    )
 
     @property
     def max_body_bytes(self) -> int:

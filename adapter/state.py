@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from adapter.budget import ByteBudget, decode, decode_cost
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
+from ocrkit.errors import EngineUnavailable
+from ocrkit.model.elements import read_elements
 from ocrkit.model.images import PageImage, decode_base64, load_image
 from ocrkit.model.launch import Plan
-from ocrkit.model.postprocess import PageText, postprocess
+from ocrkit.model.postprocess import BBox, Block, PageText, postprocess
 from ocrkit.model.profiles import ModelProfile
 from ocrkit.model.reply import ChatReply
 from ocrkit.model.request import build_chat_request, choose_prompt_key, default_max_tokens
+
+if TYPE_CHECKING:
+    from ocrkit.layout import LayoutDetector
+
+log = logging.getLogger("adapter")
 
 
 @dataclass
@@ -26,9 +37,42 @@ class AdapterState:
     upstream: Upstream
     decode_budget: ByteBudget = field(init=False, repr=False)
     _plan: Plan | None = field(default=None, init=False, repr=False)
+    # The layout stage, where /ocr reads pages region by region (`start`).
+    layout: LayoutDetector | None = field(default=None, init=False, repr=False)
+    _region_slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.decode_budget = ByteBudget(self.settings.decode_budget_bytes)
+
+    async def start(self) -> None:
+        """Loads the layout stage where /ocr reads region by region (ADAPTER_VLM_MODE)."""
+        mode, profile = self.settings.vlm_mode, self.profile
+        if mode == "page":
+            return
+        if not profile.client.elements:
+            if mode == "elements":
+                raise EngineUnavailable(
+                    f"profile {profile.name} has no element prompts ([client.elements]); "
+                    "set ADAPTER_VLM_MODE=page"
+                )
+            return
+        if mode == "auto" and profile.mode.mode != "element-level":
+            return
+        from ocrkit.layout import LayoutDetector
+
+        try:
+            self.layout = await asyncio.to_thread(LayoutDetector)
+        except EngineUnavailable as exc:
+            if mode == "elements":
+                raise
+            log.warning("%s; /ocr reads whole pages (ADAPTER_VLM_MODE=page)", exc)
+            return
+        # A page's regions go to vLLM together; no more than the connections to it.
+        self._region_slots = asyncio.Semaphore(self.settings.upstream_max_connections)
+
+    @property
+    def vlm_mode(self) -> str:
+        return "elements" if self.layout is not None else "page"
 
     _plan_mtime: int | None = field(default=None, init=False, repr=False)
 
@@ -86,17 +130,62 @@ class AdapterState:
         choice and request builder, the one reply parser, the profile's post-processor.
         Boxes are in pixels of the image as the caller sent it."""
         key = choose_prompt_key(self.profile, language=language, prompt_type=prompt_type)
-        body = build_chat_request(
-            self.profile,
-            page.data_uri(),
-            model=self.model,
-            prompt_key=key,
-            prompt=prompt,
-            max_tokens=max_tokens or self.default_max_tokens,
-        )
-        reply = await self.upstream.chat(body)
+        tokens = max_tokens or self.default_max_tokens
+
+        async def ask(image: PageImage, prompt_key: str, prompt: str | None = None) -> ChatReply:
+            body = build_chat_request(
+                self.profile,
+                image.data_uri(),
+                model=self.model,
+                prompt_key=prompt_key,
+                prompt=prompt,
+                max_tokens=tokens,
+            )
+            return await self.upstream.chat(body)
+
+        # A caller's own prompt is for the whole page, as in the client.
+        if self.layout is not None and prompt_type is None and prompt is None:
+            found = await self._read_elements(page, ask)
+            if found is not None:
+                return found
+        reply = await ask(page, key, prompt)
         clean = postprocess(self.profile.client.postprocess, reply.text, *page.source_size)
         return reply, clean
+
+    async def _read_elements(
+        self, page: PageImage, ask: Callable[[PageImage, str], Awaitable[ChatReply]]
+    ) -> tuple[ChatReply, PageText] | None:
+        """The page region by region (`ocrkit.model.elements`, as the client reads it): one
+        reply standing for all of them, and the page's text and blocks, boxes in pixels of
+        the image as the caller sent it."""
+        assert self.layout is not None and self._region_slots is not None
+        slots = self._region_slots
+
+        async def bounded(image: PageImage, prompt_key: str) -> ChatReply:
+            async with slots:
+                return await ask(image, prompt_key)
+
+        found = await read_elements(self.profile, self.layout, bounded, page)
+        if found is None:
+            return None
+        reply = ChatReply(
+            text="\n\n".join(r.text for r in found.replies),
+            finish_reason=found.finish_reason,
+            model=found.replies[0].model,
+            prompt_tokens=found.prompt_tokens,
+            completion_tokens=found.completion_tokens,
+        )
+        sx, sy = page.source_size[0] / page.width, page.source_size[1] / page.height
+        blocks = [_scaled(b, sx, sy) for b in found.blocks]
+        return reply, PageText(text=found.text, blocks=blocks)
+
+
+def _scaled(block: Block, sx: float, sy: float) -> Block:
+    if block.bbox is None or (sx, sy) == (1, 1):
+        return block
+    b = block.bbox
+    box = BBox(x0=round(b.x0 * sx), y0=round(b.y0 * sy), x1=round(b.x1 * sx), y1=round(b.y1 * sy))
+    return block.model_copy(update={"bbox": box})
 
 
 def get_state(request: Request) -> AdapterState:

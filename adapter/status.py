@@ -51,6 +51,7 @@ async def info(state: AdapterState = Depends(get_state)) -> Info:
         engine_version=await state.upstream.version(),
         profile=state.profile.name,
         attention=plan.attention if plan else None,
+        vlm_mode=state.vlm_mode,
     )
 
 

@@ -114,6 +114,11 @@ class Info(BaseModel):
     attention: AttentionDecision | None = Field(
         None, description="The launcher's decision (backend, reason), from SERVING_PLAN_FILE"
     )
+    vlm_mode: str = Field(
+        "page",
+        description="How /ocr reads a page without a prompt of its caller's: elements (the "
+        "layout stage's regions, each with its task prompt) or page (one request)",
+    )
 
 
 class Prompts(BaseModel):

@@ -1,12 +1,15 @@
 # The adapter: the legacy /ocr API and the /v1 proxy in front of vLLM. Slim, non-root,
-# only the adapter's dependencies, in a virtualenv so any Debian-based Python image works.
+# only the adapter's dependencies (the layout stage's included, for /ocr region by region),
+# in a virtualenv so any Debian-based Python image works.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
 
 WORKDIR /opt/ocrkit
 COPY requirements/adapter.lock ./requirements/adapter.lock
+# --no-deps: the lock is complete, and its opencv-python-headless stands in for the
+# opencv-python rapid-layout names (that one needs libGL, which a slim image lacks).
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements/adapter.lock
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps -r requirements/adapter.lock
 COPY pyproject.toml README.md ./
 COPY configs ./configs
 COPY ocrkit ./ocrkit

@@ -5,6 +5,7 @@ status with a clear `detail`, and every legacy route reads a page the one shared
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -15,8 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapter import AdapterSettings, create_app
+from harness import structure_corpus as corpus
 from harness.fakes import counter
 from harness.images import bomb_png, page_png
+from ocrkit.errors import EngineUnavailable
 from ocrkit.model.launch import VllmInstall
 from ocrkit.model.profiles import load_profile
 from serving.plan import build_plan
@@ -328,3 +331,74 @@ def test_info_and_health_read_the_launch_record(
     assert health["status"] == "healthy" and health["cuda_available"] is False
     plan_file.write_text("{ half a file")
     assert client.get("/info").json()["attention"] is None  # unreadable: unknown, no crash
+
+
+def _answer_by_prompt(profile: str) -> Handler:
+    """A vLLM that answers a region's request with the name of the prompt it carried."""
+    prompts = load_profile(profile).client.prompts
+    names = {text: name for name, text in prompts.items()}
+
+    def chat(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["messages"][0]["content"][1]["text"]
+        return httpx.Response(200, json=completion(f"{names.get(sent, 'own')} read"))
+
+    return chat
+
+
+def test_glm_ocr_reads_a_page_region_by_region_through_ocr_as_the_client_does(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]], tmp_path: Path
+) -> None:
+    # The corpus's two-column page (title, two columns, a running header and a footer),
+    # sent at 300 dpi, nearly three times the profile's pixel budget: read fitted (0.6 of
+    # each side), boxes in the caller's pixels.
+    report = corpus.build(tmp_path / "report.pdf")
+    image = corpus.page_image(report, 5, dpi=300)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    client, fake = adapter(_answer_by_prompt("glm-ocr"), profile="glm-ocr")
+    assert client.get("/info").json()["vlm_mode"] == "elements"
+    response = client.post("/ocr", json={"image": b64(buf.getvalue())})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Three regions sent (title, left, right), each a crop, never the whole page; the
+    # furniture is not sent.
+    assert len(fake.bodies) == 3
+    blocks = body["blocks"]
+    assert [b["type"] for b in blocks] == ["header", "title", "text", "text", "footer"]
+    assert body["text"] == "## text read\n\ntext read\n\ntext read"
+    assert [b.get("metadata", {}).get("order") for b in blocks] == [None, 0, 1, 2, None]
+    left, right = blocks[2]["bbox"], blocks[3]["bbox"]
+    assert left["x1"] < right["x0"] and right["x1"] > 0.8 * image.width
+    assert max(b["bbox"]["y1"] for b in blocks) > 0.9 * image.height
+    assert body["usage"] == {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39}
+    assert body["raw_output"] == "text read\n\ntext read\n\ntext read"
+    # A prompt type or a prompt of the caller's own: the whole page, as asked.
+    fake.bodies.clear()
+    whole = client.post("/ocr", json={"image": b64(buf.getvalue()), "prompt_type": "table"})
+    assert whole.status_code == 200 and len(fake.bodies) == 1
+    assert whole.json()["text"] == "table read"
+
+
+def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, fake = adapter(
+        _answer_by_prompt("paddleocr-vl"), "paddleocr-vl", ADAPTER_VLM_MODE="page"
+    )
+    assert client.get("/info").json()["vlm_mode"] == "page"
+    assert client.post("/ocr", json={"image": b64(page_png())}).status_code == 200
+    assert len(fake.bodies) == 1
+    # Qwen2-VL's profile reads whole pages whatever the mode.
+    client, _ = adapter(ok(), "qwen2-vl-2b")
+    assert client.get("/info").json()["vlm_mode"] == "page"
+
+    import ocrkit.layout
+
+    def missing(*args: object) -> None:
+        raise EngineUnavailable("the layout stage needs rapid-layout and onnxruntime")
+
+    monkeypatch.setattr(ocrkit.layout, "LayoutDetector", missing)
+    client, _ = adapter(ok(), "glm-ocr")
+    assert client.get("/info").json()["vlm_mode"] == "page"
+    with pytest.raises(EngineUnavailable, match="rapid-layout"):
+        adapter(ok(), "glm-ocr", ADAPTER_VLM_MODE="elements")

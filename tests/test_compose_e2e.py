@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import os
 import re
@@ -269,6 +270,7 @@ def check_info(profile: Profile) -> None:
     assert info["flash_attention"] is plan["attention"]["flash_attention"]
     assert info["attention"]["reason"] == plan["attention"]["reason"]
     assert info["model"] == profile.model
+    assert info["vlm_mode"] == ("elements" if profile.family == "prompt-type" else "page")
     # The weights came from MODELS_DIR, read-only, with the Hub offline.
     assert plan["argv"][4] == f"/models/{profile.model}"
     assert plan["env"]["HF_HUB_OFFLINE"] == "1"
@@ -354,6 +356,29 @@ def check_client(profile: Profile, tmp: Path) -> None:
         assert 3 <= read[0]["completion_tokens"] <= 3 * 8
 
 
+def check_ocr_elements(profile: Profile, tmp: Path) -> None:
+    """/ocr reads a page as the client does: a profile measured element-level (GLM-OCR,
+    PaddleOCR-VL) region by region, the layout stage running inside the adapter's image."""
+    info = httpx.get(profile.url + "/info", timeout=10).json()
+    assert info["vlm_mode"] == "elements"
+    pdf = structure_corpus.build(tmp / "columns.pdf")
+    buf = io.BytesIO()
+    structure_corpus.page_image(pdf, 5, dpi=150).save(buf, format="PNG")
+    image = base64.b64encode(buf.getvalue()).decode()
+    r = httpx.post(profile.url + "/ocr", json={"image": image, "max_tokens": 8}, timeout=600)
+    assert r.status_code == 200, r.text
+    reply = r.json()
+    blocks = reply["blocks"]
+    assert [b["type"] for b in blocks] == ["header", "title", "text", "text", "footer"], blocks
+    # Left column, then right, in the caller's pixels; the furniture was not sent.
+    assert blocks[2]["bbox"]["x1"] < blocks[3]["bbox"]["x0"] < 1241
+    assert [b["content"] for b in (blocks[0], blocks[-1])] == ["", ""]
+    in_text = [b["metadata"]["order"] for b in blocks[1:4] if b["content"]]
+    assert in_text == list(range(len(in_text)))
+    assert 3 <= reply["usage"]["completion_tokens"] <= 3 * 8
+    assert "<|" not in reply["text"]
+
+
 def check_profile(profile: Profile, tmp: Path) -> None:
     """What every profile must do through its published port (check_services ran when it
     came up). A new deployment check goes here, inside the one bring-up per profile."""
@@ -365,6 +390,7 @@ def check_profile(profile: Profile, tmp: Path) -> None:
     check_openai_sdk(profile)
     check_info(profile)
     if profile.family == "prompt-type":
+        check_ocr_elements(profile, tmp)
         check_client(profile, tmp)
     if profile.name == "deepseek-safe":
         assert plan_of(profile.vllm[0])["attention"]["flash_attention"] is False

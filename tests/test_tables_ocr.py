@@ -9,16 +9,24 @@ from pathlib import Path
 import ocrkit
 from harness import structure_corpus as corpus
 from harness.structure_rules import Absent, TableCell
-from ocrkit.engines.tesseract import read_tsv
+from ocrkit.engines.tesseract import tsv_words
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.ocr_furniture import OcrFurniture
-from ocrkit.pdf.words import _regroup, with_tables
+from ocrkit.pdf.words import _regroup, arrange, with_tables
 
 TSV_HEAD = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
 )
+
+
+def read_tsv(tsv: str) -> tuple[str, list[Block]]:
+    """Tesseract's TSV as its text output would read (a line a line, a blank line between
+    paragraphs), and its words."""
+    words = tsv_words(tsv)
+    text, _ = arrange(words, [], first_id=len(words))
+    return text, words
 
 
 def _word(i: int, text: str, x: int, y: int, line: int, par: int = 0) -> Block:

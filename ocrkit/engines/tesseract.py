@@ -17,7 +17,7 @@ from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.sources import RenderTarget
-from ocrkit.pdf.words import arrange, with_tables
+from ocrkit.pdf.words import with_tables
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -89,14 +89,6 @@ class TesseractEngine(Engine):
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
-
-
-def read_tsv(tsv: str) -> tuple[str, list[Block]]:
-    """Tesseract's TSV as its text output would read (a line a line, a blank line between
-    paragraphs) and its words as blocks with pixel boxes."""
-    words = tsv_words(tsv)
-    text, _ = arrange(words, [], first_id=len(words))
-    return text, words
 
 
 def tsv_words(tsv: str) -> list[Block]:

@@ -1,10 +1,13 @@
-"""Tables continued across OCR'd pages (Tesseract, a VLM, element-level): a table that
-opens a page (its text starts with it) continues the one that closed the page before (its
-text ended with it) when the header row repeats or the columns stand where they stood. Its
-block says so (`continues_from_page`, `repeated_header`), as on text-layer pages
-(`ocrkit.pdf.structure`), for a reader of the JSON to join the two.
+"""Tables continued across pages: a table that opens a page continues the one that closed
+the page before when the header row repeats or the columns stand where they stood
+(`continuation`, the rule of every route). Its block says so (`continues_from_page`,
+`repeated_header`), for a reader of the JSON to join the two.
 
-A sink in front of another: pages pass through in order, each compared with the one before.
+Text-layer pages apply it as they are read (`ocrkit.pdf.structure`, which reads the page
+before from its layer). OCR'd pages (Tesseract, a VLM, element-level), whose page before is
+known only once read, go through `OcrContinuation`: a sink in front of another, pages
+passing through in order, each compared with the one before; a table opens a page when the
+page's text, kept furniture aside, starts with it.
 """
 
 from __future__ import annotations
@@ -74,11 +77,13 @@ def _body(page: PageResult) -> str:
 
 def continuation(
     before: Block,
-    before_size: tuple[int, int] | None,
+    before_size: tuple[float, float] | None,
     table: Block,
-    size: tuple[int, int] | None,
+    size: tuple[float, float] | None,
 ) -> dict[str, bool] | None:
-    """How `table` continues `before`: None when it does not (other columns)."""
+    """How table block `table` continues `before` (each with its page's size, in the units
+    of its boxes): the same number of columns, and the header row repeated or the columns'
+    left edges where they stood; None when it does not. Every route's rule."""
     a, b = _first_row(before), _first_row(table)
     if len(a) != len(b):
         return None
@@ -93,7 +98,7 @@ def _first_row(block: Block) -> list[dict[str, Any]]:
     return sorted((c for c in cells if c["row"] == 0), key=lambda c: c["col"])
 
 
-def _edges(row: list[dict[str, Any]], size: tuple[int, int] | None) -> list[float] | None:
+def _edges(row: list[dict[str, Any]], size: tuple[float, float] | None) -> list[float] | None:
     if size is None or not all(c.get("bbox") for c in row):
         return None
     return [c["bbox"][0] / size[0] for c in row]

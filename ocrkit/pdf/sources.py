@@ -131,8 +131,7 @@ class SourceDocument:
         tables, furniture = self._structure(number, layer)
         continues = None
         if tables and number > 1 and (before := self.layer(number - 1)) is not None:
-            closing = closing_table(before, *self._structure(number - 1, before))
-            continues = (number - 1, closing) if closing is not None else None
+            continues = closing_table(number - 1, before, *self._structure(number - 1, before))
         return read_page(
             layer, tables, furniture, keep_furniture=keep_furniture, continues=continues
         )

@@ -8,19 +8,21 @@ blocks with their cells (each with `metadata.order`, its place in the text), the
 furniture as `header`, `footer`, `page_number` blocks.
 
 A table that opens a page (nothing but furniture above it) continues the table that closed
-the page before (nothing but furniture below it) when their columns line up or the header
-row repeats: its block says so (`continues_from_page`, `repeated_header`), so a reader of
-the JSON joins the two into one table.
+the page before (nothing but furniture below it), read from that page's layer even when it
+was not asked for, by the rule every route shares (`ocrkit.pdf.continued.continuation`):
+its block says so (`continues_from_page`, `repeated_header`), so a reader of the JSON joins
+the two into one table.
 """
 
 from __future__ import annotations
 
 import itertools
 import statistics
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ocrkit.layout.order import xy_columns
 from ocrkit.model.postprocess import BBox, Block
+from ocrkit.pdf.continued import continuation
 from ocrkit.pdf.furniture import Furniture
 from ocrkit.pdf.tables import Table
 from ocrkit.pdf.text_layer import Box, Line, PageLayer, paragraphs
@@ -35,19 +37,30 @@ def in_tables(line: Line, tables: list[Table]) -> bool:
     return any(_inside(line, t.box) for t in tables)
 
 
-COLUMN_SLACK_PT = 3.0  # how far a column edge may move from one page to the next
-
-
 def _body(layer: PageLayer, tables: list[Table], furniture: list[Furniture]) -> list[Line]:
     gone = {id(f.line) for f in furniture}
     return [x for x in layer.lines if id(x) not in gone and not in_tables(x, tables)]
 
 
+@dataclass(frozen=True)
+class Closing:
+    """The table that closes a page (nothing but furniture below it), as a table block, and
+    the page's number and size in points."""
+
+    page: int
+    table: Block
+    size: tuple[float, float]
+
+
 def closing_table(
-    layer: PageLayer, tables: list[Table], furniture: list[Furniture]
-) -> Table | None:
+    number: int, layer: PageLayer, tables: list[Table], furniture: list[Furniture]
+) -> Closing | None:
     """The page's last table, when nothing but furniture follows it."""
-    return _at_edge(layer, tables, furniture, last=True)
+    table = _at_edge(layer, tables, furniture, last=True)
+    if table is None:
+        return None
+    (block,) = table_blocks([table])
+    return Closing(number, block, (layer.width, layer.height))
 
 
 def opening_table(
@@ -71,33 +84,16 @@ def _at_edge(
     return None if any(beyond(x) for x in _body(layer, tables, furniture)) else table
 
 
-def _edges(table: Table) -> list[float]:
-    first_row = sorted((c for c in table.cells if c.row == 0), key=lambda c: c.col)
-    return [c.box.left for c in first_row] + [first_row[-1].box.right] if first_row else []
-
-
-def continuation(previous: Table, table: Table) -> dict[str, bool] | None:
-    """How `table` continues `previous`: None when it does not (different columns)."""
-    repeated = bool(table.rows) and table.rows[0] == previous.rows[0]
-    a, b = _edges(previous), _edges(table)
-    aligned = len(a) == len(b) and all(
-        abs(x - y) <= COLUMN_SLACK_PT for x, y in zip(a, b, strict=True)
-    )
-    if not (repeated or aligned):
-        return None
-    return {"repeated_header": repeated}
-
-
 def read_page(
     layer: PageLayer,
     tables: list[Table],
     furniture: list[Furniture],
     *,
     keep_furniture: bool = False,
-    continues: tuple[int, Table] | None = None,
+    continues: Closing | None = None,
 ) -> tuple[str, list[Block] | None]:
     """The page's text and its blocks in reading order (None for a page without text).
-    `continues`: the previous page's number and the table that closed it."""
+    `continues`: the table that closed the page before."""
     if not layer.lines:
         return layer.text, None
     gone = {id(f.line) for f in furniture}
@@ -114,9 +110,10 @@ def read_page(
         if isinstance(part, Table):
             (block,) = table_blocks([part], first_id=len(blocks))
             if continues and part is opening:
-                link = continuation(continues[1], part)
+                size = (layer.width, layer.height)
+                link = continuation(continues.table, continues.size, block, size)
                 if link is not None:
-                    block.metadata.update(continues_from_page=continues[0], **link)
+                    block.metadata.update(continues_from_page=continues.page, **link)
         else:
             role, text, members = part
             box = Box(
