@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import OptionsError
-from ocrkit.options import EngineName, Language, OcrOptions, VlmMode
+from ocrkit.options import EngineName, Language, LayoutUse, OcrOptions, VlmMode
 from ocrkit.outputs.results import Document
 from ocrkit.pdf.gate import Route
 from ocrkit.pdf.inputs import collect, parse_pages
@@ -128,6 +128,7 @@ async def aocr(
     route: Route | None = None,
     keep_furniture: bool | None = None,
     vlm_mode: VlmMode | None = None,
+    layout: LayoutUse | None = None,
     prompt_type: str | None = None,
     prompt: str | None = None,
     max_tokens: int | None = None,
@@ -152,6 +153,7 @@ async def aocr(
         route=route,
         keep_furniture=keep_furniture,
         vlm_mode=vlm_mode,
+        layout=layout,
         prompt_type=prompt_type,
         prompt=prompt,
         max_tokens=max_tokens,

@@ -20,6 +20,7 @@ from ocrkit.pdf.gate import Route
 
 EngineName = Literal["auto", "openai", "legacy", "vllm", "tesseract"]
 VlmMode = Literal["auto", "page", "elements"]
+LayoutUse = Literal["auto", "on", "off"]
 Language = Literal["russian", "english", "auto"]
 # Marks the options that are also command-line flags (the rest: environment or library only).
 CLI = {"cli": True}
@@ -78,6 +79,13 @@ class OcrOptions(EnvSettings):
         description="auto: as the profile's authors measured it (GLM-OCR, PaddleOCR-VL: "
         "elements); elements: the layout stage finds regions and each is read with its "
         "task prompt; page: the whole page in one request.",
+        json_schema_extra=CLI,
+    )
+    layout: LayoutUse = Field(
+        "auto",
+        description="The layout stage (ocrkit[layout]) on Tesseract pages: paragraphs take "
+        "the role of the region they lie in (title, formula, caption, footnote, figure). "
+        "auto: where it is installed; on: required; off.",
         json_schema_extra=CLI,
     )
     prompt_type: str | None = Field(

@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
+import ocrkit
 from harness import structure_corpus as corpus
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutDetector, LayoutSettings, Region, reading_order
+from ocrkit.layout.roles import assign_roles
+from ocrkit.model.postprocess import BBox, Block
+
+SCAN = Path(__file__).parents[1] / "samples" / "prospectus_ru_scan.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +103,50 @@ def test_settings_are_read_only_under_their_names(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("OCRKIT_LAYOUT_THRESHOLD", " ")
     blank = LayoutSettings()
     assert blank.model is None and blank.threshold == 0.5
+
+
+def _paragraph(i: int, kind: str, text: str, box: tuple[int, int, int, int]) -> Block:
+    x0, y0, x1, y1 = box
+    bbox = BBox(x0=x0, y0=y0, x1=x1, y1=y1)
+    return Block(id=i, type=kind, content=text, bbox=bbox, metadata={"order": i})
+
+
+def test_paragraphs_take_the_role_of_the_region_they_lie_in_where_words_cannot_tell() -> None:
+    blocks = [
+        _paragraph(0, "text", "1. Общие сведения о выпуске", (250, 660, 1120, 720)),
+        _paragraph(1, "text", "НКД = N x C x (T - TO) / 365", (800, 900, 1700, 950)),
+        _paragraph(2, "text", "Таблица 1. Баланс", (250, 1000, 900, 1040)),
+        _paragraph(3, "text", "Длинный абзац\nв три\nстроки", (250, 1100, 2200, 1300)),
+        _paragraph(4, "text", "Абзац рядом с формулой", (250, 1400, 2200, 1460)),
+        _paragraph(5, "table", "| a | b |\n|---|---|", (250, 1500, 2200, 1800)),
+    ]
+    regions = [
+        region("title", 240, 650, 1130, 725),
+        region("formula", 790, 890, 1710, 955),
+        region("caption", 240, 990, 910, 1045),
+        region("title", 240, 1090, 2210, 1310),  # the model's slip: three lines are no heading
+        region("formula", 240, 1440, 2210, 1520),  # covers a third of the paragraph: no role
+        region("text", 240, 1490, 2210, 1810),  # a table stays what the words' columns say
+    ]
+    assign_roles(blocks, regions)
+    assert [b.type for b in blocks] == ["title", "formula", "caption", "text", "text", "table"]
+    assert blocks[1].metadata["label"] == "formula" and "label" not in blocks[3].metadata
+
+
+def test_scanned_pages_read_by_tesseract_get_the_layout_stages_roles(tmp_path: Path) -> None:
+    # The scanned sample sets its headings in bold at the body's size: Tesseract's word
+    # heights cannot tell them; the layout stage can. Its page number is furniture, so the
+    # paragraphs are rebuilt without it: the roles stay.
+    doc = ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)
+    (page,) = doc.pages
+    titles = [b.content for b in page.blocks or [] if b.type == "title"]
+    assert {"1. Общие сведения о выпуске", "2. Порядок определения дохода"} <= set(titles)
+    assert "## 1. Общие сведения о выпуске" in page.markdown
+    assert any(b.type == "page_number" for b in page.blocks or [])
+    off = ocrkit.ocr(SCAN, engine="tesseract", pages="1", layout="off", cache_dir=tmp_path)
+    (plain,) = off.pages
+    assert plain.text == page.text  # the same words; only the blocks' roles differ
+    assert not any("label" in b.metadata for b in plain.blocks or [])
+    assert "1. Общие сведения о выпуске" not in [
+        b.content for b in plain.blocks or [] if b.type == "title"
+    ]

@@ -9,15 +9,23 @@ columns line up) come out as Markdown tables and table blocks (`ocrkit.pdf.words
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
+from typing import TYPE_CHECKING
 
-from ocrkit.engines.base import Engine, Reply
+from PIL import Image
+
+from ocrkit.engines.base import Engine, Reply, layout_identity
 from ocrkit.errors import EngineUnavailable, PageFailed
+from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.sources import RenderTarget
 from ocrkit.pdf.words import with_tables
+
+if TYPE_CHECKING:
+    from ocrkit.layout import LayoutDetector
 
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
@@ -27,6 +35,7 @@ class TesseractEngine(Engine):
     name = "tesseract"
     # One single-threaded process per core beats one multi-threaded process per page.
     default_concurrency = os.cpu_count() or 1
+    layout: LayoutDetector | None = None  # loaded by start() (--layout)
 
     @property
     def target(self) -> RenderTarget:
@@ -37,7 +46,8 @@ class TesseractEngine(Engine):
         return LANGUAGES[self.options.language]
 
     def cache_settings(self) -> dict[str, object]:
-        return {**super().cache_settings(), "langs": self.langs}
+        layout = layout_identity() if self.layout is not None else None
+        return {**super().cache_settings(), "langs": self.langs, "layout": layout}
 
     async def start(self) -> None:
         exe = shutil.which("tesseract")
@@ -56,6 +66,16 @@ class TesseractEngine(Engine):
             )
         self.model = (await _output(exe, "--version")).splitlines()[0].strip()
         self._exe = exe
+        if self.options.layout != "off":
+            from ocrkit.layout import LayoutDetector
+
+            try:
+                self.layout = await asyncio.to_thread(LayoutDetector)
+            except EngineUnavailable:
+                if self.options.layout == "on":
+                    raise
+                # auto: the embedded default installs no layout extra; its pages are read
+                # without regions' roles, as they always were.
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         proc = await asyncio.create_subprocess_exec(
@@ -86,6 +106,9 @@ class TesseractEngine(Engine):
         # Tables among the words (ruled or not) become Markdown tables and table blocks; the
         # page, blocks in reading order.
         text, blocks, _ = with_tables(words)
+        if self.layout is not None:
+            image = await asyncio.to_thread(_decode, page)
+            assign_roles(blocks, await asyncio.to_thread(self.layout.regions, image))
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
@@ -151,6 +174,11 @@ def roman_numerals(words: list[Block]) -> list[Block]:
         if same_line and letter_high and not rule and 0 <= b.x0 - a.x1 <= usual:
             out[i] = word.model_copy(update={"content": "I" * len(word.content)})
     return out
+
+
+def _decode(page: PageImage) -> Image.Image:
+    with Image.open(io.BytesIO(page.data)) as img:
+        return img.convert("RGB")
 
 
 async def _output(exe: str, *args: str) -> str:

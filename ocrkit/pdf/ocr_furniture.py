@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from ocrkit.layout.regions import Region, Role
+from ocrkit.layout.roles import assign_roles
 from ocrkit.model.postprocess import Block
 from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
 from ocrkit.pdf.words import arrange, union
@@ -111,6 +113,13 @@ def furniture_rows(mine: Bands, near: list[Bands]) -> dict[tuple[int, ...], str]
     return found
 
 
+def _region(block: Block) -> Region:
+    b = block.bbox
+    assert b is not None
+    role = cast("Role", block.type)
+    return Region(role=role, box=(b.x0, b.y0, b.x1, b.y1), score=1.0, label=block.metadata["label"])
+
+
 def _copies(a: frozenset[str], b: frozenset[str]) -> bool:
     """Two pages whose bodies share many of their words (numbers aside): one page scanned
     twice, a form. OCR noise keeps two readings of one page to ~40% in common; different
@@ -131,6 +140,8 @@ def without_furniture(
     gone = {n for row in furniture for n in row}
     kept = [w for w in words if int(w.metadata.get("line", -1)) not in gone]
     _, ordered = arrange(kept, tables, first_id=0)
+    # The roles the layout stage gave the paragraphs before (`ocrkit.layout.roles`) stay.
+    assign_roles(ordered, [_region(b) for b in page.blocks if "label" in b.metadata and b.bbox])
     lines = _lines_of(words)
     found = []
     for row, role in furniture.items():
