@@ -58,11 +58,11 @@ class AdapterState:
             return
         if mode == "auto" and profile.mode.mode != "element-level":
             return
-        from ocrkit.layout import LayoutDetector
+        from ocrkit.layout import LayoutDetector, LayoutMissing
 
         try:
             self.layout = await asyncio.to_thread(LayoutDetector)
-        except EngineUnavailable as exc:
+        except LayoutMissing as exc:
             if mode == "elements":
                 raise
             log.warning("%s; /ocr reads whole pages (ADAPTER_VLM_MODE=page)", exc)

