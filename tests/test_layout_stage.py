@@ -13,7 +13,7 @@ import ocrkit
 from harness import structure_corpus as corpus
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutDetector, LayoutSettings, Region, reading_order
-from ocrkit.layout.roles import assign_roles
+from ocrkit.layout.roles import assign_roles, is_formula, text_roles
 from ocrkit.model.postprocess import BBox, Block
 
 SCAN = Path(__file__).parents[1] / "samples" / "prospectus_ru_scan.pdf"
@@ -172,3 +172,27 @@ def test_tesseract_reads_without_roles_where_the_extra_is_missing_unless_told_to
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(tmp_path / "nowhere.onnx"))
     with pytest.raises(EngineUnavailable, match="is not a file"):
         ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)
+
+
+def test_formulas_and_captions_are_told_by_their_text_and_neighbours_on_any_route() -> None:
+    table = _paragraph(1, "table", "| a | b |\n|---|---|", (100, 300, 900, 500))
+    blocks = [
+        _paragraph(0, "text", "Таблица 1. Баланс, тыс. руб.", (100, 250, 600, 280)),
+        table,
+        _paragraph(2, "text", "НКД = N × C × (T − T0) / 365", (300, 550, 700, 580)),
+        _paragraph(3, "text", "НКД = Мх C x (T - TO) / 365", (300, 600, 700, 630)),
+        _paragraph(4, "text", "Таблица 1 показывает рост выручки.", (100, 650, 900, 680)),
+        _paragraph(5, "text", "Итого по разделу = 1 234 + 567", (100, 700, 900, 730)),
+        _paragraph(6, "text", "a = b", (100, 750, 900, 780)),  # one operator: not enough
+    ]
+    text_roles(blocks)
+    assert [b.type for b in blocks] == [
+        "caption",
+        "table",
+        "formula",
+        "formula",  # as Tesseract reads it
+        "text",  # a caption's words, nowhere near a table or figure
+        "text",  # two words and more: a sentence with a sum
+        "text",
+    ]
+    assert is_formula("σ = √(Σ(x − μ)² / n)") and not is_formula("Итого: 5 000 = 100%")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from PIL import Image
 
 import ocrkit
 from harness import structure_corpus as corpus
@@ -148,3 +149,53 @@ def test_bold_headings_in_body_sized_text_are_titles(tmp_path: Path) -> None:
     pdf.output(str(tmp_path / "bold.pdf"))
     (page,) = ocrkit.ocr(tmp_path / "bold.pdf", route="text", cache_dir=tmp_path / "c").pages
     assert all(b.type != "title" for b in page.blocks or [])
+
+
+def test_a_formula_line_is_a_formula_block_and_the_title_above_stays_a_title(
+    tmp_path: Path,
+) -> None:
+    # The formula page: a bold 13 pt title over 10 pt text on a page of short lines (its
+    # title once ran into the paragraph under it), the formula centred between paragraphs.
+    born = corpus.build(tmp_path / "report.pdf")
+    scan = corpus.scan(tmp_path / "scan.pdf")
+    for doc in (
+        ocrkit.ocr(born, route="text", pages="5-7", cache_dir=tmp_path / "cache"),
+        ocrkit.ocr(scan, engine="tesseract", pages="5-7", cache_dir=tmp_path / "cache"),
+    ):
+        page = doc.pages[1]
+        body = [b for b in page.blocks or [] if "order" in b.metadata]
+        assert [b.type for b in body] == ["title", "text", "formula", "text"], body
+        assert body[0].content == "Расчёт накопленного купонного дохода"
+        assert body[2].content.startswith("НКД =")  # as Tesseract reads it on the scan
+
+
+def test_captions_beside_their_table_or_figure_and_footnotes_take_their_roles(
+    tmp_path: Path,
+) -> None:
+    chart = tmp_path / "chart.png"
+    Image.new("RGB", (600, 300), "steelblue").save(chart)
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    pdf.text(20, 30, "Выручка банка выросла за год на 18 процентов.")
+    pdf.image(str(chart), x=20, y=40, w=120, h=60)
+    pdf.text(20, 108, "Рисунок 1. Динамика выручки, млн руб.")
+    pdf.text(20, 125, "Таблица 2 приводит показатели по сегментам.")  # a sentence, no table
+    pdf.text(20, 160, "Итого по году = 1 234 + 567")  # words: not a formula
+    pdf.set_font("dejavu", size=7)
+    pdf.text(20, 270, "1 Данные не аудированы.")
+    path = tmp_path / "figure.pdf"
+    pdf.output(str(path))
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    roles = {b.content: b.type for b in page.blocks or [] if "order" in b.metadata}
+    assert roles == {
+        "Выручка банка выросла за год на 18 процентов.": "text",
+        "Рисунок 1. Динамика выручки, млн руб.": "caption",
+        "Таблица 2 приводит показатели по сегментам.": "text",
+        "Итого по году = 1 234 + 567": "text",
+        "1 Данные не аудированы.": "footnote",
+    }
+    (figure,) = [b for b in page.blocks or [] if b.type == "figure"]
+    assert figure.content == "" and "order" not in figure.metadata
+    assert figure.bbox is not None and (figure.bbox.x0, figure.bbox.y1) == (57, 283)

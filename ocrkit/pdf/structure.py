@@ -21,6 +21,7 @@ import statistics
 from dataclasses import dataclass, replace
 
 from ocrkit.layout.order import xy_columns
+from ocrkit.layout.roles import text_roles
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.continued import continuation
 from ocrkit.pdf.furniture import Furniture
@@ -98,7 +99,7 @@ def read_page(
         return layer.text, None
     gone = {id(f.line) for f in furniture}
     lines = [line for line in layer.lines if id(line) not in gone]
-    parts = _parts(lines, tables, _usual(layer.lines))
+    parts = _parts(lines, tables, _usual(layer.lines), layer.height)
     opening = opening_table(layer, tables, furniture) if continues else None
     kept = [_furniture_block(f) for f in furniture] if keep_furniture else []
     kept.sort(key=lambda b: (b.bbox.y0, b.bbox.x0) if b.bbox else (0, 0))
@@ -127,13 +128,22 @@ def read_page(
     blocks += bottom
     for i, block in enumerate(blocks):
         block.id = block.metadata["order"] = i
+    figures = [_bbox(image.box) for image in layer.images if _is_figure(image.box, layer)]
+    text_roles(blocks, figures)
     text = "\n\n".join(b.content for b in blocks)
-    if not keep_furniture:
-        blocks += [
-            _furniture_block(f).model_copy(update={"id": len(blocks) + i})
-            for i, f in enumerate(furniture)
-        ]
+    unordered = [] if keep_furniture else [_furniture_block(f) for f in furniture]
+    # Pictures: where they stand, no text of their own (a scan's picture goes to OCR).
+    unordered += [Block(id=0, type="figure", content="", bbox=box) for box in figures]
+    blocks += [b.model_copy(update={"id": len(blocks) + i}) for i, b in enumerate(unordered)]
     return text, blocks
+
+
+FIGURE_SHARE = (0.01, 0.9)  # of the page's area: not a logo or a bullet, not a page's scan
+
+
+def _is_figure(box: Box, layer: PageLayer) -> bool:
+    share = (box.right - box.left) * (box.bottom - box.top) / (layer.width * layer.height)
+    return FIGURE_SHARE[0] <= share < FIGURE_SHARE[1]
 
 
 def _furniture_block(f: Furniture) -> Block:
@@ -158,8 +168,18 @@ def _usual(lines: list[Line]) -> tuple[float, bool]:
     return statistics.median(x.size for x in lines), sum(x.bold for x in lines) * 2 > len(lines)
 
 
-def _role(text: str, members: list[Line], usual: tuple[float, bool]) -> str:
+# A footnote: set smaller than the page's usual text, in its lower third, opening with its
+# mark ("1", "*", "¹").
+FOOTNOTE_SCALE = 0.85
+FOOTNOTE_MARKS = tuple("0123456789*†‡¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _role(text: str, members: list[Line], usual: tuple[float, bool], height: float) -> str:
     size, bold = usual
+    smaller = size > 0 and max(x.size for x in members) <= FOOTNOTE_SCALE * size
+    low = min(x.box.top for x in members) >= 2 / 3 * height
+    if smaller and low and text.startswith(FOOTNOTE_MARKS):
+        return "footnote"
     if len(members) > 2 or len(text) > TITLE_CHARS:
         return "text"
     larger = size > 0 and min(x.size for x in members) >= TITLE_SCALE * size
@@ -169,7 +189,7 @@ def _role(text: str, members: list[Line], usual: tuple[float, bool]) -> str:
 
 
 def _parts(
-    lines: list[Line], tables: list[Table], usual: tuple[float, bool]
+    lines: list[Line], tables: list[Table], usual: tuple[float, bool], height: float
 ) -> list[Table | tuple[str, str, list[Line]]]:
     """The page in reading order: each table where it stands (the lines above it, the
     table, the lines below it), the rest as paragraphs with their role and lines."""
@@ -179,7 +199,7 @@ def _parts(
     def add(chunk: list[Line]) -> None:
         for text, members in [p for run in in_columns(chunk) for p in paragraphs(run)]:
             if text:
-                parts.append((_role(text, members, usual), text, members))
+                parts.append((_role(text, members, usual, height), text, members))
 
     for table in sorted(tables, key=lambda t: t.box.top):
         add([line for line in rest if line.box.bottom <= table.box.top + 1])

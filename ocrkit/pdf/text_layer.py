@@ -290,11 +290,17 @@ def _clean(text: str) -> str:
 def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
     """Whether `line` carries on `prev`'s paragraph (wrapped onto the next line)."""
     gap = line.box.top - prev.box.bottom
-    if gap < -0.5 * height or gap > max(1.5 * usual, 0.5 * height):
-        return False  # not the next line down: a new block, column or section
+    if gap < -0.5 * height or gap > max(1.5 * usual, 0.5 * height) or gap > 2 * height:
+        # Not the next line down: a new block, column or section. Two lines apart even on
+        # a page whose lines all stand far apart (its usual gap says nothing).
+        return False
     if abs(line.box.left - prev.box.left) > 1.5 * height:
         return False  # indented or out-dented: a new paragraph, a list item, a table cell
     last, first = prev.text.rstrip()[-1:], line.text.lstrip()[:1]
+    if prev.size and line.size and abs(prev.size - line.size) > 0.1 * max(prev.size, line.size):
+        return False  # another size: a heading over its text, a footnote under it
+    if prev.bold != line.bold and not first.islower():
+        return False  # a bold heading over text set at its size
     if not (first.isalpha() or first in "(«\"'"):
         return False  # a table row, a numbered line or a figure: kept as its own line
     if last.isdigit() and not first.islower():

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from ocrkit.layout.roles import text_roles
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
@@ -135,13 +136,17 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
         last = (par, line)
     usual = statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
     ordered: list[Block] = []
-    for part in rejoin(paragraphs):
+    for part in _headed(rejoin(paragraphs)):
         if isinstance(part, int):
             block = tables[part]
         else:
             content = "\n".join(" ".join(w.content for w in ws) for ws in part)
             heights = [w.bbox.y1 - w.bbox.y0 for ws in part for w in ws if w.bbox]
-            title = len(part) == 1 and bool(heights) and statistics.median(heights) >= 1.2 * usual
+            title = (
+                len(part) == 1
+                and bool(heights)
+                and statistics.median(heights) >= HEADING_SCALE * usual
+            )
             block = Block(
                 id=first_id + len(ordered),
                 type="title" if title else "text",
@@ -150,11 +155,32 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
             )
         block.metadata["order"] = len(ordered)
         ordered.append(block)
+    text_roles(ordered)
     return "\n\n".join(b.content for b in ordered), ordered
 
 
 Paragraph = list[list[Block]]  # its lines, each a list of words
 T = TypeVar("T")
+HEADING_SCALE = 1.2  # a line this much taller than the page's usual words is a heading
+
+
+def _headed(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
+    """The paragraphs with a heading Tesseract put at the head of the text under it (a
+    larger first line) on its own."""
+    out: list[Paragraph | T] = []
+    for par in paragraphs:
+        if isinstance(par, list) and len(par) >= 2:
+            below = [w for line in par[1:] for w in line]
+            head, rest = _height(par[0]), _height(below)
+            if len(below) >= 3 and head >= HEADING_SCALE * rest:
+                out += [[par[0]], par[1:]]
+                continue
+        out.append(par)
+    return out
+
+
+def _height(words: list[Block]) -> float:
+    return statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
 
 
 def rejoin(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
