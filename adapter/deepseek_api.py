@@ -60,7 +60,9 @@ async def figure(
 ) -> FigureResponse:
     page = await state.page_from_bytes(await file.read())
     started = time.perf_counter()
-    reply, clean = await state.read(page, prompt_type=prompt_type, prompt=custom_prompt)
+    reply, clean = await state.read(
+        page, prompt_type=prompt_type, prompt=custom_prompt, regions=False
+    )
     return FigureResponse(
         # Boxes in pixels of the image as uploaded, which is what the caller holds.
         blocks=clean.blocks or [],

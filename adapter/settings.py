@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, Field, SecretStr
 
 from ocrkit.model.images import DEFAULT_MAX_PIXELS
 from ocrkit.model.settings import ModelOverrides
+from ocrkit.options import VlmMode
 
 
 class AdapterSettings(ModelOverrides):
@@ -41,9 +40,7 @@ class AdapterSettings(ModelOverrides):
     # How /ocr reads a page without a prompt of its caller's: auto, as the profile's authors
     # measured it (GLM-OCR, PaddleOCR-VL: region by region, where ocrkit[layout] is
     # installed); elements (fail at start-up without it); page (one request per page).
-    vlm_mode: Literal["auto", "page", "elements"] = Field(
-        "auto", validation_alias="ADAPTER_VLM_MODE"
-    )
+    vlm_mode: VlmMode = Field("auto", validation_alias="ADAPTER_VLM_MODE")
 
     @property
     def max_body_bytes(self) -> int:

@@ -7,15 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import Request
 
 from adapter.budget import ByteBudget, decode, decode_cost
 from adapter.settings import AdapterSettings
 from adapter.upstream import Upstream
-from ocrkit.errors import EngineUnavailable
-from ocrkit.model.elements import read_elements
+from ocrkit.model.elements import element_level, read_elements
 from ocrkit.model.images import PageImage, decode_base64, load_image
 from ocrkit.model.launch import Plan
 from ocrkit.model.postprocess import BBox, Block, PageText, postprocess
@@ -46,17 +45,9 @@ class AdapterState:
 
     async def start(self) -> None:
         """Loads the layout stage where /ocr reads region by region (ADAPTER_VLM_MODE)."""
-        mode, profile = self.settings.vlm_mode, self.profile
-        if mode == "page":
-            return
-        if not profile.client.elements:
-            if mode == "elements":
-                raise EngineUnavailable(
-                    f"profile {profile.name} has no element prompts ([client.elements]); "
-                    "set ADAPTER_VLM_MODE=page"
-                )
-            return
-        if mode == "auto" and profile.mode.mode != "element-level":
+        mode = self.settings.vlm_mode
+        # Per request, a prompt of the caller's sends the whole page (`read`).
+        if not element_level(self.profile, mode, own_prompt=False, fix="set ADAPTER_VLM_MODE=page"):
             return
         from ocrkit.layout import LayoutDetector, LayoutMissing
 
@@ -71,7 +62,7 @@ class AdapterState:
         self._region_slots = asyncio.Semaphore(self.settings.upstream_max_connections)
 
     @property
-    def vlm_mode(self) -> str:
+    def vlm_mode(self) -> Literal["elements", "page"]:
         return "elements" if self.layout is not None else "page"
 
     _plan_mtime: int | None = field(default=None, init=False, repr=False)
@@ -125,6 +116,7 @@ class AdapterState:
         prompt_type: str | None = None,
         prompt: str | None = None,
         max_tokens: int | None = None,
+        regions: bool = True,
     ) -> tuple[ChatReply, PageText]:
         """One page through the model, as every legacy route reads it: the shared prompt
         choice and request builder, the one reply parser, the profile's post-processor.
@@ -143,8 +135,9 @@ class AdapterState:
             )
             return await self.upstream.chat(body)
 
-        # A caller's own prompt is for the whole page, as in the client.
-        if self.layout is not None and prompt_type is None and prompt is None:
+        # A caller's own prompt is for the whole page, as in the client; a figure (`regions`
+        # False) is one region already.
+        if regions and self.layout is not None and prompt_type is None and prompt is None:
             found = await self._read_elements(page, ask)
             if found is not None:
                 return found
@@ -165,7 +158,10 @@ class AdapterState:
             async with slots:
                 return await ask(image, prompt_key)
 
-        found = await read_elements(self.profile, self.layout, bounded, page)
+        # The decoded page and its crops count against the adapter's decode budget.
+        found = await read_elements(
+            self.profile, self.layout, bounded, page, hold=self.decode_budget.hold
+        )
         if found is None:
             return None
         reply = ChatReply(

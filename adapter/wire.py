@@ -114,7 +114,7 @@ class Info(BaseModel):
     attention: AttentionDecision | None = Field(
         None, description="The launcher's decision (backend, reason), from SERVING_PLAN_FILE"
     )
-    vlm_mode: str = Field(
+    vlm_mode: Literal["elements", "page"] = Field(
         "page",
         description="How /ocr reads a page without a prompt of its caller's: elements (the "
         "layout stage's regions, each with its task prompt) or page (one request)",

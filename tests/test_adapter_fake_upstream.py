@@ -378,6 +378,10 @@ def test_glm_ocr_reads_a_page_region_by_region_through_ocr_as_the_client_does(
     whole = client.post("/ocr", json={"image": b64(buf.getvalue()), "prompt_type": "table"})
     assert whole.status_code == 200 and len(fake.bodies) == 1
     assert whole.json()["text"] == "table read"
+    # A figure is one region already: sent whole, with the default prompt.
+    fake.bodies.clear()
+    figure = client.post("/ocr/figure", files={"file": ("p.png", buf.getvalue(), "image/png")})
+    assert figure.status_code == 200 and len(fake.bodies) == 1
 
 
 def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
@@ -404,7 +408,7 @@ def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
     with pytest.raises(EngineUnavailable, match="rapid-layout"):
         adapter(ok(), "glm-ocr", ADAPTER_VLM_MODE="elements")
     monkeypatch.undo()
-    # A layout model named but not there stops the start, whatever the mode.
+    # A layout model named but not there stops the start, in auto too.
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", "/models/pp_doc_layoutv3.onnx")
     with pytest.raises(EngineUnavailable, match="is not a file"):
         adapter(ok(), "glm-ocr")

@@ -12,7 +12,7 @@ import pytest
 import ocrkit
 from harness import structure_corpus as corpus
 from ocrkit.errors import EngineUnavailable
-from ocrkit.layout import LayoutDetector, LayoutSettings, Region, reading_order
+from ocrkit.layout import LayoutDetector, LayoutMissing, LayoutSettings, Region, reading_order
 from ocrkit.layout.roles import assign_roles, is_formula, text_roles
 from ocrkit.model.postprocess import BBox, Block
 
@@ -132,7 +132,7 @@ def test_paragraphs_take_the_role_of_the_region_they_lie_in_where_words_cannot_t
         region("caption", 240, 990, 910, 1045),
         region("title", 240, 1090, 2210, 1310),  # the model's slip: three lines are no heading
         region("formula", 240, 1440, 2210, 1520),  # covers a third of the paragraph: no role
-        region("text", 240, 1490, 2210, 1810),  # a table stays what the words' columns say
+        region("figure", 240, 1490, 2210, 1810),  # a table stays what the words' columns say
     ]
     assign_roles(blocks, regions)
     assert [b.type for b in blocks] == ["title", "formula", "caption", "text", "text", "table"]
@@ -161,14 +161,28 @@ def test_scanned_pages_read_by_tesseract_get_the_layout_stages_roles(tmp_path: P
 def test_tesseract_reads_without_roles_where_the_extra_is_missing_unless_told_to_need_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import ocrkit.layout
     import ocrkit.layout.detector
 
     monkeypatch.setattr(ocrkit.layout.detector, "layout_installed", lambda: False)
     doc = ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)
     assert not any("label" in b.metadata for b in doc.pages[0].blocks or [])
-    with pytest.raises(EngineUnavailable, match="rapid-layout"):
+    monkeypatch.undo()
+
+    # Installed but unable to load (OpenCV without libGL, say): auto warns and reads the
+    # pages without roles; --layout on stops before the first page.
+    def broken(*args: object) -> None:
+        raise LayoutMissing("the layout stage needs libGL.so.1")
+
+    monkeypatch.setattr(ocrkit.layout, "LayoutDetector", broken)
+    doc = ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path / "broken")
+    assert doc.pages[0].source == "ocr"
+    assert not any("label" in b.metadata for b in doc.pages[0].blocks or [])
+    with pytest.raises(EngineUnavailable, match="libGL"):
         ocrkit.ocr(SCAN, engine="tesseract", pages="1", layout="on", cache_dir=tmp_path)
     monkeypatch.undo()
+
+    # A layout model named but not there stops the run, in auto too.
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(tmp_path / "nowhere.onnx"))
     with pytest.raises(EngineUnavailable, match="is not a file"):
         ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path)

@@ -181,6 +181,8 @@ def test_a_line_broken_by_hand_mid_sentence_joins_the_next(tmp_path: Path) -> No
         "В решение о выпуске включены:",
         "а) сведения об эмитенте;",
         "б) сведения о ценных бумагах.",
+        "в) дата размещения",
+        "г) порядок погашения",
     ]
     text = _layer_text(_lines_pdf(tmp_path / "p.pdf", lines))
     assert text.split("\n\n") == [
@@ -191,6 +193,9 @@ def test_a_line_broken_by_hand_mid_sentence_joins_the_next(tmp_path: Path) -> No
         "В решение о выпуске включены:",
         "а) сведения об эмитенте;",
         "б) сведения о ценных бумагах.",
+        # Lettered items stay apart, however they end.
+        "в) дата размещения",
+        "г) порядок погашения",
     ]
 
 

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ocrkit.errors import EngineUnavailable
+from ocrkit.model.elements import element_level
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
 from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
@@ -86,23 +86,14 @@ class ModelEngine(Engine):
         self.prompt_key = choose_prompt_key(
             self.profile, language=options.language, prompt_type=options.prompt_type
         )
-        self.element_level = self._element_level()
+        self.element_level = element_level(
+            self.profile,
+            options.vlm_mode,
+            own_prompt=options.prompt is not None or options.prompt_type is not None,
+            fix="use --vlm-mode page",
+        )
         self.layout: LayoutDetector | None = None  # loaded by start() in element-level mode
         self.element_slots: asyncio.Semaphore | None = None  # with it
-
-    def _element_level(self) -> bool:
-        o, profile = self.options, self.profile
-        if o.vlm_mode == "elements" and not profile.client.elements:
-            raise EngineUnavailable(
-                f"profile {profile.name} has no element prompts ([client.elements]); "
-                "use --vlm-mode page"
-            )
-        if o.vlm_mode == "auto":
-            # A prompt of the user's own choosing is for the whole page.
-            chosen = o.prompt is not None or o.prompt_type is not None
-            measured = profile.mode.mode == "element-level" and bool(profile.client.elements)
-            return measured and not chosen
-        return o.vlm_mode == "elements"
 
     async def start(self) -> None:
         await self.connect()
@@ -220,8 +211,8 @@ class ModelEngine(Engine):
 
 def layout_identity() -> str:
     """What decides the layout stage's regions (part of the resume key), without loading it."""
-    from ocrkit.layout import LayoutSettings
+    from ocrkit.layout.detector import MAX_SIDE, LayoutSettings
 
     settings = LayoutSettings()
     model = settings.model.name if settings.model else "bundled:layout_cdla.onnx"
-    return f"{model}@{settings.threshold}"
+    return f"{model}@{settings.threshold}@{MAX_SIDE}px"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import shutil
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from ocrkit.pdf.words import with_tables
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector
 
+log = logging.getLogger("ocrkit")
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
 DPI = 300  # Tesseract is trained on ~300 dpi text
 
@@ -39,16 +41,21 @@ class TesseractEngine(Engine):
     _detector: LayoutDetector | None = None
     _loading: asyncio.Lock | None = None
 
-    async def _layout(self) -> LayoutDetector:
+    async def _layout(self) -> LayoutDetector | None:
         """The layout stage, loaded by the first page OCR'd (a run whose pages all come from
-        their text layer never pays its memory and start-up)."""
+        their text layer never pays its memory and start-up); None where it cannot load
+        after all (OpenCV without libGL, say): then the pages are read without it."""
         if self._loading is None:
             self._loading = asyncio.Lock()
         async with self._loading:
-            if self._detector is None:
-                from ocrkit.layout import LayoutDetector
+            if self._detector is None and self.uses_layout:
+                from ocrkit.layout import LayoutDetector, LayoutMissing
 
-                self._detector = await asyncio.to_thread(LayoutDetector)
+                try:
+                    self._detector = await asyncio.to_thread(LayoutDetector)
+                except LayoutMissing as exc:
+                    log.warning("%s; Tesseract pages are read without its roles", exc)
+                    self.uses_layout = False
         return self._detector
 
     @property
@@ -80,17 +87,21 @@ class TesseractEngine(Engine):
             )
         self.model = (await _output(exe, "--version")).splitlines()[0].strip()
         self._exe = exe
-        if self.options.layout != "off":
+        if self.options.layout == "on":
+            from ocrkit.layout import LayoutDetector
+
+            # Asked for: loaded now, so that a layout stage that cannot run stops the run
+            # before its first page.
+            self._detector = await asyncio.to_thread(LayoutDetector)
+            self.uses_layout = True
+        elif self.options.layout == "auto":
             from ocrkit.layout import LayoutMissing, check_layout
 
             try:
                 check_layout()
                 self.uses_layout = True
             except LayoutMissing:
-                if self.options.layout == "on":
-                    raise
-                # auto: the embedded default installs no layout extra; its pages are read
-                # without regions' roles, as they always were.
+                pass  # the embedded default installs no layout extra: no regions' roles
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         proc = await asyncio.create_subprocess_exec(
@@ -121,8 +132,8 @@ class TesseractEngine(Engine):
         # Tables among the words (ruled or not) become Markdown tables and table blocks; the
         # page, blocks in reading order.
         text, blocks, _ = with_tables(words)
-        if self.uses_layout:
-            layout = await self._layout()
+        layout = await self._layout() if self.uses_layout else None
+        if layout is not None:
             image = await asyncio.to_thread(_decode, page)
             assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
         return Reply(

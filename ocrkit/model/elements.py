@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PIL import Image
 
+from ocrkit.errors import EngineUnavailable
 from ocrkit.layout.regions import FURNITURE
 from ocrkit.model.images import MIN_SIDE, PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, as_markdown, postprocess
@@ -35,6 +37,9 @@ MARGIN = 0.008
 MAX_ASPECT = 50
 # Regions inside another one of the same page (a nested duplicate box): read once.
 NESTED = 0.8
+# What a decoded page costs while it is looked at and cut: its RGB pixels, the layout
+# stage's shrunk copy and its float tensors, about 8 bytes a pixel.
+DECODED_BYTES = 8
 
 
 # One region's request: the crop and the profile's prompt key for its role.
@@ -65,6 +70,21 @@ class ElementPage:
         return _total(r.completion_tokens for r in self.replies)
 
 
+def element_level(profile: ModelProfile, mode: str, *, own_prompt: bool, fix: str) -> bool:
+    """Whether pages are read region by region: `mode` auto (as the profile's authors
+    measured it, unless the caller chose a prompt, which is for the whole page), elements
+    or page. EngineUnavailable, saying `fix`, for elements on a profile without element
+    prompts."""
+    elements = bool(profile.client.elements)
+    if mode == "elements" and not elements:
+        raise EngineUnavailable(
+            f"profile {profile.name} has no element prompts ([client.elements]); {fix}"
+        )
+    if mode == "auto":
+        return profile.mode.mode == "element-level" and elements and not own_prompt
+    return mode == "elements"
+
+
 async def read_elements(
     profile: ModelProfile,
     layout: LayoutDetector,
@@ -72,28 +92,32 @@ async def read_elements(
     page: PageImage,
     *,
     keep_furniture: bool = False,
+    hold: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
 ) -> ElementPage | None:
     """The page read region by region, every region's request at once through `ask` (which
     bounds them as its caller needs); None when the layout stage finds nothing to read, for
-    the caller to send the page whole."""
-    image = await asyncio.to_thread(_decode, page)
-    regions = without_nested(await asyncio.to_thread(layout.regions, image))
-    prompts = {
-        i: key for i, r in enumerate(regions) if (key := _prompt(profile, r, keep_furniture))
-    }
+    the caller to send the page whole. The page is decoded, looked at and cut into its
+    crops first, within `hold(bytes)` where given (a caller's memory budget), and let go
+    before anything is sent."""
+    async with hold(page.width * page.height * DECODED_BYTES) if hold else nullcontext():
+        image = await asyncio.to_thread(_decode, page)
+        regions = without_nested(await asyncio.to_thread(layout.regions, image))
+        prompts = {
+            i: key for i, r in enumerate(regions) if (key := _prompt(profile, r, keep_furniture))
+        }
+        lossy = page.mime == "image/jpeg"
+        crops = {i: await asyncio.to_thread(_crop, image, regions[i].box, lossy) for i in prompts}
+        del image
     if not prompts:
         return None
 
-    lossy = page.mime == "image/jpeg"
-
-    async def read(region: Region, key: str) -> tuple[ChatReply, tuple[int, int]]:
-        crop = await asyncio.to_thread(_crop, image, region.box, lossy)
+    async def read(crop: PageImage, key: str) -> tuple[ChatReply, tuple[int, int]]:
         return await ask(crop, key), (crop.width, crop.height)
 
     replies = dict(
         zip(
             prompts,
-            await asyncio.gather(*(read(regions[i], key) for i, key in prompts.items())),
+            await asyncio.gather(*(read(crops[i], key) for i, key in prompts.items())),
             strict=True,
         )
     )

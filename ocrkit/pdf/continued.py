@@ -48,31 +48,26 @@ class OcrContinuation:
 
 
 def edge_tables(page: PageResult) -> tuple[Block | None, Block | None]:
-    """The table block that opens an OCR'd page and the one that closes it, where its text
-    starts or ends with a table."""
+    """The table block that opens an OCR'd page and the one that closes it: its first and
+    last ordered blocks, furniture aside; on a whole-page VLM's page (no order), where its
+    text starts or ends with a table."""
     tables = [b for b in page.blocks or [] if b.type == "table" and b.metadata.get("cells")]
-    text = _body(page)
+    if page.source != "ocr" or not tables:
+        return None, None
+    ordered = sorted(
+        (b for b in page.blocks or [] if "order" in b.metadata and b.type not in FURNITURE),
+        key=lambda b: b.metadata["order"],
+    )
+    if ordered:
+        edges = [b if b.type == "table" and b.metadata.get("cells") else None for b in ordered]
+        return edges[0], edges[-1]
+    text = page.text.strip()
     found = tables_in_text(text)
-    if page.source != "ocr" or not tables or not found or len(found) != len(tables):
+    if not found or len(found) != len(tables):
         return None, None
     opening = tables[0] if found[0][0] == 0 else None
     closing = tables[-1] if found[-1][1] >= len(text) else None
     return opening, closing
-
-
-def _body(page: PageResult) -> str:
-    """The page's text without the furniture kept above and below it (`--keep-furniture`)."""
-    text = page.text.strip()
-    furniture = [b.content for b in page.blocks or [] if b.type in FURNITURE and b.content]
-    trimmed = True
-    while trimmed:
-        trimmed = False
-        for piece in furniture:
-            if text.startswith(piece):
-                text, trimmed = text[len(piece) :].lstrip(), True
-            if text.endswith(piece):
-                text, trimmed = text[: -len(piece)].rstrip(), True
-    return text
 
 
 def continuation(

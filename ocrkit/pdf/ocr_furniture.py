@@ -136,7 +136,8 @@ def without_furniture(
     if not furniture or not page.blocks:
         return page
     words = [b for b in page.blocks if b.type == "word"]
-    tables = [b for b in page.blocks if b.type == "table"]
+    # Copies: the page as read was handed on already (progress, the resume store).
+    tables = [b.model_copy(deep=True) for b in page.blocks if b.type == "table"]
     gone = {n for row in furniture for n in row}
     kept = [w for w in words if int(w.metadata.get("line", -1)) not in gone]
     _, ordered = arrange(kept, tables, first_id=0)
@@ -150,7 +151,7 @@ def without_furniture(
         found.append(Block(id=0, type=role, content=content, bbox=union(ws)))
     found.sort(key=lambda b: (b.bbox.y0, b.bbox.x0))  # type: ignore[union-attr]
     if keep:
-        middle = (page.image_size[1] if page.image_size else 0) / 2
+        middle = page.image_size[1] / 2 if page.image_size else 0
         top = [b for b in found if b.bbox and b.bbox.y1 <= middle]
         ordered = [*top, *ordered, *(b for b in found if b not in top)]
         found = []

@@ -102,7 +102,7 @@ def read_page(
     parts = _parts(lines, tables, _usual(layer.lines), layer.height)
     opening = opening_table(layer, tables, furniture) if continues else None
     kept = [_furniture_block(f) for f in furniture] if keep_furniture else []
-    kept.sort(key=lambda b: (b.bbox.y0, b.bbox.x0) if b.bbox else (0, 0))
+    kept.sort(key=lambda b: (b.bbox.y0, b.bbox.x0))  # type: ignore[union-attr]
     # Kept furniture stands where a reader meets it, above or below the page's body.
     top = [b for b in kept if _in_top_half(b, layer)]
     bottom = [b for b in kept if not _in_top_half(b, layer)]

@@ -58,7 +58,7 @@ class Line:
     # Where the line has wide gaps (cells of a table without rules): its runs of text with
     # their left and right edges; empty for a line set as one run.
     runs: tuple[tuple[str, float, float], ...] = ()
-    size: float = 0.0  # the font size of its first character, in points
+    size: float = 0.0  # the font size of its first or last character (the larger), in points
     bold: bool = False  # its first and last characters are set in a bold weight
 
 
@@ -163,7 +163,8 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
         runs = _runs(textpage, first, last, height, box.bottom - box.top)
-        size = raw.FPDFText_GetFontSize(textpage, first)
+        # The larger: a footnote's mark or a bullet may be set smaller than its line.
+        size = max(raw.FPDFText_GetFontSize(textpage, i) for i in (first, last))
         bold = all(raw.FPDFText_GetFontWeight(textpage, i) >= BOLD for i in (first, last))
         invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
@@ -287,6 +288,9 @@ def _clean(text: str) -> str:
     return BROKEN_CHARS.sub("\ufffd", re.sub(r"[ \t]+", " ", text)).strip()
 
 
+_LETTERED = re.compile(r"^\w\)")  # a lettered list item: "а) ...", "b) ..."
+
+
 def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
     """Whether `line` carries on `prev`'s paragraph (wrapped onto the next line)."""
     gap = line.box.top - prev.box.bottom
@@ -305,7 +309,7 @@ def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: 
         return False  # a table row, a numbered line or a figure: kept as its own line
     if last.isdigit() and not first.islower():
         return False
-    if first.islower() and last not in ".!?:;":
+    if first.islower() and last not in ".!?:;" and not _LETTERED.match(line.text.lstrip()):
         # Mid-sentence: a break made by hand ("... сбора заявок и" / "составляет ..."), not
         # the end of a paragraph, however short the line.
         return True

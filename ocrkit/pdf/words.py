@@ -136,7 +136,7 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
         last = (par, line)
     usual = statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
     ordered: list[Block] = []
-    for part in _headed(rejoin(paragraphs)):
+    for part in _headed(rejoin(paragraphs), usual):
         if isinstance(part, int):
             block = tables[part]
         else:
@@ -164,15 +164,15 @@ T = TypeVar("T")
 HEADING_SCALE = 1.2  # a line this much taller than the page's usual words is a heading
 
 
-def _headed(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
+def _headed(paragraphs: Sequence[Paragraph | T], usual: float) -> list[Paragraph | T]:
     """The paragraphs with a heading Tesseract put at the head of the text under it (a
-    larger first line) on its own."""
+    first line taller than the rest and than the page's `usual` words) on its own."""
     out: list[Paragraph | T] = []
     for par in paragraphs:
         if isinstance(par, list) and len(par) >= 2:
             below = [w for line in par[1:] for w in line]
             head, rest = _height(par[0]), _height(below)
-            if len(below) >= 3 and head >= HEADING_SCALE * rest:
+            if len(below) >= 3 and head >= HEADING_SCALE * max(rest, usual):
                 out += [[par[0]], par[1:]]
                 continue
         out.append(par)
