@@ -9,13 +9,10 @@ columns line up) come out as Markdown tables and table blocks (`ocrkit.pdf.words
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import shutil
 from typing import TYPE_CHECKING
-
-from PIL import Image
 
 from ocrkit.engines.base import Engine, Reply, layout_identity
 from ocrkit.errors import EngineUnavailable, PageFailed
@@ -134,7 +131,8 @@ class TesseractEngine(Engine):
         text, blocks, _ = with_tables(words)
         layout = await self._layout() if self.uses_layout else None
         if layout is not None:
-            image = await asyncio.to_thread(_decode, page)
+            # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
+            image = await asyncio.to_thread(page.image)
             assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
@@ -201,13 +199,6 @@ def roman_numerals(words: list[Block]) -> list[Block]:
         if same_line and letter_high and not rule and 0 <= b.x0 - a.x1 <= usual:
             out[i] = word.model_copy(update={"content": "I" * len(word.content)})
     return out
-
-
-def _decode(page: PageImage) -> Image.Image:
-    # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
-    with Image.open(io.BytesIO(page.data)) as img:
-        img.load()
-        return img
 
 
 async def _output(exe: str, *args: str) -> str:

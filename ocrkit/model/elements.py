@@ -11,7 +11,6 @@ blanks a page."""
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
@@ -100,7 +99,7 @@ async def read_elements(
     crops first, within `hold(bytes)` where given (a caller's memory budget), and let go
     before anything is sent."""
     async with hold(page.width * page.height * DECODED_BYTES) if hold else nullcontext():
-        image = await asyncio.to_thread(_decode, page)
+        image = (await asyncio.to_thread(page.image)).convert("RGB")
         regions = without_nested(await asyncio.to_thread(layout.regions, image))
         prompts = {
             i: key for i, r in enumerate(regions) if (key := _prompt(profile, r, keep_furniture))
@@ -171,11 +170,6 @@ def _prompt(profile: ModelProfile, region: Region, keep_furniture: bool) -> str 
     if region.role in FURNITURE and keep_furniture:
         return elements.get("text", profile.client.default_prompt)
     return elements.get(region.role)
-
-
-def _decode(page: PageImage) -> Image.Image:
-    with Image.open(io.BytesIO(page.data)) as img:
-        return img.convert("RGB")
 
 
 def _crop(image: Image.Image, box: tuple[float, float, float, float], lossy: bool) -> PageImage:

@@ -78,6 +78,12 @@ class PageImage:
     def data_uri(self) -> str:
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
 
+    def image(self) -> Image.Image:
+        """The pixels, decoded (blocking), in the mode they were encoded in."""
+        with Image.open(io.BytesIO(self.data)) as img:
+            img.load()
+            return img
+
 
 def decode_base64(text: str) -> bytes:
     """Strict base64 (a `data:` URI prefix and line breaks are accepted)."""

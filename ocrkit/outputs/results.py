@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ocrkit.model.postprocess import Block, as_markdown
+from ocrkit.model.postprocess import Block, as_markdown, ordered
 from ocrkit.pdf.gate import Gate
 
 Source = Literal["ocr", "text-layer", "failed"]
@@ -44,14 +44,11 @@ class PageResult(BaseModel):
         """The page as Markdown: where its text is its ordered blocks' (text-layer and
         Tesseract pages), rendered from them, titles as headings; a VLM's text is Markdown
         already."""
-        ordered = sorted(
-            (b for b in self.blocks or [] if "order" in b.metadata),
-            key=lambda b: b.metadata["order"],
-        )
+        blocks = ordered(self.blocks)
         text = self.text.strip()
-        if not ordered or "\n\n".join(b.content for b in ordered).strip() != text:
+        if not blocks or "\n\n".join(b.content for b in blocks).strip() != text:
             return text
-        return "\n\n".join(as_markdown(b) for b in ordered)
+        return "\n\n".join(as_markdown(b) for b in blocks)
 
 
 class Document(BaseModel):

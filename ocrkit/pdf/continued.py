@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ocrkit.layout.regions import FURNITURE
-from ocrkit.model.postprocess import Block
+from ocrkit.model.postprocess import Block, ordered
 from ocrkit.model.postprocess.tables import tables_in_text
 
 if TYPE_CHECKING:
@@ -54,12 +54,9 @@ def edge_tables(page: PageResult) -> tuple[Block | None, Block | None]:
     tables = [b for b in page.blocks or [] if b.type == "table" and b.metadata.get("cells")]
     if page.source != "ocr" or not tables:
         return None, None
-    ordered = sorted(
-        (b for b in page.blocks or [] if "order" in b.metadata and b.type not in FURNITURE),
-        key=lambda b: b.metadata["order"],
-    )
-    if ordered:
-        edges = [b if b.type == "table" and b.metadata.get("cells") else None for b in ordered]
+    body = [b for b in ordered(page.blocks) if b.type not in FURNITURE]
+    if body:
+        edges = [b if b.type == "table" and b.metadata.get("cells") else None for b in body]
         return edges[0], edges[-1]
     text = page.text.strip()
     found = tables_in_text(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -110,7 +109,7 @@ class SourceDocument:
         page = load_image(self.source.path.read_bytes(), max_pixels=target.max_pixels)
         if not target.grayscale:
             return page
-        return to_target(Image.open(io.BytesIO(page.data)))
+        return to_target(page.image())
 
     def layer(self, number: int) -> PageLayer | None:
         """The page's own text layer; None for an image input. Blocking. The last few are

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ocrkit.model.postprocess import glm_ocr, grounding, paddleocr_vl
-from ocrkit.model.postprocess.blocks import BBox, Block, PageText, as_markdown
+from ocrkit.model.postprocess.blocks import BBox, Block, PageText, as_markdown, ordered
 
 # (raw reply, image width, image height) -> clean text and blocks in that image's pixels.
 Postprocessor = Callable[[str, int, int], PageText]
@@ -24,7 +24,7 @@ POSTPROCESSORS: dict[str, Postprocessor] = {
     "paddleocr-vl": paddleocr_vl.postprocess,
 }
 
-__all__ = ["POSTPROCESSORS", "BBox", "Block", "PageText", "as_markdown", "postprocess"]
+__all__ = ["POSTPROCESSORS", "BBox", "Block", "PageText", "as_markdown", "ordered", "postprocess"]
 
 
 def postprocess(name: str, raw: str, width: int, height: int) -> PageText:

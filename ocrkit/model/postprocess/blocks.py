@@ -32,6 +32,12 @@ class PageText(BaseModel):
     blocks: list[Block] | None = None
 
 
+def ordered(blocks: list[Block] | None) -> list[Block]:
+    """The blocks that make up a page's text, in its order (`metadata.order`)."""
+    placed = (b for b in blocks or [] if "order" in b.metadata)
+    return sorted(placed, key=lambda b: b.metadata["order"])
+
+
 def as_markdown(block: Block) -> str:
     """A block of a page as Markdown: a title as a heading, anything else as it reads."""
     if block.type == "title" and not block.content.startswith("#"):
