@@ -393,6 +393,9 @@ def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
     assert client.get("/info").json()["vlm_mode"] == "page"
     assert client.post("/ocr", json={"image": b64(page_png())}).status_code == 200
     assert len(fake.bodies) == 1
+    # Left empty, as compose's ${ADAPTER_VLM_MODE:-} leaves it: auto.
+    client, _ = adapter(ok(), "glm-ocr", ADAPTER_VLM_MODE="")
+    assert client.get("/info").json()["vlm_mode"] == "elements"
     # Qwen2-VL's profile reads whole pages whatever the mode.
     client, _ = adapter(ok(), "qwen2-vl-2b")
     assert client.get("/info").json()["vlm_mode"] == "page"
