@@ -31,8 +31,9 @@ from ocrkit.runner import Collect, Job, PageSink, ProgressFn, Stats, run
 P = ParamSpec("P")
 # Part of the resume key: a page saved by a version that read pages differently (before
 # tables and furniture, 2; before paragraph blocks, 3; before text roles and the paragraph
-# rules of size, weight and mid-sentence breaks, 4) is read again, not served as it was.
-RESULTS_VERSION = 4
+# rules of size, weight and mid-sentence breaks, 4; before formulas on scans were read again,
+# 5) is read again, not served as it was.
+RESULTS_VERSION = 5
 T = TypeVar("T")
 
 

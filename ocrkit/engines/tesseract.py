@@ -18,7 +18,8 @@ from ocrkit.engines.base import Engine, Reply, layout_identity
 from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage
-from ocrkit.model.postprocess import BBox, Block
+from ocrkit.model.postprocess import BBox, Block, ordered
+from ocrkit.pdf.formulas import reread
 from ocrkit.pdf.sources import RenderTarget
 from ocrkit.pdf.words import with_tables
 
@@ -101,16 +102,40 @@ class TesseractEngine(Engine):
                 pass  # the embedded default installs no layout extra: no regions' roles
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
+        out = await self._tesseract(page.data, self.langs, 3)
+        words = tsv_words(out)
+        # Tables among the words (ruled or not) become Markdown tables and table blocks; the
+        # page, blocks in reading order.
+        text, blocks, _ = with_tables(words)
+        layout = await self._layout() if self.uses_layout else None
+        image = None
+        if layout is not None:
+            # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
+            image = await asyncio.to_thread(page.image)
+            assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
+        if any(b.type == "formula" for b in blocks):
+            image = image or await asyncio.to_thread(page.image)
+            if await reread(blocks, image, self.langs, self._words):
+                text = "\n\n".join(b.content for b in ordered(blocks))
+        return Reply(
+            text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
+        )
+
+    async def _words(self, png: bytes, langs: str, psm: int) -> list[Block]:
+        return tsv_words(await self._tesseract(png, langs, psm))
+
+    async def _tesseract(self, image: bytes, langs: str, psm: int) -> str:
+        """Tesseract's TSV for an encoded image."""
         proc = await asyncio.create_subprocess_exec(
             self._exe,
             "stdin",
             "stdout",
             "-l",
-            self.langs,
+            langs,
             "--dpi",
             str(DPI),
             "--psm",
-            "3",
+            str(psm),
             "tsv",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -118,25 +143,14 @@ class TesseractEngine(Engine):
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
         try:
-            out, err = await asyncio.wait_for(proc.communicate(page.data), self.options.timeout)
+            out, err = await asyncio.wait_for(proc.communicate(image), self.options.timeout)
         except TimeoutError:
             proc.kill()
             await proc.wait()
             raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
-        words = tsv_words(out.decode("utf-8", "replace"))
-        # Tables among the words (ruled or not) become Markdown tables and table blocks; the
-        # page, blocks in reading order.
-        text, blocks, _ = with_tables(words)
-        layout = await self._layout() if self.uses_layout else None
-        if layout is not None:
-            # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
-            image = await asyncio.to_thread(page.image)
-            assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
-        return Reply(
-            text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
-        )
+        return out.decode("utf-8", "replace")
 
 
 def tsv_words(tsv: str) -> list[Block]:

@@ -74,14 +74,20 @@ NEAR = 0.5  # a caption stands within this share of its figure's height of it
 
 
 def text_roles(ordered: list[Block], figures: list[BBox] | None = None) -> None:
-    """Gives `formula` and `caption` roles to the ordered `text` paragraphs whose text and
+    """Gives `formula` and `caption` roles to the ordered paragraphs whose text and
     neighbours say so (in place); `figures`: the page's pictures, in the blocks' units."""
     for i, block in enumerate(ordered):
-        if block.type != "text":
+        if block.type not in ("text", "title"):
             continue
+        # A formula stands taller than the text (its brackets and indices), or in bold: by
+        # size and weight alone it would be a title.
         if is_formula(block.content):
             block.type = "formula"
-        elif len(block.content) <= CAPTION_CHARS and _CAPTION.match(block.content):
+        elif (
+            block.type == "text"
+            and len(block.content) <= CAPTION_CHARS
+            and _CAPTION.match(block.content)
+        ):
             beside = [ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered)]
             if any(b.type == "table" for b in beside) or _near(block, figures or [], ordered):
                 block.type = "caption"
