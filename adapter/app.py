@@ -66,7 +66,7 @@ def create_app(
             profile.name,
             state.model,
             settings.upstream_url,
-            "region by region" if state.vlm_mode == "elements" else "whole pages",
+            f"region by region ({state.layout.name})" if state.layout else "whole pages",
         )
         try:
             yield

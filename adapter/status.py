@@ -52,6 +52,7 @@ async def info(state: AdapterState = Depends(get_state)) -> Info:
         profile=state.profile.name,
         attention=plan.attention if plan else None,
         vlm_mode=state.vlm_mode,
+        layout_model=state.layout.name if state.layout is not None else None,
     )
 
 

@@ -119,6 +119,11 @@ class Info(BaseModel):
         description="How /ocr reads a page without a prompt of its caller's: elements (the "
         "layout stage's regions, each with its task prompt) or page (one request)",
     )
+    layout_model: str | None = Field(
+        None,
+        description="The layout model's file where /ocr reads region by region "
+        "(layout_cdla.onnx, bundled; or the OCRKIT_LAYOUT_MODEL file): null otherwise",
+    )
 
 
 class Prompts(BaseModel):

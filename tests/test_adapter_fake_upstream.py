@@ -19,6 +19,7 @@ from adapter import AdapterSettings, create_app
 from harness import structure_corpus as corpus
 from harness.fakes import counter
 from harness.images import bomb_png, page_png
+from harness.layout_models import standin_v3
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutMissing
 from ocrkit.model.launch import VllmInstall
@@ -357,7 +358,8 @@ def test_glm_ocr_reads_a_page_region_by_region_through_ocr_as_the_client_does(
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     client, fake = adapter(_answer_by_prompt("glm-ocr"), profile="glm-ocr")
-    assert client.get("/info").json()["vlm_mode"] == "elements"
+    info = client.get("/info").json()
+    assert (info["vlm_mode"], info["layout_model"]) == ("elements", "layout_cdla.onnx")
     response = client.post("/ocr", json={"image": b64(buf.getvalue())})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -384,6 +386,34 @@ def test_glm_ocr_reads_a_page_region_by_region_through_ocr_as_the_client_does(
     assert figure.status_code == 200 and len(fake.bodies) == 1
 
 
+def test_ocr_reads_by_pp_doclayoutv3_regions_from_the_file_it_is_given(
+    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As compose passes LAYOUT_MODEL (a file under /models) to the glm-ocr adapter; the file
+    # is one of PP-DocLayoutV3's export interface that finds these regions on any page.
+    model = standin_v3(
+        tmp_path / "models" / "pp_doc_layoutv3.onnx",
+        [
+            ("number", 0.8, (380, 760, 420, 780), 0),
+            ("paragraph_title", 0.95, (75, 60, 725, 85), 1),
+            ("display_formula", 0.9, (200, 100, 600, 140), 2),
+            ("text", 0.9, (75, 150, 725, 400), 3),
+        ],
+    )
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(model))
+    client, fake = adapter(_answer_by_prompt("glm-ocr"), profile="glm-ocr")
+    assert client.get("/info").json()["layout_model"] == "pp_doc_layoutv3.onnx"
+    response = client.post("/ocr", json={"image": b64(page_png())})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # In the model's order, each with its prompt; the page number not sent.
+    assert body["text"] == "## text read\n\nformula read\n\ntext read"
+    assert [b["type"] for b in body["blocks"]] == ["page_number", "title", "formula", "text"]
+    assert len(fake.bodies) == 3
+
+
 def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
     adapter: Callable[..., tuple[TestClient, FakeVllm]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -407,7 +437,8 @@ def test_ocr_reads_whole_pages_when_asked_and_without_the_layout_extra(
 
     monkeypatch.setattr(ocrkit.layout, "LayoutDetector", missing)
     client, _ = adapter(ok(), "glm-ocr")
-    assert client.get("/info").json()["vlm_mode"] == "page"
+    info = client.get("/info").json()
+    assert (info["vlm_mode"], info["layout_model"]) == ("page", None)
     with pytest.raises(EngineUnavailable, match="rapid-layout"):
         adapter(ok(), "glm-ocr", ADAPTER_VLM_MODE="elements")
     monkeypatch.undo()

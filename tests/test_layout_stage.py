@@ -11,6 +11,7 @@ import pytest
 
 import ocrkit
 from harness import structure_corpus as corpus
+from harness.layout_models import standin_v3
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutDetector, LayoutMissing, LayoutSettings, Region, reading_order
 from ocrkit.layout.roles import assign_roles, is_formula, text_roles
@@ -85,6 +86,50 @@ def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
     detector = LayoutDetector()
     assert detector.name == "my_layout_cdla.onnx" and detector.model_type == "pp_layout_cdla"
     assert detector.regions(corpus.page_image(report, 1, dpi=100))
+
+
+def test_pp_doclayoutv3_runs_from_its_file_with_its_labels_and_its_own_order(
+    tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file of PP-DocLayoutV3's export interface (its own cannot be fetched here) through
+    # rapid-layout's PP-DocLayout handler: regions in the model's 800x800 pixels.
+    from rapid_layout.utils.download_file import DownloadFile
+
+    def no_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the layout stage tried to download a model")
+
+    monkeypatch.setattr(DownloadFile, "run", no_download)
+    model = standin_v3(
+        tmp_path / "models" / "pp_doc_layoutv3.onnx",
+        [
+            ("header", 0.9, (150, 20, 650, 40), 0),
+            ("doc_title", 0.95, (75, 60, 400, 85), 1),
+            # Right column before the left: an order XY-cut never gives, so the test sees
+            # whose order the regions come in.
+            ("text", 0.9, (410, 100, 725, 400), 2),
+            ("display_formula", 0.9, (75, 100, 390, 400), 3),
+            ("number", 0.8, (380, 760, 420, 780), 4),
+            ("table", 0.3, (75, 500, 725, 700), 5),  # under the threshold
+        ],
+    )
+    monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(model))
+    detector = LayoutDetector()
+    assert (detector.name, detector.model_type) == ("pp_doc_layoutv3.onnx", "pp_doc_layoutv3")
+    image = corpus.page_image(report, 5, dpi=300)  # 2481 x 3508, shrunk to 1600 px first
+    regions = detector.regions(image)
+    assert [(r.role, r.label) for r in regions] == [
+        ("header", "header"),
+        ("title", "doc_title"),
+        ("text", "text"),
+        ("formula", "display_formula"),
+        ("page_number", "number"),
+    ]
+    assert regions != reading_order(regions)  # not re-sorted by XY-cut
+    # Back in the page's pixels: x by 2481 / 800, y by 3508 / 800 (to a pixel or two of
+    # rounding after the shrink).
+    x0, y0, x1, y1 = regions[2].box
+    want = (410 * 2481 / 800, 100 * 3508 / 800, 725 * 2481 / 800, 400 * 3508 / 800)
+    assert all(abs(a - b) <= 4 for a, b in zip((x0, y0, x1, y1), want, strict=True)), regions[2]
 
 
 def test_a_missing_or_unnamed_model_is_a_clear_error(tmp_path: Path) -> None:
