@@ -84,6 +84,9 @@ async def run_jobs(
             route=options.route,
             keep_furniture=options.keep_furniture,
             on_page=on_page,
+            # Pages read once the engine reads otherwise than the key says (its layout stage
+            # failed to load under --layout auto) are not saved under that key.
+            keyed=lambda: (engine.cache_settings() if options.route != "text" else {}) == settings,
         )
     finally:
         await engine.close()

@@ -167,7 +167,11 @@ async def run(
     keep_furniture: bool = False,
     on_page: ProgressFn | None = None,
     window: int = WINDOW,
+    keyed: Callable[[], bool] = lambda: True,
 ) -> Stats:
+    """Reads the pages of `jobs` (each from `store` where saved there), handing each to `sink`
+    in order. A page is saved only while `keyed()`: while the engine still reads as the
+    store's key says (a layout stage that fails to load mid-run changes that)."""
     stats = Stats()
     documents = _OpenDocuments()
     saved: dict[int, set[int]] = {}
@@ -205,7 +209,8 @@ async def run(
                     )
                 finally:
                     await documents.release(job)
-                await asyncio.to_thread(store.save, job.source.sha256, result)
+                if keyed():
+                    await asyncio.to_thread(store.save, job.source.sha256, result)
                 stats.done += 1
                 stats.failed += not result.ok
                 stats.text_layer += result.source == "text-layer"

@@ -226,6 +226,10 @@ def test_tesseract_reads_without_roles_where_the_extra_is_missing_unless_told_to
     with pytest.raises(EngineUnavailable, match="libGL"):
         ocrkit.ocr(SCAN, engine="tesseract", pages="1", layout="on", cache_dir=tmp_path)
     monkeypatch.undo()
+    # The page read without it was not saved under the key that names the layout stage:
+    # once it loads, the page is read again with its roles, not resumed without them.
+    again = ocrkit.ocr(SCAN, engine="tesseract", pages="1", cache_dir=tmp_path / "broken")
+    assert any("label" in b.metadata for b in again.pages[0].blocks or [])
 
     # A layout model named but not there stops the run, in auto too.
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(tmp_path / "nowhere.onnx"))
