@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import ocrkit
 from harness import structure_corpus as corpus
 from harness.structure_rules import Absent, TableCell
@@ -13,6 +15,7 @@ from ocrkit.engines.tesseract import tsv_words
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.continued import OcrContinuation
+from ocrkit.pdf.letter_sizes import reach, size
 from ocrkit.pdf.ocr_furniture import OcrFurniture
 from ocrkit.pdf.words import _regroup, arrange, with_tables
 
@@ -285,3 +288,25 @@ def test_a_table_opening_an_ocr_page_continues_the_one_that_closed_the_page_befo
         continued.add(None, _table_page(4, text, rows))  # type: ignore[arg-type]
         link = sink.pages[1].blocks[0].metadata.get("continues_from_page")  # type: ignore[index]
         assert (link == 3) is joined, (before_text, rows)
+
+
+def test_a_line_is_a_heading_by_its_letters_size_not_by_how_far_they_reach() -> None:
+    def sized(i: int, text: str, x: int, y: int, line: int, em: float) -> Block:
+        top, bottom = max(reach(c)[0] for c in text), min(reach(c)[1] for c in text)
+        box = BBox(x0=x, y0=y, x1=x + 20 * len(text), y1=y + round(em * (top - bottom)))
+        return Block(
+            id=i, type="word", content=text, bbox=box, metadata={"line": line, "par": line}
+        )
+
+    body = ["сон", "вес", "мена", "ноша", "вина", "сена"]  # x-height only: short boxes
+    words = [sized(i, t, 100 + 150 * i, 100, 0, 40) for i, t in enumerate(body)]
+    words += [sized(i, t, 100 + 150 * i, 200, 1, 40) for i, t in enumerate(body)]
+    # As tall as the body's size allows, but no larger: ascenders, descenders, capitals.
+    reaching = ["Акционерное", "общество", "«Фудруф»"]
+    words += [sized(12 + i, t, 100 + 300 * i, 300, 2, 40) for i, t in enumerate(reaching)]
+    words += [sized(15 + i, t, 100 + 300 * i, 400, 3, 52) for i, t in enumerate(["Итоги", "года"])]
+    for w in words:
+        assert size(w) == pytest.approx(52 if w.metadata["line"] == 3 else 40, rel=0.03)
+    _, blocks = arrange(words, [], first_id=len(words))
+    assert [b.type for b in blocks] == ["text", "text", "text", "title"]
+    assert size(Block(id=0, type="word", content="—", bbox=words[0].bbox)) is None

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from ocrkit.layout.roles import text_roles
 from ocrkit.model.postprocess import BBox, Block
+from ocrkit.pdf import letter_sizes
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import WIDE_GAP_EM, Box, Line
@@ -134,19 +135,14 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
         assert isinstance(lines, list)
         lines[-1].append(word)
         last = (par, line)
-    usual = statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
+    usual = _size(words)
     ordered: list[Block] = []
     for part in _headed(rejoin(paragraphs), usual):
         if isinstance(part, int):
             block = tables[part]
         else:
             content = "\n".join(" ".join(w.content for w in ws) for ws in part)
-            heights = [w.bbox.y1 - w.bbox.y0 for ws in part for w in ws if w.bbox]
-            title = (
-                len(part) == 1
-                and bool(heights)
-                and statistics.median(heights) >= HEADING_SCALE * usual
-            )
+            title = len(part) == 1 and _size(part[0]) >= HEADING_SCALE * usual > 0
             block = Block(
                 id=first_id + len(ordered),
                 type="title" if title else "text",
@@ -161,17 +157,17 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
 
 Paragraph = list[list[Block]]  # its lines, each a list of words
 T = TypeVar("T")
-HEADING_SCALE = 1.2  # a line this much taller than the page's usual words is a heading
+HEADING_SCALE = 1.2  # a line set this much larger than the page's usual words is a heading
 
 
 def _headed(paragraphs: Sequence[Paragraph | T], usual: float) -> list[Paragraph | T]:
     """The paragraphs with a heading Tesseract put at the head of the text under it (a
-    first line taller than the rest and than the page's `usual` words) on its own."""
+    first line set larger than the rest and than the page's `usual` words) on its own."""
     out: list[Paragraph | T] = []
     for par in paragraphs:
         if isinstance(par, list) and len(par) >= 2:
             below = [w for line in par[1:] for w in line]
-            head, rest = _height(par[0]), _height(below)
+            head, rest = _size(par[0]), _size(below)
             if len(below) >= 3 and head >= HEADING_SCALE * max(rest, usual):
                 out += [[par[0]], par[1:]]
                 continue
@@ -179,8 +175,11 @@ def _headed(paragraphs: Sequence[Paragraph | T], usual: float) -> list[Paragraph
     return out
 
 
-def _height(words: list[Block]) -> float:
-    return statistics.median([w.bbox.y1 - w.bbox.y0 for w in words if w.bbox] or [0])
+def _size(words: list[Block]) -> float:
+    """The words' usual font size (`letter_sizes`: a box's height for what its letters
+    reach), 0 where none tells."""
+    sizes = [s for s in map(letter_sizes.size, words) if s is not None]
+    return statistics.median(sizes) if sizes else 0.0
 
 
 def rejoin(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
