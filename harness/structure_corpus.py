@@ -182,7 +182,12 @@ def scan(path: Path, *, dpi: int = 200) -> Path:
     """The same pages printed and scanned: grey images, no text layer."""
     pdf = _pdf()
     _draw(pdf)
-    source = pdfium.PdfDocument(bytes(pdf.output()))
+    return scanned(bytes(pdf.output()), path, dpi=dpi)
+
+
+def scanned(pdf: bytes, path: Path, *, dpi: int = 200) -> Path:
+    """Any PDF's pages printed and scanned: grey images, no text layer."""
+    source = pdfium.PdfDocument(pdf)
     out = _pdf()
     for page in source:
         image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")

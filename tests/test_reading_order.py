@@ -210,3 +210,53 @@ def test_captions_beside_their_table_or_figure_and_footnotes_take_their_roles(
     (figure,) = [b for b in page.blocks or [] if b.type == "figure"]
     assert figure.content == "" and "order" not in figure.metadata
     assert figure.bbox is not None and (figure.bbox.x0, figure.bbox.y1) == (57, 283)
+
+
+BODY = (
+    "Эмитент осуществляет деятельность на рынке корпоративного кредитования с 2004 года. "
+    "Основная часть выручки приходится на процентные доходы по кредитам юридическим лицам. "
+    "В 2025 году кредитный портфель вырос на 18 процентов, а доля просроченной задолженности "
+    "снизилась до 2,1 процента. Средства от размещения облигаций будут направлены на "
+    "финансирование кредитов малому и среднему бизнесу в регионах присутствия банка. "
+) * 3
+SIDEBAR = (
+    "Справка. Рейтинг эмитента по национальной шкале: ruA+, прогноз стабильный. "
+    "Рейтинг подтверждён в марте 2026 года."
+)
+ITEMS = ["1. Кредитный портфель вырос.", "2. Просрочка снизилась."]
+
+
+def test_a_sidebar_is_read_apart_from_the_body_and_numbers_do_not_break_sentences(
+    tmp_path: Path,
+) -> None:
+    # Prose in a column of 110 mm, a shaded box of notes beside it, a numbered list under.
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    pdf.set_xy(20, 30)
+    pdf.multi_cell(110, 5.5, BODY.strip())
+    for item in ITEMS:
+        pdf.set_x(20)
+        pdf.multi_cell(110, 5.5, item)
+    pdf.set_fill_color(230, 230, 230)
+    pdf.rect(140, 60, 50, 50, style="F")
+    pdf.set_font("dejavu", size=9)
+    pdf.set_xy(142, 62)
+    pdf.multi_cell(46, 4.5, SIDEBAR)
+    born = tmp_path / "sidebar.pdf"
+    pdf.output(str(born))
+    scan = corpus.scanned(born.read_bytes(), tmp_path / "sidebar-scan.pdf")
+    for doc in (
+        ocrkit.ocr(born, route="text", cache_dir=tmp_path / "cache"),
+        ocrkit.ocr(scan, engine="tesseract", layout="off", cache_dir=tmp_path / "cache"),
+    ):
+        paragraphs = [" ".join(p.split()) for p in doc.pages[0].text.split("\n\n")]
+        # The body is one paragraph: its lines that open with a number ("с" | "2004 года",
+        # "В" | "2025 году" where the column wraps) go on with its sentences.
+        assert paragraphs[0] == " ".join(BODY.split()), paragraphs
+        # The sidebar is one paragraph of its own, nothing of the body in it, and the body
+        # has nothing of it; the numbered items stay lines of their own.
+        assert SIDEBAR in paragraphs and ITEMS[0] in paragraphs and ITEMS[1] in paragraphs
+        assert len(paragraphs) == 4, paragraphs

@@ -289,6 +289,8 @@ def _clean(text: str) -> str:
 
 
 _LETTERED = re.compile(r"^\w\)")  # a lettered list item: "а) ...", "b) ..."
+# A numbered item or section: "1. ...", "2) ...", "3.1 ...", "4.2.1. ...".
+_NUMBERED = re.compile(r"^\d+(?:[.)]|(?:\.\d+)+\.?)(?:\s|$)")
 
 
 def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
@@ -305,8 +307,10 @@ def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: 
         return False  # another size: a heading over its text, a footnote under it
     if prev.bold != line.bold and not first.islower():
         return False  # a bold heading over text set at its size
-    if not (first.isalpha() or first in "(«\"'"):
-        return False  # a table row, a numbered line or a figure: kept as its own line
+    if not (first.isalnum() or first in "(«\"'"):
+        return False  # a bullet, a dash, a figure: kept as its own line
+    if first.isdigit() and (_NUMBERED.match(line.text.lstrip()) or line.runs):
+        return False  # a numbered item or section, a row of figures
     if last.isdigit() and not first.islower():
         return False
     if first.islower() and last not in ".!?:;" and not _LETTERED.match(line.text.lstrip()):
@@ -314,7 +318,7 @@ def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: 
         # the end of a paragraph, however short the line.
         return True
     per_char = (prev.box.right - prev.box.left) / max(len(prev.text), 1)
-    if last in ".!?:" and first.isupper():
+    if last in ".!?:" and (first.isupper() or first.isdigit()):
         # A sentence ends at the line end: one paragraph only if the line is full.
         return prev.box.right >= right_edge - 2 * per_char
     # The first word of `line` would have fitted at the end of `prev`: the break was meant.

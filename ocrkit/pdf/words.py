@@ -137,7 +137,7 @@ def arrange(words: list[Block], tables: list[Block], first_id: int) -> tuple[str
         last = (par, line)
     usual = _size(words)
     ordered: list[Block] = []
-    for part in _headed(rejoin(paragraphs), usual):
+    for part in _headed(_sentences_joined(rejoin(paragraphs)), usual):
         if isinstance(part, int):
             block = tables[part]
         else:
@@ -206,6 +206,35 @@ def rejoin(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
                 continue
         out.append(par)
     return out
+
+
+def _sentences_joined(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T]:
+    """The engine's paragraphs with one that goes on with the sentence the one before broke
+    off joined to it: Tesseract now and then starts a paragraph at a line that the line
+    above runs on into ("... прогноз стабильный. Рейтинг" | "подтверждён в марте ...")."""
+    out: list[Paragraph | T] = []
+    for par in paragraphs:
+        before = out[-1] if out else None
+        if isinstance(par, list) and isinstance(before, list) and _carries_on(before, par):
+            before.extend(par)
+            continue
+        out.append(par)
+    return out
+
+
+def _carries_on(par: Paragraph, after: Paragraph) -> bool:
+    """Whether `after`'s first line is the next line down from `par`'s last, at its left
+    edge, opening in lower case after a line that ends without a stop."""
+    if not (par and par[-1] and after and after[0]):
+        return False
+    last, first = par[-1], after[0]
+    ends, opens = last[-1].content[-1:], first[0].content[:1]
+    if not opens.islower() or ends in ".!?:;" or not ends:
+        return False
+    a, b = union(last), union(first)
+    height = max(a.y1 - a.y0, b.y1 - b.y0)
+    gap = b.y0 - a.y1
+    return abs(b.x0 - a.x0) <= 1.5 * height and -0.3 * height <= gap <= 0.8 * height
 
 
 def _continues(before: Block, word: Block) -> bool:
