@@ -36,12 +36,14 @@ from harness.compose_stack import (
     docker,
     down,
     logs,
+    models_dir,
     plan_of,
     remove,
     wait_healthy,
 )
 from harness.fakes import make_pdf
 from harness.images import data_uri, page_png
+from harness.layout_models import standin_v3
 from harness.servers import REPO
 from harness.timings import record, timed
 from ocrkit.model.profiles import load_profile
@@ -551,7 +553,47 @@ def replica_loss(profile: Profile, pdf40: Path, tmp_path: Path) -> None:
 
 
 # Each profile's own scenario, after the checks every profile gets.
-SCENARIOS = {"default": keys_restart_and_shutdown, "scale": replica_loss}
+def layout_model_from_models_dir(profile: Profile, pdf40: Path, tmp_path: Path) -> None:
+    """glm-ocr: PP-DocLayoutV3 supplied as docs/deployment.md says (its ONNX file under
+    MODELS_DIR, LAYOUT_MODEL in .env): the adapter's /ocr reads the regions it finds. The
+    file is one of its export's interface that finds set regions (its own cannot be
+    fetched here)."""
+    env_file = REPO / ".env"
+    shipped = env_file.read_text()
+    model = standin_v3(
+        models_dir() / "pp_doc_layoutv3.onnx",
+        [
+            ("number", 0.8, (380, 760, 420, 780), 0),
+            ("paragraph_title", 0.95, (75, 60, 725, 85), 1),
+            ("display_formula", 0.9, (200, 100, 600, 140), 2),
+            ("text", 0.9, (75, 150, 725, 400), 3),
+        ],
+    )
+    model.chmod(0o644)
+    try:
+        env_file.write_text(shipped + "LAYOUT_MODEL=/models/pp_doc_layoutv3.onnx\n")
+        compose(*profile.up)  # the adapter is made again with it; vLLM stays
+        wait_healthy(profile.url)
+        info = httpx.get(profile.url + "/info", timeout=10).json()
+        assert (info["vlm_mode"], info["layout_model"]) == ("elements", "pp_doc_layoutv3.onnx")
+        image = {"image": base64.b64encode(PAGE).decode(), "max_tokens": 4}
+        r = httpx.post(profile.url + "/ocr", json=image, timeout=600)
+        assert r.status_code == 200, r.text
+        blocks = r.json()["blocks"]
+        # Its labels as roles, in its order; three regions read, the page number not sent.
+        assert [b["type"] for b in blocks] == ["page_number", "title", "formula", "text"]
+        assert blocks[0]["content"] == ""
+        assert 3 <= r.json()["usage"]["completion_tokens"] <= 3 * 4
+    finally:
+        env_file.write_text(shipped)
+        model.unlink()
+
+
+SCENARIOS = {
+    "default": keys_restart_and_shutdown,
+    "glm-ocr": layout_model_from_models_dir,
+    "scale": replica_loss,
+}
 
 
 @pytest.mark.parametrize("name", ORDER)
