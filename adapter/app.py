@@ -66,7 +66,9 @@ def create_app(
             profile.name,
             state.model,
             settings.upstream_url,
-            f"region by region ({state.layout.name})" if state.layout else "whole pages",
+            f"region by region ({state.layout.name})"
+            if state.layout is not None
+            else "whole pages",
         )
         try:
             yield

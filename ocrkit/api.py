@@ -32,7 +32,8 @@ P = ParamSpec("P")
 # Part of the resume key: a page saved by a version that read pages differently (before
 # tables and furniture, 2; before paragraph blocks, 3; before text roles and the paragraph
 # rules of size, weight and mid-sentence breaks, 4; before formulas on scans were read again,
-# 5) is read again, not served as it was.
+# Tesseract headings went by letter size, its broken-off sentences were joined and a
+# text-layer line opening with a number could go on with a paragraph, 5) is read again.
 RESULTS_VERSION = 5
 T = TypeVar("T")
 

@@ -170,8 +170,8 @@ async def run(
     keyed: Callable[[], bool] = lambda: True,
 ) -> Stats:
     """Reads the pages of `jobs` (each from `store` where saved there), handing each to `sink`
-    in order. A page is saved only while `keyed()`: while the engine still reads as the
-    store's key says (a layout stage that fails to load mid-run changes that)."""
+    in order. An OCR'd page is saved only while `keyed()`: while the engine still reads as
+    the store's key says (a layout stage that fails to load mid-run changes that)."""
     stats = Stats()
     documents = _OpenDocuments()
     saved: dict[int, set[int]] = {}
@@ -209,7 +209,8 @@ async def run(
                     )
                 finally:
                     await documents.release(job)
-                if keyed():
+                # A page read from its text layer is the same whatever the engine.
+                if result.source == "text-layer" or keyed():
                     await asyncio.to_thread(store.save, job.source.sha256, result)
                 stats.done += 1
                 stats.failed += not result.ok

@@ -8,6 +8,7 @@ import io
 
 from PIL import Image
 
+from ocrkit.errors import PageFailed
 from ocrkit.model.postprocess import BBox, Block, ordered
 from ocrkit.pdf.formulas import latin_first, mend, reread
 from ocrkit.pdf.words import with_tables
@@ -37,6 +38,8 @@ def test_signs_tesseract_cannot_write_are_put_back_between_operands() -> None:
     # Not between two operands, or not a lone capital's index: left as read.
     assert mend(["x", "=", "TOTAL", "-"]) == ["x", "=", "TOTAL", "-"]
     assert mend(["y", "=", "(AO)"]) == ["y", "=", "(A0)"]
+    # A variable x beside an operator stays x; a dash between two operands is a minus.
+    assert mend(_w("f(x) = x - 1")) == _w("f(x) = x − 1")
     assert latin_first("rus+eng") == "eng+rus" and latin_first("eng") == "eng"
 
 
@@ -77,3 +80,39 @@ def test_a_second_reading_that_is_no_formula_is_not_taken() -> None:
 
     assert asyncio.run(reread(blocks, Image.new("L", (2000, 500), 255), "rus+eng", read)) is False
     assert [(b.type, b.content) for b in blocks] == [(b.type, b.content) for b in before]
+
+
+def test_a_formula_over_two_lines_keeps_their_order_and_drops_what_the_margin_took_in() -> None:
+    # Lines 9 and 10 of the page (their order as text would put 10 first).
+    words = [_word(f"w{i}", 100 + 150 * (i % 3), 40 * (i // 3), i // 3, i // 3) for i in range(27)]
+    words += [_word(t, 300 + 100 * i, 400, 9, 9) for i, t in enumerate(_w("S = a + b"))]
+    words += [_word(t, 300 + 100 * i, 440, 10, 9) for i, t in enumerate(_w("+ c - d"))]
+    words += [_word(t, 100 + 150 * i, 540, 11, 10) for i, t in enumerate(_w("где S сумма"))]
+    for i, w in enumerate(words):
+        w.id = i
+    blocks = with_tables(words)[1]
+    formula = next(b for b in blocks if b.type == "formula")
+    asked: list[tuple[int, tuple[int, int]]] = []
+
+    async def read(png: bytes, langs: str, psm: int) -> list[Block]:
+        asked.append((psm, Image.open(io.BytesIO(png)).size))
+        got = [_word(t, 20 + 100 * i, 12, 0, 0) for i, t in enumerate(_w("S = a + b"))]
+        got += [_word(t, 20 + 100 * i, 52, 1, 0) for i, t in enumerate(_w("+ c x d"))]
+        return [*got, _word("где", 20, 95, 2, 0)]  # the line under it, in the margin
+
+    assert asyncio.run(reread(blocks, Image.new("L", (2000, 800), 255), "rus+eng", read))
+    # One block of text: page segmentation mode 6; the margin is 0.4 of a word's 30 px.
+    assert asked == [(6, (formula.bbox.x1 - formula.bbox.x0 + 24, 70 + 24))]  # type: ignore[union-attr]
+    assert formula.content == "S = a + b\n+ c × d"
+    assert "где" not in [w.content for w in blocks if w.type == "word" and w.metadata["line"] < 11]
+
+
+def test_a_second_reading_that_fails_leaves_the_page_as_first_read() -> None:
+    blocks = _page(_w("НКД = Мх C x (T - TO) / 365"))
+    before = [(b.type, b.content) for b in blocks]
+
+    async def read(png: bytes, langs: str, psm: int) -> list[Block]:
+        raise PageFailed("tesseract took over 120 s")
+
+    assert asyncio.run(reread(blocks, Image.new("L", (2000, 500), 255), "rus+eng", read)) is False
+    assert [(b.type, b.content) for b in blocks] == before

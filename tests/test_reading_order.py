@@ -16,6 +16,7 @@ from harness import structure_corpus as corpus
 from harness.cli import SAMPLE
 from harness.fakes import FONT
 from harness.structure_rules import Order, Present
+from ocrkit.pdf.text_layer import Box, Line, _continues
 
 
 def test_columns_and_formula_pages_pass_their_present_and_order_rules(tmp_path: Path) -> None:
@@ -175,7 +176,9 @@ def test_a_formula_line_is_a_formula_block_and_the_title_above_stays_a_title(
     # The words the searchable PDF lays over the scan say the same, in their places.
     words = [b for b in page.blocks or [] if b.type == "word"]
     assert [b.id for b in page.blocks or []] == list(range(len(page.blocks or [])))
-    line = [w for w in words if body[2].bbox.y0 <= w.bbox.y0 and w.bbox.y1 <= body[2].bbox.y1]  # type: ignore[union-attr]
+    box = body[2].bbox
+    assert box is not None
+    line = [w for w in words if w.bbox and box.y0 <= (w.bbox.y0 + w.bbox.y1) / 2 <= box.y1]
     assert " ".join(w.content for w in line) == corpus.FORMULA
     assert len({w.metadata["line"] for w in line}) == 1
 
@@ -260,3 +263,19 @@ def test_a_sidebar_is_read_apart_from_the_body_and_numbers_do_not_break_sentence
         # has nothing of it; the numbered items stay lines of their own.
         assert SIDEBAR in paragraphs and ITEMS[0] in paragraphs and ITEMS[1] in paragraphs
         assert len(paragraphs) == 4, paragraphs
+
+
+def test_a_wrapped_line_opening_with_a_date_or_an_amount_goes_on_numbered_items_do_not() -> None:
+    def line(text: str, top: float, right: float = 180.0) -> Line:
+        return Line(text, Box(20.0, top, right, top + 10), False, 0, size=10.0)
+
+    full = line("Облигации размещаются по открытой подписке с даты начала торгов", 100)
+    for opening, goes_on in [
+        ("15.03.2026 г. на Московской бирже.", True),
+        ("2004 года.", True),
+        ("1 000 рублей каждая.", True),
+        ("1. Общие сведения о выпуске", False),
+        ("2) порядок погашения", False),
+        ("3.1 Условия размещения", False),
+    ]:
+        assert _continues(full, line(opening, 112, 120), 10, 2, 180) is goes_on, opening

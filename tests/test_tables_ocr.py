@@ -310,3 +310,27 @@ def test_a_line_is_a_heading_by_its_letters_size_not_by_how_far_they_reach() -> 
     _, blocks = arrange(words, [], first_id=len(words))
     assert [b.type for b in blocks] == ["text", "text", "text", "title"]
     assert size(Block(id=0, type="word", content="—", bbox=words[0].bbox)) is None
+
+
+def test_a_paragraph_tesseract_broke_off_mid_sentence_is_joined_but_not_a_formula_or_item() -> None:
+    def par(lines: list[str], top: int, n: int) -> list[Block]:
+        return [
+            _word(100 * n + 10 * r + i, t, 100 + 130 * i, top + 30 * r, 10 * n + r, n)
+            for r, text in enumerate(lines)
+            for i, t in enumerate(text.split())
+        ]
+
+    words = par(["Рейтинг эмитента подтверждён", "агентством в марте"], 100, 0)
+    words += par(["текущего года."], 160, 1)  # the next line down, a paragraph of its own
+    words += par(["S = a + b"], 300, 2)
+    words += par(["где S сумма"], 330, 3)  # under a left-aligned formula
+    words += par(["Условия: а) размещение,"], 440, 4)
+    words += par(["б) погашение."], 470, 5)  # a lettered item
+    text, _ = arrange(words, [], first_id=len(words))
+    assert text.split("\n\n") == [
+        "Рейтинг эмитента подтверждён\nагентством в марте\nтекущего года.",
+        "S = a + b",
+        "где S сумма",
+        "Условия: а) размещение,",
+        "б) погашение.",
+    ]

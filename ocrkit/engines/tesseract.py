@@ -52,7 +52,11 @@ class TesseractEngine(Engine):
                 try:
                     self._detector = await asyncio.to_thread(LayoutDetector)
                 except LayoutMissing as exc:
-                    log.warning("%s; Tesseract pages are read without its roles", exc)
+                    log.warning(
+                        "%s; Tesseract pages are read without its roles, and read again by "
+                        "each run until it loads (or with --layout off)",
+                        exc,
+                    )
                     self.uses_layout = False
         return self._detector
 
@@ -114,7 +118,8 @@ class TesseractEngine(Engine):
             image = await asyncio.to_thread(page.image)
             assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
         if any(b.type == "formula" for b in blocks):
-            image = image or await asyncio.to_thread(page.image)
+            if image is None:
+                image = await asyncio.to_thread(page.image)
             if await reread(blocks, image, self.langs, self._words):
                 text = "\n\n".join(b.content for b in ordered(blocks))
         return Reply(

@@ -9,14 +9,20 @@ zero in an index beside a capital as "O" ("T0" as "TO"). A paragraph the page ca
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 import re
+import statistics
 from collections.abc import Awaitable, Callable
 
 from PIL import Image
 
+from ocrkit.errors import PageFailed
 from ocrkit.layout.roles import is_formula
 from ocrkit.model.postprocess import BBox, Block
+
+log = logging.getLogger("ocrkit")
 
 # Reads a PNG with the given languages and page segmentation mode: its words, boxes in its
 # pixels (Tesseract's TSV made into word blocks).
@@ -36,11 +42,12 @@ def latin_first(langs: str) -> str:
 
 def mend(words: list[str]) -> list[str]:
     """A formula's words with the signs Tesseract cannot read put back: an "x" or a dash
-    standing alone between two words is "×" or "−", and an "O" after a lone capital is a
-    zero ("T0")."""
+    standing alone between two operands is "×" or "−" (beside an operator it is a variable,
+    or a minus sign as read: "f(x) = x - 1"), and an "O" after a lone capital is a zero
+    ("T0")."""
     out = list(words)
     for i, word in enumerate(words):
-        between = 0 < i < len(words) - 1
+        between = 0 < i < len(words) - 1 and _operand(words[i - 1]) and _operand(words[i + 1])
         if between and word in _TIMES:
             out[i] = "×"
         elif between and word in _MINUS:
@@ -50,10 +57,15 @@ def mend(words: list[str]) -> list[str]:
     return out
 
 
+def _operand(word: str) -> bool:
+    return any(c.isalnum() for c in word)
+
+
 async def reread(blocks: list[Block], image: Image.Image, langs: str, read: Reader) -> bool:
     """Reads each `formula` paragraph among a Tesseract page's `blocks` again (in place: its
     content, and the words under it, which the searchable PDF lays over the image); whether
-    any changed. A reading that is no formula any more is not taken."""
+    any changed. A reading that is no formula any more, or that failed, is not taken; words
+    read outside the formula's lines (the margin took in a neighbour's) are dropped."""
     changed = False
     formulas = [
         b for b in blocks if b.type == "formula" and b.bbox is not None and "order" in b.metadata
@@ -67,9 +79,23 @@ async def reread(blocks: list[Block], image: Image.Image, langs: str, read: Read
         ]
         if not inside:
             continue
-        lines = sorted({w.metadata.get("line") for w in inside}, key=str)
-        crop, (dx, dy) = _crop(image, block.bbox)
-        got = await read(crop, latin_first(langs), 7 if len(lines) == 1 else 6)
+        # Line numbers count down the page: in order, a formula's first line first.
+        lines = sorted({int(w.metadata.get("line", -1)) for w in inside})
+        height = statistics.median(w.bbox.y1 - w.bbox.y0 for w in inside)  # type: ignore[union-attr]
+        crop, (dx, dy) = await asyncio.to_thread(_crop, image, block.bbox, height)
+        try:
+            got = await read(crop, latin_first(langs), 7 if len(lines) == 1 else 6)
+        except PageFailed as exc:
+            log.warning("a formula was not read again (%s); it stays as first read", exc)
+            continue
+        got = [
+            w
+            for w in got
+            if w.bbox is not None
+            and block.bbox.y0 - height / 2
+            <= (w.bbox.y0 + w.bbox.y1) / 2 + dy
+            <= block.bbox.y1 + height / 2
+        ]
         if not got:
             continue
         text = mend([w.content for w in got])
@@ -81,9 +107,7 @@ async def reread(blocks: list[Block], image: Image.Image, langs: str, read: Read
                 id=0,  # numbered below
                 type="word",
                 content=t,
-                bbox=BBox(
-                    x0=w.bbox.x0 + dx, y0=w.bbox.y0 + dy, x1=w.bbox.x1 + dx, y1=w.bbox.y1 + dy
-                ),  # type: ignore[union-attr]
+                bbox=_moved(w.bbox, dx, dy),
                 confidence=w.confidence,
                 metadata={**first.metadata, "line": _line_of(w, dy, inside)},
             )
@@ -99,13 +123,22 @@ async def reread(blocks: list[Block], image: Image.Image, langs: str, read: Read
     return changed
 
 
+def _moved(box: BBox | None, dx: int, dy: int) -> BBox | None:
+    """A box in the crop's pixels, in the page's."""
+    if box is None:
+        return None
+    return BBox(x0=box.x0 + dx, y0=box.y0 + dy, x1=box.x1 + dx, y1=box.y1 + dy)
+
+
 def _centre_in(box: BBox, outer: BBox) -> bool:
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     return outer.x0 <= cx <= outer.x1 and outer.y0 <= cy <= outer.y1
 
 
-def _crop(image: Image.Image, box: BBox) -> tuple[bytes, tuple[int, int]]:
-    pad = round(MARGIN * min(box.y1 - box.y0, 200))
+def _crop(image: Image.Image, box: BBox, height: float) -> tuple[bytes, tuple[int, int]]:
+    """The formula's box with a white margin of MARGIN of its words' height, as a PNG, and
+    where the crop starts on the page."""
+    pad = round(MARGIN * height)
     left, top = max(0, round(box.x0) - pad), max(0, round(box.y0) - pad)
     right = min(image.width, round(box.x1) + pad)
     bottom = min(image.height, round(box.y1) + pad)
@@ -114,13 +147,14 @@ def _crop(image: Image.Image, box: BBox) -> tuple[bytes, tuple[int, int]]:
     return buf.getvalue(), (left, top)
 
 
-def _line_of(word: Block, dy: int, inside: list[Block]) -> object:
+def _line_of(word: Block, dy: int, inside: list[Block]) -> int:
     """The page line a re-read word stands on: that of the nearest old word vertically."""
     b = word.bbox
-    assert b is not None
+    if b is None:
+        return int(inside[0].metadata.get("line", -1))
     middle = (b.y0 + b.y1) / 2 + dy
     nearest = min(inside, key=lambda w: abs((w.bbox.y0 + w.bbox.y1) / 2 - middle))  # type: ignore[union-attr]
-    return nearest.metadata.get("line")
+    return int(nearest.metadata.get("line", -1))
 
 
 def _replace(blocks: list[Block], old: list[Block], new: list[Block]) -> None:

@@ -288,9 +288,10 @@ def _clean(text: str) -> str:
     return BROKEN_CHARS.sub("\ufffd", re.sub(r"[ \t]+", " ", text)).strip()
 
 
-_LETTERED = re.compile(r"^\w\)")  # a lettered list item: "а) ...", "b) ..."
-# A numbered item or section: "1. ...", "2) ...", "3.1 ...", "4.2.1. ...".
-_NUMBERED = re.compile(r"^\d+(?:[.)]|(?:\.\d+)+\.?)(?:\s|$)")
+LETTERED = re.compile(r"^\w\)")  # a lettered list item: "а) ...", "b) ..."
+# A numbered item or section: "1. ...", "2) ...", "3.1 ...", "4.2.1. ..."; not a date
+# ("15.03.2026 г.") or an amount ("1 000 рублей") that a wrapped line opens with.
+_NUMBERED = re.compile(r"^\d{1,3}(?:[.)]|(?:\.\d{1,2}){1,3}\.?)(?:\s|$)")
 
 
 def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: float) -> bool:
@@ -313,7 +314,7 @@ def _continues(prev: Line, line: Line, height: float, usual: float, right_edge: 
         return False  # a numbered item or section, a row of figures
     if last.isdigit() and not first.islower():
         return False
-    if first.islower() and last not in ".!?:;" and not _LETTERED.match(line.text.lstrip()):
+    if first.islower() and last not in ".!?:;" and not LETTERED.match(line.text.lstrip()):
         # Mid-sentence: a break made by hand ("... сбора заявок и" / "составляет ..."), not
         # the end of a paragraph, however short the line.
         return True

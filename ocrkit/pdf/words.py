@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from ocrkit.layout.roles import text_roles
+from ocrkit.layout.roles import is_formula, text_roles
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf import letter_sizes
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
-from ocrkit.pdf.text_layer import WIDE_GAP_EM, Box, Line
+from ocrkit.pdf.text_layer import LETTERED, WIDE_GAP_EM, Box, Line
 
 _JUNK = set("|[]{}_—–-")  # what a table's rules read as
 
@@ -224,12 +224,16 @@ def _sentences_joined(paragraphs: Sequence[Paragraph | T]) -> list[Paragraph | T
 
 def _carries_on(par: Paragraph, after: Paragraph) -> bool:
     """Whether `after`'s first line is the next line down from `par`'s last, at its left
-    edge, opening in lower case after a line that ends without a stop."""
+    edge, opening in lower case after a line that ends without a stop; neither a formula
+    (left-aligned, "где N — ..." under it) nor a lettered item ("б) ...")."""
     if not (par and par[-1] and after and after[0]):
         return False
     last, first = par[-1], after[0]
     ends, opens = last[-1].content[-1:], first[0].content[:1]
     if not opens.islower() or ends in ".!?:;" or not ends:
+        return False
+    last_text, first_text = (" ".join(w.content for w in line) for line in (last, first))
+    if LETTERED.match(first_text) or is_formula(last_text) or is_formula(first_text):
         return False
     a, b = union(last), union(first)
     height = max(a.y1 - a.y0, b.y1 - b.y0)
