@@ -56,6 +56,15 @@ SIZE = 800  # the model's input, square
 # (label, score, (x0, y0, x1, y1) in 800×800 model pixels, reading order)
 Found = tuple[str, float, tuple[float, float, float, float], int]
 
+# A page as PP-DocLayoutV3 labels it, in its order: the page number (not read), a heading,
+# a formula, a paragraph. What the adapter tests have it find.
+TITLE_FORMULA_TEXT: list[Found] = [
+    ("number", 0.8, (380, 760, 420, 780), 0),
+    ("paragraph_title", 0.95, (75, 60, 725, 85), 1),
+    ("display_formula", 0.9, (200, 100, 600, 140), 2),
+    ("text", 0.9, (75, 150, 725, 400), 3),
+]
+
 
 def standin_v3(path: Path, regions: list[Found]) -> Path:
     """An ONNX file of PP-DocLayoutV3's export interface that finds `regions` on any page."""

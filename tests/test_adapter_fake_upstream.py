@@ -19,7 +19,7 @@ from adapter import AdapterSettings, create_app
 from harness import structure_corpus as corpus
 from harness.fakes import counter
 from harness.images import bomb_png, page_png
-from harness.layout_models import standin_v3
+from harness.layout_models import TITLE_FORMULA_TEXT, standin_v3
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutMissing
 from ocrkit.model.launch import VllmInstall
@@ -395,12 +395,7 @@ def test_ocr_reads_by_pp_doclayoutv3_regions_from_the_file_it_is_given(
     # is one of PP-DocLayoutV3's export interface that finds these regions on any page.
     model = standin_v3(
         tmp_path / "models" / "pp_doc_layoutv3.onnx",
-        [
-            ("number", 0.8, (380, 760, 420, 780), 0),
-            ("paragraph_title", 0.95, (75, 60, 725, 85), 1),
-            ("display_formula", 0.9, (200, 100, 600, 140), 2),
-            ("text", 0.9, (75, 150, 725, 400), 3),
-        ],
+        TITLE_FORMULA_TEXT,
     )
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", str(model))
     client, fake = adapter(_answer_by_prompt("glm-ocr"), profile="glm-ocr")

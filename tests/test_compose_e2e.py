@@ -43,7 +43,7 @@ from harness.compose_stack import (
 )
 from harness.fakes import make_pdf
 from harness.images import data_uri, page_png
-from harness.layout_models import standin_v3
+from harness.layout_models import TITLE_FORMULA_TEXT, standin_v3
 from harness.servers import REPO
 from harness.timings import record, timed
 from ocrkit.model.profiles import load_profile
@@ -562,12 +562,7 @@ def layout_model_from_models_dir(profile: Profile, pdf40: Path, tmp_path: Path) 
     shipped = env_file.read_text()
     model = standin_v3(
         models_dir() / "pp_doc_layoutv3.onnx",
-        [
-            ("number", 0.8, (380, 760, 420, 780), 0),
-            ("paragraph_title", 0.95, (75, 60, 725, 85), 1),
-            ("display_formula", 0.9, (200, 100, 600, 140), 2),
-            ("text", 0.9, (75, 150, 725, 400), 3),
-        ],
+        TITLE_FORMULA_TEXT,
     )
     model.chmod(0o644)
     try:

