@@ -152,15 +152,9 @@ class AdapterState:
         reply standing for all of them, and the page's text and blocks, boxes in pixels of
         the image as the caller sent it."""
         assert self.layout is not None and self._region_slots is not None
-        slots = self._region_slots
-
-        async def bounded(image: PageImage, prompt_key: str) -> ChatReply:
-            async with slots:
-                return await ask(image, prompt_key)
-
         # The decoded page and its crops count against the adapter's decode budget.
         found = await read_elements(
-            self.profile, self.layout, bounded, page, hold=self.decode_budget.hold
+            self.profile, self.layout, ask, page, self._region_slots, hold=self.decode_budget.hold
         )
         if found is None:
             return None
@@ -171,13 +165,15 @@ class AdapterState:
             prompt_tokens=found.prompt_tokens,
             completion_tokens=found.completion_tokens,
         )
-        sx, sy = page.source_size[0] / page.width, page.source_size[1] / page.height
-        blocks = [_scaled(b, sx, sy) for b in found.blocks]
+        blocks = found.blocks
+        if page.resized:
+            sx, sy = page.source_size[0] / page.width, page.source_size[1] / page.height
+            blocks = [_scaled(b, sx, sy) for b in blocks]
         return reply, PageText(text=found.text, blocks=blocks)
 
 
 def _scaled(block: Block, sx: float, sy: float) -> Block:
-    if block.bbox is None or (sx, sy) == (1, 1):
+    if block.bbox is None:
         return block
     b = block.bbox
     box = BBox(x0=round(b.x0 * sx), y0=round(b.y0 * sy), x1=round(b.x1 * sx), y1=round(b.y1 * sy))

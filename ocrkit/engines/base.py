@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ocrkit.model.elements import element_level
+from ocrkit.model.elements import element_level, read_elements
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
 from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
@@ -60,6 +61,12 @@ class Engine(ABC):
     def cache_settings(self) -> dict[str, object]:
         """Everything that changes this engine's text for the same page (the resume key)."""
         return {"engine": self.name, "model": self.model, "target": self.target.__dict__}
+
+    @functools.cached_property
+    def layout_key(self) -> str:
+        """`layout_identity()`, read once: the run's resume key is compared with
+        `cache_settings()` after every page, and the settings do not change in a run."""
+        return layout_identity()
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Check the engine can run; raise EngineUnavailable fast when it cannot."""
@@ -124,16 +131,17 @@ class ModelEngine(Engine):
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         if self.layout is not None and self.element_slots is not None:
-            from ocrkit.model.elements import read_elements
-
-            slots = self.element_slots
 
             async def ask(crop: PageImage, key: str) -> ChatReply:
-                async with slots:
-                    return await self.ask(crop, key, temperature)
+                return await self.ask(crop, key, temperature)
 
             found = await read_elements(
-                self.profile, self.layout, ask, page, keep_furniture=self.options.keep_furniture
+                self.profile,
+                self.layout,
+                ask,
+                page,
+                self.element_slots,
+                keep_furniture=self.options.keep_furniture,
             )
             if found is not None:
                 return Reply(
@@ -159,7 +167,7 @@ class ModelEngine(Engine):
             "prompt": resolve_prompt(self.profile, self.prompt_key, o.prompt),
             "max_tokens": o.max_tokens,
             "postprocess": self.profile.client.postprocess,
-            "layout": layout_identity() if self.element_level else None,
+            "layout": self.layout_key if self.element_level else None,
         }
 
     def chat_request(

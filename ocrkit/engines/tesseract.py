@@ -14,7 +14,7 @@ import os
 import shutil
 from typing import TYPE_CHECKING
 
-from ocrkit.engines.base import Engine, Reply, layout_identity
+from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import EngineUnavailable, PageFailed
 from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage
@@ -69,7 +69,7 @@ class TesseractEngine(Engine):
         return LANGUAGES[self.options.language]
 
     def cache_settings(self) -> dict[str, object]:
-        layout = layout_identity() if self.uses_layout else None
+        layout = self.layout_key if self.uses_layout else None
         return {**super().cache_settings(), "langs": self.langs, "layout": layout}
 
     async def start(self) -> None:

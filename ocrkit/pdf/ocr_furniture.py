@@ -172,11 +172,11 @@ class OcrFurniture:
 
     def __init__(self, sink: PageSink, *, keep: bool = False) -> None:
         self.sink, self.keep = sink, keep
-        self._waiting: list[PageResult] = []
+        self._waiting: list[tuple[PageResult, Bands]] = []  # each page's bands found once
         self._before: list[Bands] = []
 
     def add(self, source: Source, page: PageResult) -> None:
-        self._waiting.append(page)
+        self._waiting.append((page, bands(page)))
         if len(self._waiting) > NEARBY:
             self._decide(source)
 
@@ -187,9 +187,8 @@ class OcrFurniture:
         self.sink.done(source)
 
     def _decide(self, source: Source) -> None:
-        page = self._waiting.pop(0)
-        mine = bands(page)
-        near = self._before[-NEARBY:] + [bands(p) for p in self._waiting[:NEARBY]]
+        page, mine = self._waiting.pop(0)
+        near = self._before[-NEARBY:] + [b for _, b in self._waiting[:NEARBY]]
         found = furniture_rows(mine, near)
         self.sink.add(source, without_furniture(page, found, keep=self.keep))
         self._before = [*self._before[-NEARBY + 1 :], mine]
