@@ -154,8 +154,9 @@ def test_settings_are_read_only_under_their_names(monkeypatch: pytest.MonkeyPatc
     # Left empty, as compose's ${OCRKIT_LAYOUT_MODEL:-} leaves it: the bundled model.
     monkeypatch.setenv("OCRKIT_LAYOUT_MODEL", "")
     monkeypatch.setenv("OCRKIT_LAYOUT_THRESHOLD", " ")
+    monkeypatch.setenv("OCRKIT_LAYOUT_THREADS", "")  # compose's ${LAYOUT_THREADS:-}
     blank = LayoutSettings()
-    assert blank.model is None and blank.threshold == 0.5
+    assert blank.model is None and blank.threshold == 0.5 and blank.threads == 2
 
 
 def _paragraph(i: int, kind: str, text: str, box: tuple[int, int, int, int]) -> Block:
