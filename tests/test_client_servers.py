@@ -21,7 +21,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def proxy(qwen_server: ManagedServer, logs_dir: Path) -> Iterator[ManagedServer]:
-    server = counting_proxy("counting-proxy", logs_dir, qwen_server.url)
+    # The first page waits at the proxy until a second is in flight: concurrency is shown
+    # by the client's behaviour, not by how the machine happened to schedule it.
+    server = counting_proxy("counting-proxy", logs_dir, qwen_server.url, hold_first=True)
     server.start()
     yield server
     server.stop()
@@ -212,7 +214,7 @@ def test_in_process_vllm_engine(pdf20: Path, tiny_qwen: Path, tmp_path: Path) ->
             # parsed by vLLM's own argument parser.
             MAX_NUM_SEQS="8",
         ),
-        timeout=300,  # start-up included: a run that cannot exit fails here, not hangs
+        timeout=900,  # start-up included: a run that cannot exit fails here, not hangs
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     pages = pages_of(out)

@@ -9,7 +9,13 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).parent
-STARTERS = {"vllm_server", "adapter_server", "ManagedServer", "build_tiny_model"}
+STARTERS = {
+    "vllm_server",
+    "adapter_server",
+    "ManagedServer",
+    "build_tiny_model",
+    "recording_tap",
+}
 # Modules that may call a starter, and why.
 ALLOWED = {
     "conftest.py": "the session's shared servers",

@@ -7,7 +7,6 @@ import asyncio
 import inspect
 import os
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -130,16 +129,52 @@ def test_the_profile_environment_is_scoped_to_vllm_start_up(
 
 # ---- aocr and the event loop ---------------------------------------------------------
 
-SLOW = 0.5
+# Each slow step (the file's hash, the server's answer, the tesseract calls) lasts until the
+# event loop's heartbeat has ticked TICKS more times: it can end only while the loop runs.
+# Run on the loop's own thread, it would wait out CAP_S instead and say so. Nothing here
+# depends on how fast the machine is; CAP_S only keeps a blocked loop from hanging the test.
+TICKS = 3
+CAP_S = 30
+
+
+class Heartbeat:
+    """Ticks counted by the event loop's heartbeat (also written to `file`, for the fake
+    tesseract); `outlast()` waits for TICKS more of them."""
+
+    def __init__(self, file: Path) -> None:
+        self.file, self.ticks = file, 0
+        self.blocked: list[str] = []
+        self._ticked = threading.Condition()
+        file.write_text("0")
+
+    def tick(self) -> None:
+        with self._ticked:
+            self.ticks += 1
+            # Replaced whole, never seen half-written by the fake tesseract.
+            part = self.file.with_suffix(".part")
+            part.write_text(str(self.ticks))
+            part.replace(self.file)
+            self._ticked.notify_all()
+
+    def outlast(self, what: str) -> None:
+        with self._ticked:
+            goal = self.ticks + TICKS
+            if not self._ticked.wait_for(lambda: self.ticks >= goal, CAP_S):
+                self.blocked.append(what)
 
 
 @pytest.fixture
-def slow_server() -> Iterator[str]:
-    """A server that takes SLOW seconds to say it is not an OCR server."""
+def heartbeat(tmp_path: Path) -> Heartbeat:
+    return Heartbeat(tmp_path / "ticks")
+
+
+@pytest.fixture
+def slow_server(heartbeat: Heartbeat) -> Iterator[str]:
+    """A server that answers, once the heartbeat has ticked, that it is not an OCR server."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            time.sleep(SLOW)
+            heartbeat.outlast("the server's answer")
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -155,15 +190,22 @@ def slow_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def slow_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A `tesseract` on PATH that takes SLOW seconds to list languages and say its version."""
+def slow_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, heartbeat: Heartbeat) -> Path:
+    """A `tesseract` on PATH that lists languages and says its version only once the
+    heartbeat has ticked; it leaves a file named `blocked` where it waited in vain."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     exe = bin_dir / "tesseract"
+    blocked = tmp_path / "blocked"
+    outlast = (
+        f"goal=$(( $(cat {heartbeat.file}) + {TICKS} )); i=0; "
+        f'while [ "$(cat {heartbeat.file})" -lt $goal ]; do i=$((i+1)); '
+        f'[ $i -gt {CAP_S * 20} ] && {{ echo "$1" >> {blocked}; break; }}; sleep 0.05; done; '
+    )
     exe.write_text(
         "#!/bin/sh\n"
-        f'case "$1" in --list-langs) sleep {SLOW}; printf "eng\\nrus\\n";; '
-        f"--version) sleep {SLOW}; echo 'tesseract 5.3.0';; "
+        f'case "$1" in --list-langs) {outlast}printf "eng\\nrus\\n";; '
+        f"--version) {outlast}echo 'tesseract 5.3.0';; "
         # Its TSV layout, as `tesseract ... tsv` prints it: a header, then one word.
         "*) cat >/dev/null; printf 'level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\t"
         "word_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n"
@@ -171,45 +213,46 @@ def slow_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return blocked
 
 
 def test_aocr_never_blocks_the_event_loop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_server: str, slow_tesseract: None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    heartbeat: Heartbeat,
+    slow_server: str,
+    slow_tesseract: Path,
 ) -> None:
     real_sha256 = sources._sha256
 
     def slow_sha256(path: Path) -> str:
-        time.sleep(SLOW)  # a large file on a slow disk
+        heartbeat.outlast("hashing the file")  # a large file on a slow disk
         return real_sha256(path)
 
     monkeypatch.setattr(sources, "_sha256", slow_sha256)
     pdf = make_pdf(tmp_path / "doc.pdf", ["x", "y"])
 
-    async def main() -> tuple[ocrkit.Document, float]:
-        gaps: list[float] = []
+    async def main() -> ocrkit.Document:
         done = asyncio.Event()
 
-        async def heartbeat() -> None:
-            last = time.perf_counter()
+        async def beat() -> None:
             while not done.is_set():
                 await asyncio.sleep(0.01)
-                now = time.perf_counter()
-                gaps.append(now - last)
-                last = now
+                heartbeat.tick()
 
-        beat = asyncio.create_task(heartbeat())
+        task = asyncio.create_task(beat())
         try:
             # auto: the slow server is asked first, then Tesseract (the fake) is started.
-            doc = await aocr(pdf, url=slow_server, route="ocr", cache_dir=tmp_path / "cache")
+            return await aocr(pdf, url=slow_server, route="ocr", cache_dir=tmp_path / "cache")
         finally:
             done.set()
-            await beat
-        return doc, max(gaps)
+            await task
 
-    doc, worst = asyncio.run(main())
+    doc = asyncio.run(main())
     assert [p.text for p in doc.pages] == ["Облигации", "Облигации"]
     assert doc.pages[0].engine == "tesseract"
-    assert worst < SLOW / 2, f"the event loop was blocked for {worst:.2f} s"
+    waited = slow_tesseract.read_text().split() if slow_tesseract.exists() else []
+    assert heartbeat.blocked + waited == [], "the event loop was blocked while these ran"
 
 
 def test_the_command_line_flags_are_the_options_marked_for_it() -> None:
@@ -228,6 +271,8 @@ def test_the_command_line_flags_are_the_options_marked_for_it() -> None:
     assert set(params) - marked == {"ocr_service", "page_spec", "output", "fmt"}
     for name in ("engine", "language", "route"):
         literal = OcrOptions.model_fields[name].annotation
+        if type(None) in typing.get_args(literal):  # X | None: the choices are X's
+            (literal,) = [a for a in typing.get_args(literal) if a is not type(None)]
         assert list(params[name].type.choices) == list(typing.get_args(literal))
     assert list(params["profile"].type.choices) == list_profiles()
     assert params["resume"].opts == ["--no-resume"] and params["resume"].flag_value is False

@@ -18,6 +18,15 @@ from samples.make_sample import scanned
 
 pytestmark = pytest.mark.slow  # a real Chromium (and Tesseract) per test
 
+# A lazily loaded image has its src once the page's observer has seen it near the viewport:
+# waited for as it happens (30 s: a guard against a hang, not a measure of speed).
+WITH_SRC = (
+    "const withSrc = i => new Promise((ok, no) => { const t0 = performance.now();"
+    " (function poll() { if (i.getAttribute('src')) ok();"
+    " else if (performance.now() - t0 > 30000) no('no src on ' + i.dataset.src.slice(0, 30));"
+    " else setTimeout(poll, 20); })(); });"
+)
+
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -37,8 +46,8 @@ def test_the_review_page_opens_with_every_page_and_its_image(review: Path) -> No
         assert pages == len(corpus.CASES)
         # Scroll through so every lazily loaded image is asked for, then check each decoded.
         browser.evaluate(
-            "(async () => { for (const s of document.querySelectorAll('section.page')) {"
-            " s.scrollIntoView(); await new Promise(r => setTimeout(r, 50)); } })()"
+            f"(async () => {{ {WITH_SRC} for (const s of document.querySelectorAll('section.page'))"
+            " { s.scrollIntoView(); await withSrc(s.querySelector('img')); } })()"
         )
         loaded = browser.evaluate(
             "Promise.all([...document.images].map(i => i.decode().then(() =>"
@@ -122,8 +131,8 @@ def test_flagged_pages_are_marked_and_listed(tmp_path: Path) -> None:
         assert browser.evaluate("location.hash") == "#page-2"
         # DeepSeek's block is drawn on its page's image, where its box says.
         browser.evaluate(
-            "(async () => { const i = document.querySelector('#page-4 img'); i.scrollIntoView();"
-            " await new Promise(r => setTimeout(r, 100)); await i.decode(); })()"
+            f"(async () => {{ {WITH_SRC} const i = document.querySelector('#page-4 img');"
+            " i.scrollIntoView(); await withSrc(i); await i.decode(); })()"
         )
         box = browser.evaluate(
             "(() => { const b = document.querySelector('#page-4 .box').getBoundingClientRect();"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,12 @@ from ocrkit.errors import PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.model.quality import RETRY_TEMPERATURES
 from ocrkit.outputs.results import PageResult
-from ocrkit.pdf.sources import Source
+from ocrkit.pdf.sources import Source, in_pdf_thread
 from ocrkit.resume import ResumeStore
 from ocrkit.runner import run
+
+# A guard against a test that would hang, never a measure of speed.
+CAP_S = 60
 
 
 def no_store(tmp_path: Path) -> ResumeStore:
@@ -176,39 +180,65 @@ class _Recorder:
 def test_pages_reach_the_sink_in_order_while_the_run_goes_on(tmp_path: Path) -> None:
     a = make_pdf(tmp_path / "a.pdf", [f"a{i}" for i in range(12)])
     b = make_pdf(tmp_path / "b.pdf", [f"b{i}" for i in range(8)])
-    delays = iter([0.03, 0.0, 0.02, 0.0, 0.01] * 4)
+    # Pages finish out of order: each page yields to the others a different number of times.
+    turns = iter([3, 0, 2, 0, 1] * 4)
+    first_handed_on = threading.Event()
 
     class Uneven(FakeEngine):
         async def read(self, page: PageImage, *, temperature: float) -> Reply:
             reply = await super().read(page, temperature=temperature)
-            await asyncio.sleep(next(delays))
+            for _ in range(next(turns)):
+                await asyncio.sleep(0)
+            if len(self.calls) == 20:
+                # The last page is read only once the first has been written out: a runner
+                # that held pages back until the end would never get here (CAP_S says so).
+                handed = await asyncio.to_thread(first_handed_on.wait, CAP_S)
+                assert handed, "the first page was not handed on while the run went on"
             return reply
 
     engine = Uneven(concurrency=4)
     sink = _Recorder(engine)
+    add = sink.add
+
+    def add_and_tell(source: Source, page: PageResult) -> None:
+        add(source, page)
+        first_handed_on.set()
+
+    sink.add = add_and_tell  # type: ignore[method-assign]
     stats = asyncio.run(
         run(prepare([a, b]), engine, no_store(tmp_path), sink, quality_retries=0, route="ocr")
     )
-    assert stats.done == 20
+    assert stats.done == 20 and stats.failed == 0
     assert [(name, n) for name, n, _ in sink.added] == [
         *(("a.pdf", n) for n in range(1, 13)),
         *(("b.pdf", n) for n in range(1, 9)),
     ]
     assert sink.finished_docs == ["a.pdf", "b.pdf"]
-    # Written as it goes: the first page was handed on before the last was read.
-    assert sink.added[0][2] < 20
 
 
 def test_a_slow_page_holds_the_others_at_most_a_window_ahead(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", [str(i) for i in range(30)])
-    seen_while_first_ran: list[int] = []
+    started_while_first_ran: list[int] = []
+    others_started = asyncio.Event()
 
     class FirstIsSlow(FakeEngine):
+        first_done = False
+
         async def read(self, page: PageImage, *, temperature: float) -> Reply:
             reply = await super().read(page, temperature=temperature)
-            if len(self.calls) == 1:
-                await asyncio.sleep(0.3)
-                seen_while_first_ran.append(len(self.calls))
+            n = len(self.calls)
+            if n > 1 and not self.first_done:
+                started_while_first_ran.append(n)
+                if n == 5:
+                    others_started.set()
+            if n == 1:
+                # Page 1 lasts until pages 2-5 (its window) have started; then every page
+                # that could start has had its chance (the loop and the PDF thread idle).
+                await asyncio.wait_for(others_started.wait(), CAP_S)
+                for _ in range(20):
+                    await in_pdf_thread(lambda: None)
+                    await asyncio.sleep(0)
+                self.first_done = True
             return reply
 
     engine = FirstIsSlow(concurrency=4)
@@ -224,8 +254,8 @@ def test_a_slow_page_holds_the_others_at_most_a_window_ahead(tmp_path: Path) -> 
             window=5,
         )
     )
-    # Pages 1-5 may run while page 1 is slow; page 6 waits for it.
-    assert seen_while_first_ran == [5]
+    # Pages 2-5 ran while page 1 was slow; page 6 waited for it.
+    assert started_while_first_ran == [2, 3, 4, 5]
     assert [n for _, n, _ in sink.added] == list(range(1, 31))
 
 
