@@ -57,10 +57,11 @@ class OcrOptions(EnvSettings):
         description="The model's name on the server (default: the profile's).",
         json_schema_extra=CLI,
     )
-    language: Language = Field(
-        "russian",
+    language: Language | None = Field(
+        None,
         description="Picks the prompt where the profile's prompts are keyed by language "
-        "(Qwen2-VL).",
+        "(Qwen2-VL; unset: the profile's default, Russian) and Tesseract's models (unset: "
+        "each page's script picks them: Cyrillic rus+eng, Latin eng, Hangul kor, ...).",
         json_schema_extra=CLI,
     )
     route: Route = Field(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,14 +27,18 @@ from typing import Protocol
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
+from ocrkit.model.postprocess import Block
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.gate import Gate, Route, judge
 from ocrkit.pdf.ocr_furniture import OcrFurniture
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
+from ocrkit.pdf.structure import with_picture_text
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
+
+log = logging.getLogger("ocrkit")
 
 # Pages a page may run ahead of the first unfinished one: large enough that a slow page
 # rarely stalls the others, small enough that the results held for order stay a few MB.
@@ -259,12 +264,20 @@ async def read_page(
                     text, blocks = await in_pdf_thread(
                         functools.partial(doc.text_of, keep_furniture=keep_furniture), number, layer
                     )
+                    name = "pdf-text-layer"
+                    error = None
+                    if gate.pictures and blocks is not None:
+                        text, blocks, error = await _with_pictures(
+                            engine, doc, number, gate, blocks
+                        )
+                        name += f"+{engine.name}"
                     return PageResult(
                         page=number,
                         text=text,
                         source="text-layer",
-                        engine="pdf-text-layer",
+                        engine=name,
                         seconds=round(time.perf_counter() - started, 3),
+                        error=error,
                         gate=gate,
                         blocks=blocks,
                         image_size=(round(layer.width), round(layer.height)) if blocks else None,
@@ -309,6 +322,26 @@ async def read_page(
         image_size=reply.image_size,
         gate=gate,
     )
+
+
+async def _with_pictures(
+    engine: Engine, doc: SourceDocument, number: int, gate: Gate, blocks: list[Block]
+) -> tuple[str, list[Block], str | None]:
+    """A text-layer page with its pictures' text (screenshots, banners: the gate found text
+    in them that the layer lacks) read by the engine and put in where each picture stands,
+    and the error of a picture the engine could not read (the page stands without it)."""
+    found, error = [], None
+    for box in gate.pictures:
+        try:
+            crop = await in_pdf_thread(doc.render_region, number, engine.target, box)
+            reply = await engine.read(crop, temperature=0.0)
+        except (PageFailed, ImageError) as exc:
+            log.warning("page %d: a picture's text was not read: %s", number, exc)
+            error = error or str(exc)
+            continue
+        if reply.text.strip():
+            found.append((box, reply.text.strip()))
+    return (*with_picture_text(blocks, found, engine.name), error)
 
 
 _FORCED = Gate(route="text-layer", reason="--route text: the text layer as it is, never OCR")

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-APT_PACKAGES="tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core ${EXTRA_APT_PACKAGES:-}"
+APT_PACKAGES="tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core ${EXTRA_APT_PACKAGES:-}"
 
 missing=""
 for pkg in $APT_PACKAGES; do

@@ -129,3 +129,57 @@ def test_a_running_header_with_a_changing_date_and_number_is_found(tmp_path: Pat
     doc = ocrkit.ocr(_pdf(tmp_path / "h.pdf", 4, draw), route="text", cache_dir=tmp_path)
     assert all("Отчёт эмитента за" not in p.text for p in doc.pages)
     assert all(p.text.startswith(f"Страница {p.page}, абзац 0") for p in doc.pages)
+
+
+def test_a_page_alone_loses_its_running_head_and_foot_but_keeps_its_title(
+    tmp_path: Path,
+) -> None:
+    """One page, no neighbours to compare with: the head and foot at its edges, set apart
+    and smaller than its text or saying what furniture says, leave the text; its title,
+    set larger, stays."""
+
+    def page(pdf: FPDF, n: int) -> None:
+        pdf.set_font("dejavu", size=8)
+        _text(pdf, 20, 8, "Годовой отчёт ПАО «Альфа Финанс» за 2025 год")
+        pdf.set_font("dejavu", size=16)
+        _text(pdf, 20, 30, "Финансовые результаты")
+        pdf.set_font("dejavu", size=11)
+        for i in range(12):
+            _text(pdf, 20, 45 + 7 * i, f"Выручка компании за период {i + 1} выросла по сравнению.")
+        _text(pdf, 20, 284, "© 2025 ПАО «Альфа Финанс». Все права защищены.")
+
+    doc = ocrkit.ocr(
+        _pdf(tmp_path / "one.pdf", 1, page), engine="tesseract", cache_dir=tmp_path / "cache"
+    )
+    (result,) = doc.pages
+    assert result.source == "text-layer"
+    assert "Годовой отчёт" not in result.text and "Все права защищены" not in result.text
+    assert "Финансовые результаты" in result.text and "период 12" in result.text
+    roles = {b.type for b in result.blocks or [] if "Годовой" in b.content or "©" in b.content}
+    assert roles == {"header", "footer"}
+
+
+def test_a_font_scaled_by_the_text_matrix_has_the_size_a_reader_sees(tmp_path: Path) -> None:
+    """Word and LaTeX set text at size 1 and scale it with the text matrix: the size of a
+    line is then its glyphs' em box, not 1."""
+    import pikepdf
+
+    from ocrkit.pdf.document import PdfFile
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    content = b"BT /F1 1 Tf 18 0 0 18 72 700 Tm (Title) Tj 10 0 0 10 72 650 Tm (Body text) Tj ET"
+    pdf.add_blank_page(page_size=(612, 792))
+    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    pdf.pages[0].Contents = pdf.make_stream(content)
+    path = tmp_path / "scaled.pdf"
+    pdf.save(path)
+    reader = PdfFile(path)
+    layer = reader.layer(1)
+    reader.close()
+    sizes = {line.text: line.size for line in layer.lines}
+    assert sizes["Title"] > 1.5 * sizes["Body text"] > 10

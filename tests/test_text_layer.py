@@ -57,10 +57,17 @@ def test_the_mixed_document_routes_every_page_as_its_case_says(mixed: Path, tmp_
     doc, stats, engine = run_fake(mixed, tmp_path / "cache")
     ocr_pages = [i for i, case in enumerate(corpus.CASES, 1) if case.route == "ocr"]
     assert [p.page for p in doc.pages if p.source == "ocr"] == ocr_pages
-    assert len(engine.calls) == len(ocr_pages)  # the text-layer pages never reach the engine
+    # Text-layer pages never reach the engine; only the exhibit, a picture of text on an
+    # otherwise good page, does, alone.
+    assert len(engine.calls) == len(ocr_pages) + 1
     for page, case in zip(doc.pages, corpus.CASES, strict=True):
         assert page.gate is not None and page.gate.route == case.route, (case.name, page.gate)
-        if case.route == "text-layer":
+        if case.name == "born-digital-with-exhibit":
+            assert page.source == "text-layer" and page.engine == "pdf-text-layer+fake"
+            (picture,) = [b for b in page.blocks or [] if b.metadata.get("ocr") == "fake"]
+            assert picture.content.startswith("page ") and picture.content in page.text
+            assert corpus.PROSE[0].split()[0] in page.text
+        elif case.route == "text-layer":
             assert page.source == "text-layer" and page.engine == "pdf-text-layer"
             # Its ruled table comes as a Markdown table (tests/test_tables_text_layer.py):
             # the same words, cell by cell.
@@ -238,6 +245,9 @@ def test_the_cli_routes_the_mixed_document_with_tesseract(mixed: Path, tmp_path:
         assert set(gate) >= {"route", "reason", "measure", "value", "threshold", "measures"}
     scanned = pages[list(CASES).index("scanned")]
     assert scanned["engine"] == "tesseract" and "Альфа Финанс" in scanned["text"]
+    exhibit = pages[list(CASES).index("born-digital-with-exhibit")]
+    assert exhibit["engine"] == "pdf-text-layer+tesseract"
+    assert "Совет директоров" in exhibit["text"]  # the picture's text, read by Tesseract
     n_text = sum(c.route == "text-layer" for c in corpus.CASES)
     n_ocr = len(corpus.CASES) - n_text
     assert f"{n_text} from the PDF text layer, {n_ocr} OCR'd, 0 failed" in proc.stderr

@@ -14,12 +14,17 @@ import os
 import shutil
 from typing import TYPE_CHECKING
 
+from PIL import Image
+
 from ocrkit.engines.base import Engine, Reply
+from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
 from ocrkit.errors import EngineUnavailable, PageFailed
+from ocrkit.language import TESSERACT_SCRIPT, read_text
 from ocrkit.layout.roles import assign_roles
-from ocrkit.model.images import PageImage
+from ocrkit.model.images import PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, ordered
 from ocrkit.pdf.formulas import reread
+from ocrkit.pdf.gate import WORD_RATE_MIN
 from ocrkit.pdf.sources import RenderTarget
 from ocrkit.pdf.words import with_tables
 
@@ -28,7 +33,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ocrkit")
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
+# With no language named, a page is read with the embedded default's models first, and read
+# again where what they made says the page is another script's: with English alone where it
+# is Latin (Russian's model makes Cyrillic look-alikes of Latin letters), with the script's
+# own model where Tesseract's detection names one and the words read as no language.
+BY_SCRIPT_DEFAULT = "rus+eng"
+LOOK_ALIKES_MAX = 0.05  # Cyrillic letters in a Latin page's words, as a share of its Latin
 DPI = 300  # Tesseract is trained on ~300 dpi text
+OSD_HALVED_FROM = 2000  # pixels on the shorter side
 
 
 class TesseractEngine(Engine):
@@ -37,6 +49,8 @@ class TesseractEngine(Engine):
     default_concurrency = os.cpu_count() or 1
     uses_layout = False  # decided by start() (--layout)
     _detector: LayoutDetector | None = None
+    _have: frozenset[str] | set[str] = frozenset()  # models installed (start() lists them)
+    _missing_told: set[str]
     _loading: asyncio.Lock | None = None
 
     async def _layout(self) -> LayoutDetector | None:
@@ -65,12 +79,39 @@ class TesseractEngine(Engine):
         return RenderTarget(dpi=DPI, grayscale=True, jpeg_quality=None)
 
     @property
-    def langs(self) -> str:
-        return LANGUAGES[self.options.language]
+    def langs(self) -> str | None:
+        """The models the user's language names; None: each page's script picks them."""
+        return LANGUAGES[self.options.language] if self.options.language else None
 
     def cache_settings(self) -> dict[str, object]:
         layout = self.layout_key if self.uses_layout else None
-        return {**super().cache_settings(), "langs": self.langs, "layout": layout}
+        langs = self.langs or "by-script"
+        return {**super().cache_settings(), "langs": langs, "osd": True, "layout": layout}
+
+    def _again_with(self, words: list[Block], script: str | None) -> str | None:
+        """The models to read the page again with, where the default's words say the page
+        is not theirs (module comment above); None where they fit."""
+        reading = read_text(" ".join(w.content for w in words))
+        cyrillic, latin = reading.scripts.get("cyrillic", 0), reading.scripts.get("latin", 0)
+        if reading.script == "latin" and 0 < cyrillic <= LOOK_ALIKES_MAX * latin:
+            return "eng"  # a few Cyrillic letters in Latin text: look-alikes, not Russian
+        plausible = reading.word_rate is not None and reading.word_rate >= WORD_RATE_MIN
+        if plausible or script in (None, "latin", "cyrillic") or script not in TESSERACT_SCRIPT:
+            return None
+        model = TESSERACT_SCRIPT[script]
+        if model in self._have:
+            return f"{model}+eng"
+        if script not in self._missing_told:
+            self._missing_told.add(script)
+            log.warning(
+                "a page looks %s; without Tesseract's %r model (Debian: apt-get install "
+                "tesseract-ocr-%s) it is read as %s",
+                script,
+                model,
+                model.replace("_", "-"),
+                BY_SCRIPT_DEFAULT,
+            )
+        return None
 
     async def start(self) -> None:
         exe = shutil.which("tesseract")
@@ -80,7 +121,10 @@ class TesseractEngine(Engine):
                 "tesseract-ocr-rus)"
             )
         have = set((await _output(exe, "--list-langs")).split())
-        missing = [lang for lang in self.langs.split("+") if lang not in have]
+        self._have, self._missing_told = have, set()  # scripts warned about
+        missing = [
+            lang for lang in (self.langs or BY_SCRIPT_DEFAULT).split("+") if lang not in have
+        ]
         if missing:
             raise EngineUnavailable(
                 f"tesseract lacks language data {missing} (Debian: apt-get install "
@@ -106,31 +150,59 @@ class TesseractEngine(Engine):
                 pass  # the embedded default installs no layout extra: no regions' roles
 
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
-        out = await self._tesseract(page.data, self.langs, 3)
-        words = tsv_words(out)
-        # Tables among the words (ruled or not) become Markdown tables and table blocks; the
-        # page, blocks in reading order.
-        text, blocks, _ = with_tables(words)
+        # Decoded once: for the page's orientation, its rules, the layout stage, formulas.
+        image = await asyncio.to_thread(page.image)
+        turn = await self._orientation(image)
+        langs = self.langs or BY_SCRIPT_DEFAULT
+        upright = page
+        if turn.rotate:
+            # Printed sideways (or upside down): read upright, boxes turned back below.
+            image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
+            upright = await asyncio.to_thread(encode, image)
+        words = tsv_words(await self._tesseract(upright.data, langs, 3))
+        if self.langs is None and (again := self._again_with(words, turn.script)):
+            langs = again
+            words = tsv_words(await self._tesseract(upright.data, langs, 3))
+        # Tables ruled on the page (found by their rules) and tables among the words (their
+        # columns line up) become Markdown tables and table blocks; the page, blocks in
+        # reading order.
+        text, blocks, _ = await asyncio.to_thread(with_tables, words, image)
         layout = await self._layout() if self.uses_layout else None
-        image = None
         if layout is not None:
             # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
-            image = await asyncio.to_thread(page.image)
             assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
-        if any(b.type == "formula" for b in blocks):
-            if image is None:
-                image = await asyncio.to_thread(page.image)
-            if await reread(blocks, image, self.langs, self._words):
-                text = "\n\n".join(b.content for b in ordered(blocks))
+        formulas = any(b.type == "formula" for b in blocks)
+        if formulas and await reread(blocks, image, langs, self._words):
+            text = "\n\n".join(b.content for b in ordered(blocks))
+        unrotate(blocks, turn.rotate, (upright.width, upright.height))
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
 
+    async def _orientation(self, image: Image.Image) -> Orientation:
+        """Which way up the page is and its script, from Tesseract's detection on the page
+        at half size (a tenth of reading it); upright and unknown where it cannot tell."""
+
+        if "osd" not in self._have:  # Debian's tesseract-ocr brings it; a bare build may not
+            return Orientation(0, None)
+
+        # Halved where that leaves ~150 dpi on an A4 page: less, and its confidence drops.
+        scale = 2 if min(image.size) >= OSD_HALVED_FROM else 1
+
+        def small() -> bytes:
+            return encode(image.reduce(scale) if scale > 1 else image).data
+
+        try:
+            out = await self._tesseract(await asyncio.to_thread(small), "osd", 0, dpi=DPI // scale)
+        except PageFailed:
+            return Orientation(0, None)
+        return parse_osd(out)
+
     async def _words(self, png: bytes, langs: str, psm: int) -> list[Block]:
         return tsv_words(await self._tesseract(png, langs, psm))
 
-    async def _tesseract(self, image: bytes, langs: str, psm: int) -> str:
-        """Tesseract's TSV for an encoded image."""
+    async def _tesseract(self, image: bytes, langs: str, psm: int, dpi: int = DPI) -> str:
+        """Tesseract's TSV for an encoded image (its report, for `--psm 0`)."""
         proc = await asyncio.create_subprocess_exec(
             self._exe,
             "stdin",
@@ -138,10 +210,10 @@ class TesseractEngine(Engine):
             "-l",
             langs,
             "--dpi",
-            str(DPI),
+            str(dpi),
             "--psm",
             str(psm),
-            "tsv",
+            *(["tsv"] if psm else []),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -2,16 +2,20 @@
 reader of the text does not want between two paragraphs.
 
 A line is furniture when it sits in the top or bottom band of the page and either reads as
-a page number ("7", "- 7 -", "Стр. 7 из 120", "Page 7 of 120") or recurs at the same place
-on a nearby page of the same document, digits aside (a running header, a footer with its
-page number). A line alone in its band on a single page is kept: a title is not furniture;
-and a nearby page whose body repeats this one's (a form, a page printed twice) is no
-evidence: there everything recurs.
+a page number ("7", "- 7 -", "7-45", "Стр. 7 из 120", "Page 7 of 120") or recurs at the same
+place on a nearby page of the same document, digits aside (a running header, a footer with
+its page number); a nearby page whose body repeats this one's (a form, a page printed twice)
+is no evidence: there everything recurs. On a page alone (a one-page document, an extract)
+a line at the very edge, set apart from the body, is furniture where it says so: set smaller
+than the page's text, or reading as furniture reads ("© 2014 ... All rights reserved",
+"Downloaded from ...", a journal's volume and pages, a DOI, an ISSN). A title at the top is
+set larger, and stays.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +28,17 @@ SAME_PLACE_PT = 4.0  # how far a recurring line may move between pages
 COPY_SHARE = 0.5  # two pages sharing this share of their body lines are copies
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-–—]\s*)?(?:(?:стр\.?|страница|лист|с\.|page|p\.)\s*)?#(?:\s*(?:из|of|/)\s*#)?"
+    r"^(?:[-–—]\s*)?(?:(?:стр\.?|страница|лист|с\.|page|p\.)\s*)?#(?:\s*(?:из|of|/|[-–])\s*#)?"
     r"(?:\s*[-–—])?$",
+    re.IGNORECASE,
+)
+EDGE = 0.07  # the top and bottom 7% of the page: where a lone page's heads and feet stand
+SMALLER = 0.92  # set this much smaller than the page's usual text
+APART = 1.0  # line heights of space between it and the body
+# What only furniture says: copyright, provenance, a journal's reference, an identifier.
+_FURNITURE_TEXT = re.compile(
+    r"©|\(c\)\s*\d{4}|all rights reserved|все права защищены|downloaded from|"
+    r"https?://|www\.|\bdoi\b|\bissn\b|\bisbn\b|arxiv:|\bvol\.\s*\d|\bpp\.\s*\d",
     re.IGNORECASE,
 )
 
@@ -100,10 +113,43 @@ class FurnitureFinder:
         ]
         others = [b for page in near if not mine.copies(page) for b in page.bands]
         found = []
+        edge = _at_the_edge(layer)
         for index, key, top, band in mine.bands:
             line = layer.lines[index]
             if _PAGE_NUMBER.match(key):
                 found.append(Furniture("page_number", line))
-            elif any(k == key and abs(t - top) <= SAME_PLACE_PT for _, k, t, _ in others):
+            elif (
+                any(k == key and abs(t - top) <= SAME_PLACE_PT for _, k, t, _ in others)
+                or index in edge
+            ):
                 found.append(Furniture(band, line))
         return found
+
+
+def _at_the_edge(layer: PageLayer) -> set[int]:
+    """The lines that read as furniture on the page alone (module docstring): in the top or
+    bottom EDGE of the page, APART from the body, and smaller than it or saying so."""
+    if len(layer.lines) < 3:
+        return set()
+    usual = statistics.median(x.size for x in layer.lines)
+    height = statistics.median(x.box.bottom - x.box.top for x in layer.lines) or 10.0
+    top_edge, bottom_edge = EDGE * layer.height, (1 - EDGE) * layer.height
+    inner = [x for x in layer.lines if top_edge < (x.box.top + x.box.bottom) / 2 < bottom_edge]
+    if not inner:
+        return set()
+    body_top = min(x.box.top for x in inner)
+    body_bottom = max(x.box.bottom for x in inner)
+    found = set()
+    for i, line in enumerate(layer.lines):
+        middle = (line.box.top + line.box.bottom) / 2
+        if middle <= top_edge:
+            apart = body_top - line.box.bottom >= APART * height
+        elif middle >= bottom_edge:
+            apart = line.box.top - body_bottom >= APART * height
+        else:
+            continue
+        smaller = usual > 0 and line.size <= SMALLER * usual
+        says = bool(_FURNITURE_TEXT.search(line.text))
+        if apart and len(line.text) <= 160 and (smaller or says):
+            found.add(i)
+    return found

@@ -1,20 +1,25 @@
 """The text-layer gate: may this PDF page be read from its own text instead of OCR'd?
 
-A page passes when its text layer is trustworthy and complete:
+A page passes when its text layer is trustworthy and complete, in whatever language and
+script it is written (`ocrkit.language`):
 
 - **clean**: at most a handful of characters PDFium could not map to Unicode (U+FFFD,
   private-use code points, control characters, `(cid:NN)`: fonts without a usable
   ToUnicode map), by share and by place: at most 1% of the characters, on at most a quarter
   of the lines. A math font's or a dingbat's glyphs on a formula line do not condemn a page
-  whose words are right; a body font without a map (every line broken) does. The glyphs
-  that stay are marked U+FFFD in the text;
-- **in script**: its letters are Cyrillic or Latin (Russian documents quote English), and
-  hardly any word mixes the two (`Oблигации` with a Latin O is look-alike garbage);
-- **plausible language**: enough of its words are among the most frequent Russian and
-  English word forms (`data/words.txt`). Real prose scores 0.45 to 0.7 here, text from a
-  font mapped to wrong code points or Russian read by an English OCR model under 0.1 (the
-  corpus in tests/test_text_layer.py). Invisible text, a previous OCR run's layer, must
-  clear a stricter bar: we did not make it and cannot see how good it was;
+  whose words are right; a body font without a map (every line broken) does. PDFium's own
+  map-error flag counts only where the words do not read as language (it flags fonts whose
+  text it still got right). The glyphs that stay are marked U+FFFD in the text;
+- **one writing system a word**: hardly any word mixes two scripts (`Oблигации` with a
+  Latin O is look-alike garbage), and hardly any letter stands outside the page's own
+  script, Latin (quoted everywhere) and Greek (formulas);
+- **plausible language**: enough of its words (two letters or more) are among the most
+  frequent word forms of the best-matching language of its script (35 languages; a script
+  with no list is not judged by its words). A visible layer only has to clear a low bar:
+  real prose scores 0.15 (Korean, whose words carry their particles; lorem ipsum) to 0.8,
+  a font mapped to wrong code points under 0.1. Invisible text, a previous OCR run's layer,
+  must clear a stricter one, and must not be made of single letters (the junk an OCR run
+  leaves on a page it read sideways): we did not make it and cannot see how good it was;
 - **complete**: no large image region (a scanned exhibit, a table pasted as a picture)
   without text over it.
 
@@ -25,40 +30,39 @@ text but an image or drawings is OCR'd (a scan, or text turned into curves).
 from __future__ import annotations
 
 import re
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
+from ocrkit.language import read_text
+
 if TYPE_CHECKING:  # PDFium is a client dependency; the serving image imports results only
-    from ocrkit.pdf.text_layer import PageLayer
+    from ocrkit.pdf.text_layer import Box, PageLayer
 
 Route = Literal["auto", "ocr", "text"]
 
 BROKEN_MAX = 0.01  # share of characters with no Unicode meaning
 BROKEN_LINES_MAX = 0.25  # share of lines holding any: more is a body font without a map
-FOREIGN_MAX = 0.01  # share of letters outside Cyrillic and Latin
-MIXED_MAX = 0.02  # share of words mixing Cyrillic and Latin letters
-WORD_RATE_MIN = 0.25  # share of words that are frequent Russian or English words
+STRAY_MAX = 0.02  # share of letters outside the page's script, Latin and Greek
+MIXED_MAX = 0.02  # share of words mixing two writing systems
+WORD_RATE_MIN = 0.1  # share of words that are frequent words of the page's language
 INVISIBLE_WORD_RATE_MIN = 0.4
+INVISIBLE_SINGLE_MAX = 0.3  # share of an invisible layer's words that are single letters
+# Where the words read this well, PDFium's map-error flags are its doubt, not broken text.
+PLAUSIBLE = 0.3
 MIN_WORDS = 8  # below this the word rate says nothing: judged on the other measures
 # Share of the page under inked image bands with no text over them: 0.02 is about three
 # lines of body text across the page. A small stamp or signature stays under it.
 UNCOVERED_IMAGE_MAX = 0.02
+# Pictures taking less of the page than this (screenshots, banners, charts) are OCR'd on
+# their own beside a layer that is good otherwise; more is a scan with a little text on it.
+PICTURES_MAX = 0.5
 
-_WORD = re.compile(r"[^\W\d_]+")
 _CID = re.compile(r"\(cid:\d+\)")
 # U+FFFD, private use, surrogates, and control characters other than tab and newline.
 BROKEN_CHARS = re.compile(
     "[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )
-_CYRILLIC_CHARS = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
-_LATIN_CHARS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-_CYRILLIC = re.compile(f"[{_CYRILLIC_CHARS}]")
-_LATIN = re.compile(f"[{_LATIN_CHARS}]")
-# A letter of any other script (Greek, Armenian, ... look-alikes; symbols from a bad map).
-_FOREIGN = re.compile(f"(?![{_CYRILLIC_CHARS}{_LATIN_CHARS}])[^\\W\\d_]")
 
 
 class Gate(BaseModel):
@@ -71,6 +75,17 @@ class Gate(BaseModel):
     value: float | None = None
     threshold: float | None = None
     measures: dict[str, float] = {}
+    # The page's main script and, where its words tell, its language (ISO 639-1).
+    script: str | None = None
+    language: str | None = None
+    # A text-layer page's pictures whose text the layer lacks, to be OCR'd on their own:
+    # (left, top, right, bottom) in PDF points from the page's top left.
+    pictures: list[tuple[float, float, float, float]] = []
+
+
+# A glyph with no Unicode meaning standing alone (a check box, a bullet from a symbol font
+# without a map) is a symbol, not broken text.
+_ISOLATED = re.compile(rf"(?:^|(?<=\s)){BROKEN_CHARS.pattern}(?=\s|$)", re.MULTILINE)
 
 
 def judge(layer: PageLayer) -> Gate:
@@ -86,35 +101,52 @@ def judge(layer: PageLayer) -> Gate:
             threshold=1,
         )
     invisible = sum(len(line.text) for line in layer.lines if line.invisible)
-    words = _WORD.findall(text)
-    letters = sum(map(len, words))
+    reading = read_text(text)
+    words = reading.words + reading.single_letters + reading.mixed_words
+    letters = sum(reading.scripts.values())
+    own = {reading.script, "latin", "greek"}
+    stray = sum(n for script, n in reading.scripts.items() if script not in own)
+    plausible = reading.word_rate is not None and reading.word_rate >= PLAUSIBLE
     measures = {
-        "broken_chars": round(min(_broken(layer) / max(len(text), 1), 1.0), 4),
-        "broken_lines": round(_broken_lines(layer), 4),
-        "foreign_letters": round(len(_FOREIGN.findall(text)) / max(letters, 1), 4),
-        "mixed_script_words": round(_mixed_share(words), 4),
-        "word_rate": round(_word_rate(words), 4),
-        "words": float(len(words)),
+        "broken_chars": round(min(_broken(layer, plausible) / max(len(text), 1), 1.0), 4),
+        "broken_lines": round(_broken_lines(layer, plausible), 4),
+        "stray_letters": round(stray / max(letters, 1), 4),
+        "mixed_script_words": round(reading.mixed_words / max(words, 1), 4),
+        "single_letters": round(reading.single_letters / max(words, 1), 4),
+        "words": float(words),
         "invisible_text": round(invisible / max(sum(len(x.text) for x in layer.lines), 1), 4),
         "uncovered_image_area": round(_uncovered(layer), 4),
     }
+    if reading.word_rate is not None:
+        measures["word_rate"] = round(reading.word_rate, 4)
     strict = measures["invisible_text"] > 0.5
     word_min = INVISIBLE_WORD_RATE_MIN if strict else WORD_RATE_MIN
     checks = [
         ("broken_chars", ">", BROKEN_MAX, "characters with no Unicode meaning (broken font map)"),
         ("broken_lines", ">", BROKEN_LINES_MAX, "lines with characters of no Unicode meaning"),
-        ("foreign_letters", ">", FOREIGN_MAX, "letters outside Cyrillic and Latin"),
-        ("mixed_script_words", ">", MIXED_MAX, "words mixing Cyrillic and Latin look-alikes"),
+        ("stray_letters", ">", STRAY_MAX, f"letters outside the page's {reading.script} script"),
+        ("mixed_script_words", ">", MIXED_MAX, "words mixing two scripts (look-alikes)"),
     ]
-    if measures["words"] >= MIN_WORDS:
+    judged_by_words = measures["words"] >= MIN_WORDS and "word_rate" in measures
+    if strict and measures["words"] >= MIN_WORDS:
+        why = "invisible layer (a previous OCR) is mostly single letters"
+        checks.append(("single_letters", ">", INVISIBLE_SINGLE_MAX, why))
+    if judged_by_words:
         what = "invisible layer (a previous OCR) is not plausible" if strict else "not plausible"
-        checks.append(("word_rate", "<", word_min, f"{what} Russian or English"))
+        checks.append(("word_rate", "<", word_min, f"{what} as any language of its script"))
     checks.append(
         ("uncovered_image_area", ">", UNCOVERED_IMAGE_MAX, "images hold text the layer lacks")
     )
+    pictures: list[tuple[float, float, float, float]] = []
     for name, op, threshold, why in checks:
         value = measures[name]
-        if (value > threshold) if op == ">" else (value < threshold):
+        failed = (value > threshold) if op == ">" else (value < threshold)
+        if failed and name == "uncovered_image_area" and not strict:
+            images = [box for box, _ in _uncovered_images(layer)]
+            if sum(b.area for b in images) <= PICTURES_MAX * layer.width * layer.height:
+                pictures = [(b.left, b.top, b.right, b.bottom) for b in images]
+                continue
+        if failed:
             return Gate(
                 route="ocr",
                 reason=why,
@@ -122,50 +154,55 @@ def judge(layer: PageLayer) -> Gate:
                 value=value,
                 threshold=threshold,
                 measures=measures,
+                script=reading.script,
             )
-    decisive = "word_rate" if measures["words"] >= MIN_WORDS else "broken_chars"
+    decisive = "word_rate" if judged_by_words else "broken_chars"
+    reason = "invisible text layer passed the stricter bar" if strict else "text layer passed"
+    if pictures:
+        reason += f"; {len(pictures)} picture(s) with text it lacks are OCR'd"
     return Gate(
         route="text-layer",
-        reason="invisible text layer passed the stricter bar" if strict else "text layer passed",
+        reason=reason,
+        pictures=pictures,
         measure=decisive,
         value=measures[decisive],
         threshold=word_min if decisive == "word_rate" else BROKEN_MAX,
         measures=measures,
+        script=reading.script,
+        language=reading.language if judged_by_words else None,
     )
 
 
-def _broken(layer: PageLayer) -> int:
-    text = layer.raw_text
-    unmapped = sum(line.unmapped for line in layer.lines)
+def _broken(layer: PageLayer, plausible: bool) -> int:
+    text = _ISOLATED.sub("", layer.raw_text)
+    unmapped = 0 if plausible else sum(line.unmapped for line in layer.lines)
     return unmapped + len(BROKEN_CHARS.findall(text)) + len(_CID.findall(text))
 
 
-def _broken_lines(layer: PageLayer) -> float:
+def _broken_lines(layer: PageLayer, plausible: bool) -> float:
     broken = sum(
         1
         for line in layer.lines
-        if line.unmapped or BROKEN_CHARS.search(line.text) or _CID.search(line.text)
+        if (line.unmapped and not plausible)
+        or BROKEN_CHARS.search(_ISOLATED.sub("", line.text))
+        or _CID.search(line.text)
     )
     return broken / max(len(layer.lines), 1)
-
-
-def _mixed_share(words: list[str]) -> float:
-    mixed = sum(1 for w in words if _CYRILLIC.search(w) and _LATIN.search(w))
-    return mixed / max(len(words), 1)
-
-
-def _word_rate(words: list[str]) -> float:
-    known = _words()
-    return sum(w.lower().replace("ё", "е") in known for w in words) / max(len(words), 1)
 
 
 def _uncovered(layer: PageLayer) -> float:
     """Share of the page taken by the inked bands of images (lines of text, in a scan or a
     pasted exhibit) that no line of the text layer lies on."""
     page = max(layer.width * layer.height, 1.0)
-    uncovered = 0.0
+    return min(sum(area for _, area in _uncovered_images(layer)) / page, 1.0)
+
+
+def _uncovered_images(layer: PageLayer) -> list[tuple[Box, float]]:
+    """The images with inked bands no line of the layer lies on, and those bands' area."""
+    found = []
     for image in layer.images:
         box = image.box
+        uncovered = 0.0
         over = [
             line.box
             for line in layer.lines
@@ -179,10 +216,6 @@ def _uncovered(layer: PageLayer) -> float:
             )
             if not covered:
                 uncovered += (bottom - top) * (box.right - box.left)
-    return min(uncovered / page, 1.0)
-
-
-@cache
-def _words() -> frozenset[str]:
-    lines = resources.files("ocrkit").joinpath("data/words.txt").read_text(encoding="utf-8")
-    return frozenset(w for w in lines.splitlines() if w and not w.startswith("#"))
+        if uncovered:
+            found.append((box, uncovered))
+    return found

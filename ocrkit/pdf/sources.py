@@ -21,7 +21,7 @@ from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.furniture import Furniture, FurnitureFinder
 from ocrkit.pdf.inputs import Input
 from ocrkit.pdf.structure import closing_table, in_tables, read_page
-from ocrkit.pdf.tables import MIN_DRAWINGS, Table, TableReader, aligned_tables
+from ocrkit.pdf.tables import Table, TableReader, aligned_tables
 from ocrkit.pdf.text_layer import PageLayer
 
 T = TypeVar("T")
@@ -111,6 +111,28 @@ class SourceDocument:
             return page
         return to_target(page.image())
 
+    def render_region(
+        self, number: int, target: RenderTarget, box: tuple[float, float, float, float]
+    ) -> PageImage:
+        """The part of PDF page `number` inside `box` (PDF points from the top left), as the
+        engine wants it. Blocking: run it in a thread."""
+        assert self._pdf is not None
+        layer = self.layer(number)
+        assert layer is not None
+
+        def crop(img: Image.Image) -> PageImage:
+            sx, sy = img.width / layer.width, img.height / layer.height
+            left, top, right, bottom = box
+            region = img.crop((int(left * sx), int(top * sy), int(right * sx), int(bottom * sy)))
+            mode = "L" if target.grayscale else "RGB"
+            region = region if region.mode == mode else region.convert(mode)
+            lossy = target.jpeg_quality is not None
+            return encode(region, lossy=lossy, quality=target.jpeg_quality or 95)
+
+        return self._pdf.render(
+            number, crop, max_pixels=None, dpi=target.dpi, grayscale=target.grayscale
+        )
+
     def layer(self, number: int) -> PageLayer | None:
         """The page's own text layer; None for an image input. Blocking. The last few are
         kept: the furniture finder reads a page's neighbours, which are read next."""
@@ -138,7 +160,9 @@ class SourceDocument:
     def _structure(self, number: int, layer: PageLayer) -> tuple[list[Table], list[Furniture]]:
         """Page `number`'s tables and furniture (the last few pages' tables remembered)."""
         if number not in self._page_tables:
-            ruled = self.tables(number) if layer.drawings >= MIN_DRAWINGS else []
+            # pdfplumber parses the whole page again (most of a text-layer page's cost): only
+            # where PDFium saw the rules of a grid, however many path objects draw them.
+            ruled = self.tables(number) if layer.grid else []
             rest = [line for line in layer.lines if not in_tables(line, ruled)]
             found = sorted(ruled + aligned_tables(rest), key=lambda t: t.box.top)
             self._page_tables[number] = found

@@ -138,6 +138,35 @@ def read_page(
     return text, blocks
 
 
+def with_picture_text(
+    blocks: list[Block], pictures: list[tuple[tuple[float, float, float, float], str]], by: str
+) -> tuple[str, list[Block]]:
+    """The page's blocks with each picture's OCR'd text (its box in PDF points, its text) as
+    a `text` block in reading order where the picture stands (before the first block below
+    its top), marked as read by engine `by`; and the page's text from them."""
+    ordered = sorted(
+        (b for b in blocks if "order" in b.metadata), key=lambda b: b.metadata["order"]
+    )
+    rest = [b for b in blocks if "order" not in b.metadata]
+    for (left, top, right, bottom), text in pictures:
+        block = Block(
+            id=0,
+            type="text",
+            content=text,
+            bbox=BBox(x0=round(left), y0=round(top), x1=round(right), y1=round(bottom)),
+            metadata={"ocr": by},
+        )
+        at = next(
+            (i for i, b in enumerate(ordered) if b.bbox is not None and b.bbox.y0 >= top),
+            len(ordered),
+        )
+        ordered.insert(at, block)
+    for i, block in enumerate(ordered):
+        block.id = block.metadata["order"] = i
+    rest = [b.model_copy(update={"id": len(ordered) + i}) for i, b in enumerate(rest)]
+    return "\n\n".join(b.content for b in ordered), [*ordered, *rest]
+
+
 FIGURE_SHARE = (0.01, 0.9)  # of the page's area: not a logo or a bullet, not a page's scan
 
 

@@ -1,7 +1,8 @@
 """Tables of a born-digital page, from the PDF's own objects:
 
 - *ruled*: cells bounded by ruling lines (pdfplumber's lattice finder) and the characters
-  inside each; a page is looked at only when PDFium found drawings on it;
+  inside each; a page is looked at only where PDFium found strokes crossing as a table's
+  rules do, in any number of path objects (`text_layer.PageLayer.grid`);
 - *aligned*: rows of runs of text separated by wide gaps (`text_layer.Line.runs`), at
   least three in a row with numbers in them, whose runs line up in columns, each column on
   its left edge, its right edge or its centre (justified prose has wide gaps too, but they
@@ -24,8 +25,6 @@ import pdfplumber
 from ocrkit.model.postprocess.tables import Cell as GridCell
 from ocrkit.model.postprocess.tables import to_html
 from ocrkit.pdf.text_layer import Box, Line
-
-MIN_DRAWINGS = 4  # fewer path objects than a single boxed cell's sides: no ruled table
 
 
 @dataclass(frozen=True)

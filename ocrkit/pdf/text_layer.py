@@ -69,6 +69,9 @@ class PageLayer:
     lines: list[Line] = field(default_factory=list)
     images: list[Region] = field(default_factory=list)
     drawings: int = 0  # vector path objects: rules and boxes, or text turned into curves
+    # Whether straight strokes (however many path objects draw them) cross as a table's
+    # rules do: two cells or more, not a box around a picture.
+    grid: bool = False
 
     @property
     def raw_text(self) -> str:
@@ -89,15 +92,88 @@ def read_layer(page: pdfium.PdfPage) -> PageLayer:
         textpage.close()
     images: list[Region] = []
     drawings = 0
+    horizontal: list[tuple[float, float, float]] = []  # (y, x0, x1) in PDF space
+    vertical: list[tuple[float, float, float]] = []  # (x, y0, y1)
     for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH)):
         if obj.type == raw.FPDF_PAGEOBJ_PATH:
             drawings += 1
+            if len(horizontal) + len(vertical) < _MAX_STROKES:
+                _strokes(obj, horizontal, vertical)
             continue
         left, bottom, right, top = obj.get_bounds()
         box = _clip(Box(left, height - top, right, height - bottom), width, height)
         large = box.area >= MIN_IMAGE_SHARE * width * height
         images.append(Region(box, _ink_bands(obj, box) if large else []))
-    return PageLayer(width, height, lines, images, drawings)
+    return PageLayer(width, height, lines, images, drawings, _grid(horizontal, vertical))
+
+
+RULE_PT = 10.0  # a stroke this long or longer can be a table's rule (a cell's side)
+_STRAIGHT_PT = 2.0  # how far a rule's ends may stray from one line
+
+
+_MAX_STROKES = 2000  # enough for any table; a drawing of more is not looked into further
+
+
+def _strokes(
+    obj: pdfium.PdfObject,
+    horizontal: list[tuple[float, float, float]],
+    vertical: list[tuple[float, float, float]],
+) -> None:
+    """The path's horizontal and vertical straight strokes of at least RULE_PT (its line
+    segments and its rectangles' sides; a thin filled bar is one stroke), added to the
+    lists."""
+    left, bottom, right, top = obj.get_bounds()
+    if top - bottom <= _STRAIGHT_PT and right - left >= RULE_PT:
+        horizontal.append(((top + bottom) / 2, left, right))
+        return
+    if right - left <= _STRAIGHT_PT and top - bottom >= RULE_PT:
+        vertical.append(((left + right) / 2, bottom, top))
+        return
+    count = raw.FPDFPath_CountSegments(obj.raw)
+    if count < 2 or count > _MAX_STROKES:
+        return
+    m = obj.get_matrix()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    previous: tuple[float, float] | None = None
+    start: tuple[float, float] | None = None
+    for i in range(count):
+        segment = raw.FPDFPath_GetPathSegment(obj.raw, i)
+        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        point = (m.a * x.value + m.c * y.value + m.e, m.b * x.value + m.d * y.value + m.f)
+        kind = raw.FPDFPathSegment_GetType(segment)
+        ends = []
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = point
+        elif kind == raw.FPDF_SEGMENT_LINETO and previous is not None:
+            ends.append((previous, point))
+        if raw.FPDFPathSegment_GetClose(segment) and start is not None:
+            ends.append((point, start))
+        for (x0, y0), (x1, y1) in ends:
+            if abs(y1 - y0) <= _STRAIGHT_PT and abs(x1 - x0) >= RULE_PT:
+                horizontal.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+            elif abs(x1 - x0) <= _STRAIGHT_PT and abs(y1 - y0) >= RULE_PT:
+                vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+        previous = point
+
+
+def _grid(
+    horizontal: list[tuple[float, float, float]], vertical: list[tuple[float, float, float]]
+) -> bool:
+    """Whether the strokes cross as a table's rules: three horizontal ones each crossed by
+    two vertical ones, or the other way round (two cells at least; a box is one)."""
+    if len(horizontal) < 2 or len(vertical) < 2:
+        return False
+    tolerance = _STRAIGHT_PT
+
+    def crosses(h: tuple[float, float, float], v: tuple[float, float, float]) -> bool:
+        return (
+            h[1] - tolerance <= v[0] <= h[2] + tolerance
+            and v[1] - tolerance <= h[0] <= v[2] + tolerance
+        )
+
+    h_crossed = sum(sum(crosses(h, v) for v in vertical) >= 2 for h in horizontal)
+    v_crossed = sum(sum(crosses(h, v) for h in horizontal) >= 2 for v in vertical)
+    return (h_crossed >= 3 and v_crossed >= 2) or (h_crossed >= 2 and v_crossed >= 3)
 
 
 BOLD = 600  # a font weight this heavy or more is bold (400 is regular)
@@ -165,10 +241,21 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         runs = _runs(textpage, first, last, height, box.bottom - box.top)
         # The larger: a footnote's mark or a bullet may be set smaller than its line.
         size = max(raw.FPDFText_GetFontSize(textpage, i) for i in (first, last))
+        if size <= 1.0:
+            # Set at size 1 and scaled by the text matrix (Word, LaTeX): the height of the
+            # glyphs' em box says the size the reader sees.
+            size = max(_em_height(textpage, i) for i in (first, last))
         bold = all(raw.FPDFText_GetFontWeight(textpage, i) >= BOLD for i in (first, last))
         invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
     return lines
+
+
+def _em_height(textpage: raw.FPDF_TEXTPAGE, index: int) -> float:
+    rect = raw.FS_RECTF()
+    if not raw.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(rect)):
+        return 0.0
+    return round(rect.top - rect.bottom, 1)
 
 
 def _runs(

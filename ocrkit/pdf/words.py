@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from PIL import Image
+
 from ocrkit.layout.roles import is_formula, text_roles
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf import letter_sizes
+from ocrkit.pdf.ruled import ruled_tables
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import LETTERED, WIDE_GAP_EM, Box, Line
@@ -75,11 +78,18 @@ def _row(words: list[Block], height: float) -> Line:
     return Line(text, box, False, 0, spans if len(spans) > 1 else ())
 
 
-def with_tables(words: list[Block]) -> tuple[str, list[Block], list[Table]]:
+def with_tables(
+    words: list[Block], image: Image.Image | None = None
+) -> tuple[str, list[Block], list[Table]]:
     """An OCR'd page from its words: the text in the engine's paragraphs and lines with the
     tables its words hold put in as Markdown tables (each where the engine met its first
-    word), and its blocks: the words, then the page in reading order (`arrange`)."""
-    tables = [_regrouped(t) for t in aligned_tables(rows(words))]
+    word), and its blocks: the words, then the page in reading order (`arrange`). With the
+    page's `image`, tables ruled on it are found by their rules (`ruled`), the rest by their
+    words' columns."""
+    ruled = ruled_tables(image, words) if image is not None else []
+    rest = [w for w in words if not _in_any(w, ruled)]
+    found = sorted(ruled + aligned_tables(rows(rest)), key=lambda t: t.box.top)
+    tables = [_regrouped(t) for t in found]
     blocks = table_blocks(tables, first_id=len(words))
     text, ordered = arrange(words, blocks, first_id=len(words) + len(blocks))
     return text, [*words, *ordered], tables
@@ -250,6 +260,11 @@ def _continues(before: Block, word: Block) -> bool:
     overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
     # A word space or a wide one (about 1 em), not a gutter between two columns.
     return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and 0 <= b.x0 - a.x1 <= 0.8 * height
+
+
+def _in_any(word: Block, tables: list[Table]) -> bool:
+    boxes: list[Box | None] = [t.box for t in tables]
+    return _table_of(word, boxes) is not None
 
 
 def _table_of(word: Block, tables: list[Box | None]) -> int | None:

@@ -1,0 +1,117 @@
+"""Scripts, languages and plausibility in any language (ocrkit.language), and the gate that
+uses them: a good text layer in Italian, Arabic or Hebrew is read from the layer; junk is
+not, whatever script it imitates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from harness import corpus
+from ocrkit.language import TESSERACT_LANGUAGE, languages_of, read_text, script_of
+from ocrkit.pdf.document import PdfFile
+from ocrkit.pdf.gate import judge
+
+ITALIAN = (
+    "Il presente prospetto informativo descrive le obbligazioni emesse dalla società nel "
+    "corso dell'anno. Gli investitori devono leggere con attenzione le condizioni del "
+    "prestito, il tasso di interesse e la data di rimborso prima di prendere una decisione."
+)
+SPANISH = (
+    "El informe anual de la empresa presenta los resultados financieros del ejercicio y "
+    "la evolución de los ingresos, los gastos y el beneficio neto durante el año."
+)
+ARABIC = (
+    "يقدم هذا التقرير السنوي نتائج الشركة المالية خلال العام الماضي ويعرض الإيرادات "
+    "والمصروفات وصافي الربح كما يوضح خطط الإدارة للسنوات القادمة"
+)
+HEBREW = (
+    "הדוח השנתי של החברה מציג את התוצאות הכספיות של השנה האחרונה ואת ההכנסות וההוצאות "
+    "והרווח הנקי של החברה וכן את תוכניות ההנהלה לשנים הבאות"
+)
+GREEK = (
+    "Η ετήσια έκθεση της εταιρείας παρουσιάζει τα οικονομικά αποτελέσματα της χρήσης και "
+    "την εξέλιξη των εσόδων και των εξόδων κατά τη διάρκεια του έτους."
+)
+# Russian read by an English OCR model: the invisible layer of an old, wrong OCR run.
+LATIN_JUNK = "flpnnoxenue 6 14HCK14E BblCOTbl Oxuqenxo A.B. CMETA AOXOAOB 1'1 PACXOAOB " * 4
+# What an OCR run leaves of a page it read sideways: letters one by one.
+SIDEWAYS_JUNK = "o N o o o $ o I- N N s cf) s o rf) o l- O) N N I cf) cf) CO r " * 6
+
+
+@pytest.mark.parametrize(
+    ("text", "script", "language"),
+    [
+        (ITALIAN, "latin", "it"),
+        (SPANISH, "latin", "es"),
+        (ARABIC, "arabic", "ar"),
+        (HEBREW, "hebrew", "he"),
+        (GREEK, "greek", "el"),
+        (" ".join(corpus.PROSE), "cyrillic", "ru"),
+    ],
+)
+def test_real_prose_reads_as_its_language(text: str, script: str, language: str) -> None:
+    reading = read_text(text)
+    assert (reading.script, reading.language) == (script, language)
+    assert reading.word_rate is not None and reading.word_rate >= 0.3
+    assert reading.mixed_words == 0
+
+
+def test_junk_reads_as_no_language() -> None:
+    junk = read_text(LATIN_JUNK)
+    assert junk.script == "latin" and junk.word_rate is not None and junk.word_rate < 0.2
+    sideways = read_text(SIDEWAYS_JUNK)
+    assert sideways.single_letters > sideways.words
+
+
+def test_look_alikes_are_mixed_words_and_visual_order_is_not() -> None:
+    assert read_text("Oблигации серии БО-01").mixed_words == 1  # a Latin O
+    assert read_text("مكتباتPython").mixed_words == 0  # Arabic run into Latin
+
+
+def test_every_word_list_has_a_script_and_a_tesseract_model() -> None:
+    assert script_of("Ж") == "cyrillic" and script_of("한") == "hangul"
+    for script in ("latin", "cyrillic", "greek", "arabic", "hebrew", "hangul"):
+        assert languages_of(script), script
+    listed = {
+        lang
+        for s in ("latin", "cyrillic", "greek", "arabic", "hebrew", "hangul")
+        for lang in languages_of(s)
+    }
+    assert listed <= set(TESSERACT_LANGUAGE)
+    assert languages_of("cyrillic")[0] == "ru" and languages_of("latin")[0] == "en"
+
+
+def _page(path: Path, text: str, *, invisible: bool = False) -> Path:
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=corpus.FONT)
+    pdf.set_font("dejavu", size=12)
+    pdf.add_page()
+    if invisible:
+        pdf.text_mode = "INVISIBLE"
+    pdf.set_xy(20, 20)
+    pdf.multi_cell(170, 7, text)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+@pytest.mark.parametrize(("text", "language"), [(ITALIAN, "it"), (SPANISH, "es"), (GREEK, "el")])
+def test_a_good_layer_in_any_language_is_read_from_the_layer(
+    tmp_path: Path, text: str, language: str
+) -> None:
+    pdf = PdfFile(_page(tmp_path / "page.pdf", text))
+    gate = judge(pdf.layer(1))
+    pdf.close()
+    assert gate.route == "text-layer", gate
+    assert gate.language == language
+
+
+@pytest.mark.parametrize("junk", [LATIN_JUNK, SIDEWAYS_JUNK])
+def test_an_invisible_junk_layer_goes_to_ocr(tmp_path: Path, junk: str) -> None:
+    pdf = PdfFile(_page(tmp_path / "page.pdf", junk, invisible=True))
+    gate = judge(pdf.layer(1))
+    pdf.close()
+    assert gate.route == "ocr", gate
+    assert gate.measure in ("word_rate", "single_letters")

@@ -1,0 +1,147 @@
+"""Scans as they come: tables found by their rules (ocrkit.pdf.ruled), pages printed
+sideways turned upright before they are read (ocrkit.engines.orientation)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from harness import corpus, structure_corpus
+from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
+from ocrkit.model.postprocess import BBox, Block
+from ocrkit.pdf.ruled import ruled_tables
+
+# A ruled table as a balance sheet prints it: a header row whose first cell spans two
+# columns' worth of text, a merged section row, figures; drawn with a scan's flaws (a rule
+# broken in two places, a double rule under the header).
+COLUMNS = [200, 1100, 1350, 1750, 2150]  # x of the vertical rules
+ROWS = [400, 520, 600, 680, 760]  # y of the horizontal rules
+CELLS = {
+    (0, 0): "Наименование показателя",
+    (0, 1): "Код",
+    (0, 2): "На 31 декабря 2021 г.",
+    (0, 3): "На 31 декабря 2020 г.",
+    (1, 0): "АКТИВ",  # spans the whole row: no vertical rules through it
+    (2, 0): "Денежные средства",
+    (2, 1): "1250",
+    (2, 2): "12 331",
+    (2, 3): "9 879",
+    (3, 0): "БАЛАНС",
+    (3, 1): "1600",
+    (3, 2): "17 015",
+    (3, 3): "15 530",
+}
+
+
+def _scan() -> tuple[Image.Image, list[Block]]:
+    image = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(image)
+    for y in ROWS:
+        if y == 520:
+            draw.line((COLUMNS[0], y, COLUMNS[-1], y), fill=40, width=3)
+            draw.line((COLUMNS[0], y + 8, COLUMNS[-1], y + 8), fill=40, width=3)  # double
+        else:
+            draw.line((COLUMNS[0], y, 900, y), fill=40, width=3)  # broken twice
+            draw.line((912, y, 1600, y), fill=40, width=3)
+            draw.line((1609, y, COLUMNS[-1], y), fill=40, width=3)
+    for x in COLUMNS:
+        draw.line((x, ROWS[0], x, ROWS[1]), fill=40, width=3)
+        draw.line((x, ROWS[2], x, ROWS[-1]), fill=40, width=3)
+    for x in (COLUMNS[0], COLUMNS[-1]):  # the section row: outer rules only
+        draw.line((x, ROWS[1], x, ROWS[2]), fill=40, width=3)
+    font = ImageFont.truetype(corpus.FONT, 30)
+    words: list[Block] = []
+    for line, ((r, c), text) in enumerate(CELLS.items()):
+        x, y = COLUMNS[c] + 20, ROWS[r] + 20
+        for part in text.split():
+            width = int(draw.textlength(part + " ", font=font))
+            draw.text((x, y), part, font=font, fill=0)
+            bbox = BBox(x0=x, y0=y, x1=x + width - 8, y1=y + 32)
+            words.append(
+                Block(id=len(words), type="word", content=part, bbox=bbox, metadata={"line": line})
+            )
+            x += width
+    return image, words
+
+
+def test_a_ruled_table_is_found_by_its_rules_with_its_merged_cells() -> None:
+    image, words = _scan()
+    (table,) = ruled_tables(image, words)
+    assert table.rows == [
+        ["Наименование показателя", "Код", "На 31 декабря 2021 г.", "На 31 декабря 2020 г."],
+        ["АКТИВ", "", "", ""],
+        ["Денежные средства", "1250", "12 331", "9 879"],
+        ["БАЛАНС", "1600", "17 015", "15 530"],
+    ]
+    section = next(c for c in table.cells if c.text == "АКТИВ")
+    assert section.colspan == 4 and section.rowspan == 1
+    assert '<td colspan="4">АКТИВ</td>' in table.markdown()  # HTML where cells merge
+    # Its box is the rules', the header row inside it.
+    assert table.box.top == pytest.approx(ROWS[0], abs=6)
+    assert table.box.left == pytest.approx(COLUMNS[0], abs=6)
+
+
+def test_underlines_and_a_framed_paragraph_are_no_table() -> None:
+    image = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line((300, 300, 1200, 300), fill=0, width=3)  # a signature line
+    draw.rectangle((300, 500, 2000, 800), outline=0, width=3)  # a box around a paragraph
+    words = [Block(id=0, type="word", content="Текст", bbox=BBox(x0=400, y0=600, x1=520, y1=640))]
+    assert ruled_tables(image, words) == []
+
+
+def test_tesseracts_orientation_report_is_read() -> None:
+    report = (
+        "Page number: 0\nOrientation in degrees: 270\nRotate: 90\n"
+        "Orientation confidence: 18.73\nScript: Cyrillic\nScript confidence: 9.65\n"
+    )
+    assert parse_osd(report) == Orientation(90, "cyrillic")
+    # Unsure guesses change nothing: a page of figures is "upside down" at 0.75.
+    unsure = report.replace("18.73", "0.75").replace("9.65", "0.5")
+    assert parse_osd(unsure) == Orientation(0, None)
+    assert parse_osd("Too few characters. Skipping this page") == Orientation(0, None)
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_boxes_found_on_a_turned_page_are_turned_back(rotate: int) -> None:
+    width, height = 1000, 1400  # the page as it is
+    box = (100, 200, 300, 260)  # a word on it
+    page = Image.new("L", (width, height), 255)
+    ImageDraw.Draw(page).rectangle(box, fill=0)
+    turned = page.rotate(-rotate, expand=True)  # as the engine reads it
+    found = Image.eval(turned, lambda v: 255 - v).getbbox()
+    assert found is not None
+    block = Block(
+        id=0,
+        type="word",
+        content="x",
+        bbox=BBox(x0=found[0], y0=found[1], x1=found[2], y1=found[3]),
+    )
+    unrotate([block], rotate, turned.size)
+    b = block.bbox
+    assert b is not None
+    assert (b.x0, b.y0, b.x1, b.y1) == pytest.approx((100, 200, 301, 261), abs=2)
+
+
+@pytest.mark.slow  # Tesseract reads the page
+def test_a_page_printed_sideways_is_read_upright(tmp_path: Path) -> None:
+    from ocrkit.api import aocr
+
+    scan = structure_corpus.scan(tmp_path / "scan.pdf")
+    page = structure_corpus.page_image(scan, 1, dpi=200)
+    sideways = page.rotate(90, expand=True)  # a landscape scan of a portrait page
+    path = tmp_path / "sideways.png"
+    sideways.save(path)
+    doc = asyncio.run(aocr(path, engine="tesseract", cache_dir=tmp_path / "cache"))
+    (result,) = doc.pages
+    assert "Бухгалтерский баланс" in result.text
+    assert result.image_size == sideways.size
+    words = [b for b in result.blocks or [] if b.type == "word" and b.bbox]
+    # Its words' boxes lie on the page as it is: a column of lines running up the page.
+    assert words and all(
+        b.bbox.x1 <= sideways.width and b.bbox.y1 <= sideways.height for b in words
+    )  # type: ignore[union-attr]
+    assert sum((b.bbox.y1 - b.bbox.y0) > (b.bbox.x1 - b.bbox.x0) for b in words) > len(words) / 2  # type: ignore[union-attr]
