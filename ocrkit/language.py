@@ -154,15 +154,8 @@ def lexicon(lang: str) -> frozenset[str]:
     return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
 
 
-# Tesseract's models for a language or, failing that, for a script (Debian packages
-# tesseract-ocr-<code>); English goes along with every non-Latin script, as documents quote it.
-TESSERACT_LANGUAGE = {
-    "ru": "rus", "en": "eng", "uk": "ukr", "bg": "bul", "mk": "mkd", "it": "ita", "es": "spa",
-    "fr": "fra", "de": "deu", "pt": "por", "nl": "nld", "pl": "pol", "cs": "ces", "sk": "slk",
-    "sl": "slv", "hr": "hrv", "sv": "swe", "da": "dan", "nb": "nor", "fi": "fin", "hu": "hun",
-    "ro": "ron", "tr": "tur", "id": "ind", "vi": "vie", "ca": "cat", "lt": "lit", "lv": "lav",
-    "el": "ell", "ar": "ara", "fa": "fas", "ur": "urd", "he": "heb", "ko": "kor",
-}  # fmt: skip
+# Tesseract's model for a script (Debian packages tesseract-ocr-<code>), where a page's words
+# say the embedded default's models do not read it.
 TESSERACT_SCRIPT = {
     "cyrillic": "rus",
     "latin": "eng",
