@@ -155,3 +155,52 @@ def test_merged_cells_of_a_ruled_table_come_out_as_html_with_their_spans(tmp_pat
     assert spans["2024"] == (1, 2, 1, 1) and spans["(12 345)"] == (3, 1, 1, 1)
     assert '<td rowspan="2">Показатель</td><td colspan="2">Период</td>' in block.content
     assert "<td>1 234 567</td><td>1 100 000</td>" in page.text
+
+
+def test_a_table_without_rules_keeps_its_header_and_its_section_rows(tmp_path: Path) -> None:
+    """A payments table as a report sets it: no rules, a header of two lines over the figure
+    columns (its pieces written in any order), region rows between the country rows."""
+    from ocrkit.pdf.document import PdfFile
+    from ocrkit.pdf.tables import aligned_tables
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+
+    def put(x: float, y: float, text: str) -> None:
+        pdf.set_xy(x, y)
+        pdf.cell(30, 5, text, align="R" if x > 40 else "L")
+
+    pdf.set_xy(20, 20)
+    pdf.cell(170, 5, "Платежи государствам за 2025 год (в рублях)")
+    for x, (top, bottom) in zip(
+        (20, 70, 110, 150),
+        [("", "Страна"), ("Налоги", "на прибыль"), ("", "Роялти"), ("", "Итого")],
+        strict=True,
+    ):
+        put(x, 32, top)
+        put(x, 37, bottom)
+    y = 45
+    for region, countries in (
+        (
+            "Европа",
+            [("Италия", "1 200 300", "–", "1 200 300"), ("Норвегия", "45 000", "12 500", "57 500")],
+        ),
+        ("Азия", [("Индия", "–", "8 100", "8 100"), ("Оман", "2 221 244", "400", "2 221 644")]),
+    ):
+        put(20, y, region)
+        y += 6
+        for country, *figures in countries:
+            for x, text in zip((20, 70, 110, 150), (country, *figures), strict=True):
+                put(x, y, text)
+            y += 6
+    path = tmp_path / "payments.pdf"
+    pdf.output(str(path))
+    reader = PdfFile(path)
+    (table,) = aligned_tables(reader.layer(1).lines)
+    reader.close()
+    assert table.rows[0] == ["Страна", "Налоги на прибыль", "Роялти", "Итого"]
+    assert table.rows[1] == ["Европа", "", "", ""] and table.rows[4] == ["Азия", "", "", ""]
+    assert table.rows[-1] == ["Оман", "2 221 244", "400", "2 221 644"]
+    assert all("Платежи" not in cell for row in table.rows for cell in row)  # the title stays out

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pdfplumber
@@ -130,22 +130,113 @@ _NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*$")
 
 
 def aligned_tables(lines: list[Line]) -> list[Table]:
-    """The tables set without rules among `lines` (in reading order)."""
+    """The tables set without rules among `lines` (in reading order): rows of three runs or
+    more, a section row between them (a label alone where the rows' labels start), and the
+    header lines above them whose pieces each stand over one of its columns."""
     tables: list[Table] = []
+    claimed = 0  # lines before this one belong to a table found already
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and len(lines[j].runs) >= 3 and _next_row(lines, i, j):
+        while (
+            j < len(lines)
+            and _next_row(lines, i, j)
+            and (len(lines[j].runs) >= 3 or _section(lines, i, j))
+        ):
             j += 1
         rows = lines[i:j]
         numeric = sum(any(_NUMBER.match(r[0]) for r in line.runs) for line in rows)
-        table = _aligned(rows) if numeric >= MIN_ROWS else None
+        table = None
+        if numeric >= MIN_ROWS:
+            head = _above(lines, claimed, i, rows)
+            sections = []  # labels over the first column right above the rows: rows too
+            while head and _over_first_only(head[-1], rows):
+                sections.insert(0, head.pop())
+            if not _is_header(head, rows):
+                # No header: a label over the first column above the rows is the table's
+                # title or the text's, not a section of it.
+                head = sections = []
+            table = _aligned(head + sections + rows, head=len(head))
         if table is not None:
             tables.append(table)
-            i = j
+            i = claimed = j
         else:
             i += 1
     return tables
+
+
+SECTION_CHARS = 60  # a section row's label ("Europe", "Итого по разделу I") is short
+
+
+def _section(lines: list[Line], start: int, k: int) -> bool:
+    """Whether line `k`, a label alone, is a section row of the table from `start`: short,
+    where the rows' labels start, with a table row right after it."""
+    line, first = lines[k], lines[start]
+    if k == start or line.runs or len(line.text) > SECTION_CHARS or k + 1 >= len(lines):
+        return False
+    height = first.box.bottom - first.box.top
+    after = lines[k + 1]
+    return (
+        abs(line.box.left - first.box.left) <= max(ALIGN_PT, ALIGN_EM * height)
+        and len(after.runs) >= 3
+        and 0 <= after.box.top - line.box.top <= 3 * height
+    )
+
+
+HEADER_LINES = 6  # lines looked back at for a header: a header of up to three lines' pieces
+
+
+def _above(lines: list[Line], claimed: int, start: int, rows: list[Line]) -> list[Line]:
+    """The lines just above the table's first row that stand over its columns: a section
+    label over its first column, header pieces over the others (PDFium may give a header's
+    pieces in any order: they are taken by place), top to bottom."""
+    columns = _columns(rows)
+    first = rows[0]
+    height = first.box.bottom - first.box.top
+    found = []
+    for line in lines[max(claimed, start - HEADER_LINES) : start]:
+        if not (
+            first.box.top - 8 * height <= line.box.top and line.box.bottom <= first.box.top + 1
+        ):
+            continue
+        pieces = line.runs or ((line.text, line.box.left, line.box.right),)
+        if all(len(_over(piece, columns)) == 1 for piece in pieces):
+            found.append(line)
+    return sorted(found, key=lambda x: (x.box.top, x.box.left))
+
+
+def _columns(rows: list[Line]) -> list[tuple[float, float]]:
+    """The columns' extents: each over all the rows with the most runs (one row's "–" is
+    narrower than the figures under it)."""
+    most = max(len(line.runs) for line in rows)
+    full = [line.runs for line in rows if len(line.runs) == most]
+    return [
+        (min(runs[c][1] for runs in full), max(runs[c][2] for runs in full)) for c in range(most)
+    ]
+
+
+def _over(piece: tuple[str, float, float], columns: list[tuple[float, float]]) -> list[int]:
+    return [
+        c for c, (left, right) in enumerate(columns) if min(piece[2], right) > max(piece[1], left)
+    ]
+
+
+def _over_first_only(line: Line, rows: list[Line]) -> bool:
+    pieces = line.runs or ((line.text, line.box.left, line.box.right),)
+    return len(pieces) == 1 and _over(pieces[0], _columns(rows)) == [0]
+
+
+def _is_header(above: list[Line], rows: list[Line]) -> bool:
+    """Whether the lines above stand over two columns or more (a header, merged into one
+    row), not only over the first (a section label: a row of its own)."""
+    columns = _columns(rows)
+    over = {
+        c
+        for line in above
+        for piece in (line.runs or ((line.text, line.box.left, line.box.right),))
+        for c in _over(piece, columns)
+    }
+    return len(over) >= 2
 
 
 def _next_row(lines: list[Line], start: int, k: int) -> bool:
@@ -157,26 +248,49 @@ def _next_row(lines: list[Line], start: int, k: int) -> bool:
     return 0 <= line.box.top - above.box.top <= 3 * height
 
 
-def _aligned(rows: list[Line]) -> Table | None:
-    template = max(rows, key=lambda line: len(line.runs)).runs
-    columns = [(left, right) for _, left, right in template]
+def _aligned(rows: list[Line], head: int = 0) -> Table | None:
+    """The rows as a table when their runs line up in columns; the first `head` lines are
+    its header, their pieces merged column by column into one row."""
+    body = [line for line in rows if len(line.runs) >= 3]
+    if not body:
+        return None
+    columns = _columns(body)
+    head_lines, rest = rows[:head], rows[head:]
     grid: list[list[tuple[str, float, float] | None]] = []
-    for line in rows:
+    lined: list[Line] = []
+    if head_lines:
         slots: list[tuple[str, float, float] | None] = [None] * len(columns)
-        for run in line.runs:
+        for line in head_lines:
+            for piece in line.runs or ((line.text, line.box.left, line.box.right),):
+                (c,) = _over(piece, columns)
+                old = slots[c]
+                text = piece[0] if old is None else f"{old[0]} {piece[0]}"
+                left = piece[1] if old is None else min(old[1], piece[1])
+                slots[c] = (text, left, piece[2] if old is None else max(old[2], piece[2]))
+        grid.append(slots)
+        first = head_lines[0]
+        top, bottom = min(x.box.top for x in head_lines), max(x.box.bottom for x in head_lines)
+        lined.append(replace(first, box=Box(first.box.left, top, first.box.right, bottom)))
+    for line in rest:
+        slots = [None] * len(columns)
+        for run in line.runs or ((line.text, line.box.left, line.box.right),):
             overlaps = [min(run[2], r) - max(run[1], left) for left, r in columns]
             best = max(range(len(columns)), key=overlaps.__getitem__)
             if overlaps[best] <= 0 or slots[best] is not None:
                 return None
             slots[best] = run
         grid.append(slots)
-    slack = max(ALIGN_PT, ALIGN_EM * statistics.median(x.box.bottom - x.box.top for x in rows))
+        lined.append(line)
+    slack = max(ALIGN_PT, ALIGN_EM * statistics.median(x.box.bottom - x.box.top for x in body))
     for c in range(len(columns)):
-        runs = [row[c] for row in grid if row[c] is not None]
-        if not any(_spread([f(r) for r in runs]) <= slack for f in _EDGES):
+        # Judged on the body's runs: a header may be centred over a column set flush right.
+        runs = [
+            slots[c] for slots, line in zip(grid, lined, strict=True) if line in body and slots[c]
+        ]
+        if runs and not any(_spread([f(r) for r in runs]) <= slack for f in _EDGES):
             return None
     cells = []
-    for r, (line, slots) in enumerate(zip(rows, grid, strict=True)):
+    for r, (line, slots) in enumerate(zip(lined, grid, strict=True)):
         for c, run in enumerate(slots):
             if run is not None:
                 box = Box(run[1], line.box.top, run[2], line.box.bottom)
@@ -184,9 +298,9 @@ def _aligned(rows: list[Line]) -> Table | None:
     texts = [[" ".join(run[0].split()) if run else "" for run in slots] for slots in grid]
     box = Box(
         min(c.box.left for c in cells),
-        rows[0].box.top,
+        min(x.box.top for x in lined),
         max(c.box.right for c in cells),
-        rows[-1].box.bottom,
+        max(x.box.bottom for x in lined),
     )
     return Table(box, texts, cells)
 
