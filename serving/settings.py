@@ -18,5 +18,8 @@ class ServingSettings(VllmOverrides):
         None, validation_alias=AliasChoices("SERVING_API_KEY", "VLLM_API_KEY")
     )
     shutdown_timeout: int = Field(30, ge=0, validation_alias="SERVING_SHUTDOWN_TIMEOUT")
+    # After the drain: how long the HTTP server waits for connections to close (see
+    # serving/vllm_main.py); a client stalled mid-request no longer holds vLLM up.
+    http_shutdown_timeout: float = Field(10, gt=0, validation_alias="SERVING_HTTP_SHUTDOWN_TIMEOUT")
     # Where `serving run` records its decision for the adapter's /info.
     plan_file: str | None = Field(None, validation_alias="SERVING_PLAN_FILE")

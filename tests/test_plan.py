@@ -90,7 +90,7 @@ def test_plan_matrix(profile: str, mode: str, cc: str) -> None:
 def test_plan_carries_the_profile(profile: str) -> None:
     _, _, result = plan("--profile", profile, "--gpu-capability", "8.9")
     argv = result["argv"]
-    assert argv[1:4] == ["-m", "vllm.entrypoints.cli.main", "serve"]
+    assert argv[1:4] == ["-m", "serving.vllm_main", "serve"]
     assert argv[4] == result["model"]
     assert json.loads(flag(argv, "--limit-mm-per-prompt")) == {"image": 1, "video": 0}
     assert flag(argv, "--served-model-name") == result["model"]

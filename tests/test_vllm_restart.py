@@ -6,6 +6,8 @@ an `ocrkit` run through the outage finishes every page exactly once; afterwards 
 from __future__ import annotations
 
 import base64
+import contextlib
+import socket
 import threading
 import time
 from pathlib import Path
@@ -72,6 +74,14 @@ def test_sigterm_drains_and_everything_recovers_after_a_restart(
 
     worker = threading.Thread(target=stream)
     worker.start()
+    # And a client frozen half-way through sending its request (as the paused run may be):
+    # it must not keep vLLM from exiting.
+    stalled = socket.create_connection(("127.0.0.1", qwen_server.port), timeout=240)
+    stalled.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: vllm\r\n"
+        + f"Authorization: Bearer {QWEN_KEY}\r\n".encode()
+        + b'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model": '
+    )
     try:
         assert first_chunk.wait(120)
         qwen_server.stop(timeout=180)  # a guard against a hang, not a measure
@@ -81,6 +91,14 @@ def test_sigterm_drains_and_everything_recovers_after_a_restart(
     # A clean exit with the stream drained: vLLM shut down gracefully, nothing killed it.
     assert qwen_server.proc is not None and qwen_server.proc.returncode == 0
     assert finish == ["length"], "the in-flight stream was cut instead of drained"
+    # The stalled request was cut: a server error (a client retries it), then the connection
+    # closes.
+    reply = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := stalled.recv(65536):
+            reply += chunk
+    stalled.close()
+    assert reply == b"" or reply.startswith(b"HTTP/1.1 500 "), reply[:200]
 
     # Down: the adapter says so on every route, and is never restarted.
     down = httpx.get(qwen_adapter.url + "/health", timeout=60)
