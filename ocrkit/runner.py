@@ -173,16 +173,20 @@ async def run(
     on_page: ProgressFn | None = None,
     window: int = WINDOW,
     keyed: Callable[[], bool] = lambda: True,
+    reader: PageReader | None = None,
 ) -> Stats:
     """Reads the pages of `jobs` (each from `store` where saved there), handing each to `sink`
     in order. An OCR'd page is saved only while `keyed()`: while the engine still reads as
-    the store's key says (a layout stage that fails to load mid-run changes that)."""
+    the store's key says (a layout stage that fails to load mid-run changes that).
+
+    `reader` reads the pages that are not saved: by default `LocalPages`, here; a cluster's
+    reader (`ocrkit.cluster`) sends each page to a worker that reads it with `read_page` too."""
     stats = Stats()
-    documents = _OpenDocuments()
+    reader = reader or LocalPages(engine, quality_retries, route, keep_furniture)
     saved: dict[int, set[int]] = {}
     for job in jobs:
         saved[id(job)] = await asyncio.to_thread(store.saved_pages, job.source.sha256)
-        documents.expect(job, len(job.pages))
+        reader.expect(job, len(job.pages))
     # Handed out one at a time (the loop is one thread): nothing is queued up front.
     queue = enumerate(
         (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
@@ -206,16 +210,11 @@ async def run(
                 result = await asyncio.to_thread(store.load_page, job.source.sha256, number)
             if result is not None:
                 stats.resumed += 1
-                await documents.release(job)
+                await reader.skip(job)
             else:
-                try:
-                    result = await read_page(
-                        engine, documents, job, number, quality_retries, route, keep_furniture
-                    )
-                finally:
-                    await documents.release(job)
+                result = await reader.read(job, number)
                 # A page read from its text layer is the same whatever the engine.
-                if result.source == "text-layer" or keyed():
+                if not reader.saves and (result.source == "text-layer" or keyed()):
                     await asyncio.to_thread(store.save, job.source.sha256, result)
                 stats.done += 1
                 stats.failed += not result.ok
@@ -227,14 +226,80 @@ async def run(
                     on_page(result, job.source)
             await order.finish(position, job, result, last)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, engine.concurrency))]
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, reader.concurrency))]
     try:
         await asyncio.gather(*workers)
     finally:
         for w in workers:
             w.cancel()
-        await documents.close_all()
+        await reader.close()
     return stats
+
+
+class PageReader(Protocol):
+    """What reads the pages a run has not saved yet."""
+
+    @property
+    def concurrency(self) -> int:
+        """Pages in flight at once."""
+
+    @property
+    def saves(self) -> bool:
+        """Whether a page comes back already saved in the run's store (by whoever read it)."""
+
+    def expect(self, job: Job, pages: int) -> None:
+        """`pages` of `job` will be read or skipped."""
+
+    async def read(self, job: Job, number: int) -> PageResult: ...
+
+    async def skip(self, job: Job) -> None:
+        """A page of `job` came from the store instead."""
+
+    async def close(self) -> None: ...
+
+
+class LocalPages:
+    """Pages read here, by `engine`, each document open while pages of it are read."""
+
+    saves = False
+
+    def __init__(
+        self,
+        engine: Engine,
+        quality_retries: int,
+        route: Route = "auto",
+        keep_furniture: bool = False,
+    ) -> None:
+        self.engine, self.quality_retries = engine, quality_retries
+        self.route, self.keep_furniture = route, keep_furniture
+        self._documents = _OpenDocuments()
+
+    @property
+    def concurrency(self) -> int:
+        return self.engine.concurrency
+
+    def expect(self, job: Job, pages: int) -> None:
+        self._documents.expect(job, pages)
+
+    async def read(self, job: Job, number: int) -> PageResult:
+        try:
+            return await read_page(
+                self.engine,
+                self._documents,
+                job,
+                number,
+                self.quality_retries,
+                self.route,
+                self.keep_furniture,
+            )
+        finally:
+            await self._documents.release(job)
+
+    async def skip(self, job: Job) -> None:
+        await self._documents.release(job)
+
+    async def close(self) -> None:
+        await self._documents.close_all()
 
 
 async def read_page(
