@@ -76,6 +76,23 @@ async def run_jobs(
             }
         )
         store = ResumeStore(options.cache_dir, key, enabled=options.resume)
+        reader = None
+        if options.ray_address:
+            # Imported only for a cluster run: Ray is an extra.
+            from ocrkit.cluster import RayPages
+
+            reader = await asyncio.to_thread(
+                functools.partial(
+                    RayPages,
+                    engine,
+                    options,
+                    settings=settings,
+                    key=key,
+                    quality_retries=options.quality_retries,
+                    route=options.route,
+                    keep_furniture=options.keep_furniture,
+                )
+            )
         return await run(
             jobs,
             engine,
@@ -88,6 +105,7 @@ async def run_jobs(
             # Pages read once the engine reads otherwise than the key says (its layout stage
             # failed to load under --layout auto) are not saved under that key.
             keyed=lambda: (engine.cache_settings() if options.route != "text" else {}) == settings,
+            reader=reader,
         )
     finally:
         await engine.close()
@@ -144,6 +162,7 @@ async def aocr(
     quality_retries: int | None = None,
     resume: bool | None = None,
     cache_dir: str | Path | None = None,
+    ray_address: str | None = None,
 ) -> Document:
     """OCR one PDF or page image. `pages` selects pages ("1-3,7"); the other arguments are
     `OcrOptions` fields, applied over `options` (or the environment). Never blocks the event
@@ -169,6 +188,7 @@ async def aocr(
         quality_retries=quality_retries,
         resume=resume,
         cache_dir=cache_dir,
+        ray_address=ray_address,
     )
     jobs = await aprepare([Path(path)], pages)
     chosen, _ = await choose_engine(opts)

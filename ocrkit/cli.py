@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from ocrkit.api import describe, prepare, run_jobs
+from ocrkit.cluster.worker import Checked
 from ocrkit.engines import Engine, choose_engine
 from ocrkit.errors import InputError, OcrError
 from ocrkit.model.profiles import list_profiles
@@ -74,9 +75,10 @@ def _flags_from_options(command: Callable[..., None]) -> Callable[..., None]:
     """One flag per OcrOptions field marked for the command line: names, choices, ranges,
     help and defaults come from the model, so no list is typed twice."""
     for name, field in reversed(OcrOptions.model_fields.items()):
-        if not (field.json_schema_extra or {}).get("cli"):
+        extra = field.json_schema_extra or {}
+        if not isinstance(extra, dict) or not extra.get("cli"):
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = str(extra.get("flag") or "--" + name.replace("_", "-"))
         env = f"$OCRKIT_{name.upper()}"
         help_text = field.description or ""
         if field.annotation is bool:
@@ -131,7 +133,16 @@ def main(
         given["url"] = given["url"] or svc_url
     try:
         options = OcrOptions(**{k: v for k, v in given.items() if v is not None})
-        jobs = prepare(list(paths), page_spec)
+        bad: list[Checked] = []
+        if options.ray_address:
+            # On a cluster the workers check the inputs, and a bad one fails alone.
+            from ocrkit.cluster import prepare_on_cluster
+
+            jobs, bad = prepare_on_cluster(list(paths), page_spec, options)
+            for checked in bad:
+                click.echo(f"ocrkit: error: {checked.error} (not read; the others are)", err=True)
+        else:
+            jobs = prepare(list(paths), page_spec)
         targets = _targets([j.source for j in jobs], output, fmt)
     except ValidationError as exc:
         raise Fail(describe(exc)) from None
@@ -142,6 +153,7 @@ def main(
     total = sum(len(j.pages) for j in jobs)
     progress = Progress(total, sys.stderr)
     outputs = _Outputs(targets, fmt)
+    outputs.failed += [(c.path, [], {c.error or "cannot be read"}) for c in bad]
     try:
         stats, chosen = asyncio.run(_run(jobs, options, allow, progress, outputs))
     except OcrError as exc:
@@ -204,7 +216,12 @@ async def _run(
     chosen, reason = await choose_engine(options, allow=allow)
     click.echo(
         f"ocrkit: engine {chosen.name} ({reason}); {progress.total} pages in {len(jobs)} "
-        f"document(s), {chosen.concurrency} in flight",
+        f"document(s), "
+        + (
+            f"read on the Ray cluster at {options.ray_address}"
+            if options.ray_address
+            else f"{chosen.concurrency} in flight"
+        ),
         err=True,
     )
     with progress:
@@ -238,5 +255,5 @@ def _summary(outputs: _Outputs, stats: Stats, engine: str, seconds: float) -> No
         err=True,
     )
     for path, pages, errors in outputs.failed:
-        pages_list = ", ".join(map(str, pages))
-        click.echo(f"ocrkit: FAILED {path}: pages {pages_list}: {'; '.join(errors)}", err=True)
+        which = f"pages {', '.join(map(str, pages))}" if pages else "every page"
+        click.echo(f"ocrkit: FAILED {path}: {which}: {'; '.join(errors)}", err=True)

@@ -120,3 +120,12 @@ class OcrOptions(EnvSettings):
         True, description="Redo pages finished by an earlier run.", json_schema_extra=CLI
     )
     cache_dir: Path = Field(Path.home() / ".cache" / "ocrkit")
+    ray_address: str | None = Field(
+        None,
+        description="Read the pages on this running Ray cluster (HOST:PORT of its head, or "
+        "auto on one of its nodes; needs ocrkit[ray]). The inputs and $OCRKIT_CACHE_DIR must "
+        "be on storage every node sees.",
+        json_schema_extra={"cli": True, "flag": "--ray"},
+    )
+    # A Ray task's CPUs per page (unset: the engine's, 1 for Tesseract, less for a server).
+    ray_cpus_per_page: float | None = Field(None, gt=0)

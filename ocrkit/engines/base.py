@@ -44,6 +44,11 @@ class Engine(ABC):
     # Whether `read(temperature=...)` changes anything: a quality retry of a page is only
     # worth making where it does.
     samples: ClassVar[bool] = False
+    # A page's share of a CPU on a Ray worker (`ocrkit --ray`): a whole core for an engine
+    # that reads the page itself; a server's client mostly waits for the reply.
+    cluster_cpus_per_page: ClassVar[float] = 1.0
+    # Whether it can read a Ray worker's pages at all (in-process vLLM wants the GPU whole).
+    runs_on_cluster: ClassVar[bool] = True
 
     def __init__(self, options: OcrOptions) -> None:
         self.options = options

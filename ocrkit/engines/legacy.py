@@ -46,6 +46,7 @@ def _parse(body: bytes) -> ChatReply:
 class LegacyEngine(ModelEngine):
     name = "legacy"
     default_concurrency = 16
+    cluster_cpus_per_page = 0.25
     # The legacy API is greedy only: a retry would get the same reply.
     samples = False
 

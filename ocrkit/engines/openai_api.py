@@ -19,6 +19,7 @@ def v1_url(url: str) -> str:
 class OpenAIEngine(ModelEngine):
     name = "openai"
     default_concurrency = 32  # enough to keep a GPU server's batch full
+    cluster_cpus_per_page = 0.25
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)

@@ -33,6 +33,7 @@ BATCH_WAIT_S = 0.05  # how long the first page of a batch waits for company
 class VllmEngine(ModelEngine):
     name = "vllm"
     default_concurrency = 64
+    runs_on_cluster = False
 
     def __init__(self, options: OcrOptions) -> None:
         super().__init__(options)
