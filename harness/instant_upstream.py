@@ -1,13 +1,15 @@
-"""An OpenAI-compatible server that answers every chat completion at once with a fixed
-reply: the upstream for measuring the adapter alone (its decoding, not the model's time).
+"""An OpenAI-compatible server that answers every chat completion with a fixed reply, at
+once or after DELAY seconds (however many are in flight): the upstream for measuring the
+adapter alone (its decoding, not the model's time), or a queue of pages (bench/cluster.py).
 
-    python harness/instant_upstream.py PORT MODEL
+    python harness/instant_upstream.py PORT MODEL [DELAY]
 
 Only for benchmarks: the real vLLM is what the tests and the deployment bench talk to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import uvicorn
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 MODEL = sys.argv[2]
+DELAY = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
 
 
 async def health(request: Request) -> JSONResponse:
@@ -29,6 +32,8 @@ async def models(request: Request) -> JSONResponse:
 
 async def chat(request: Request) -> JSONResponse:
     await request.body()
+    if DELAY:
+        await asyncio.sleep(DELAY)
     return JSONResponse(
         {
             "id": "instant",

@@ -26,6 +26,9 @@ ENV = {
 }
 
 
+WORKER_PORTS = 20000
+
+
 class RayNode:
     def __init__(self, argv: list[str], log: Path, env: dict[str, str]) -> None:
         self.log = log
@@ -81,8 +84,11 @@ class RayCluster:
         # A short path: Ray's socket paths must fit in 107 bytes.
         self.temp_dir = Path(f"/tmp/ray-{self.port}")
 
-    def _ports(self) -> list[str]:
-        first_worker_port = free_port()
+    def _ports(self, node: int) -> list[str]:
+        # Workers' ports are a range Ray does not check against the node's other ports:
+        # below the kernel's ephemeral range (where free_port's come from), a block of its
+        # own for each node of each cluster.
+        first_worker_port = WORKER_PORTS + (self.port % 48) * 250 + node * 50
         return [
             "--node-ip-address=127.0.0.1",
             f"--node-manager-port={free_port()}",
@@ -91,9 +97,8 @@ class RayCluster:
             f"--dashboard-agent-listen-port={free_port()}",
             f"--dashboard-agent-grpc-port={free_port()}",
             f"--runtime-env-agent-port={free_port()}",
-            # Each node's workers in a range of their own (free_port() is not reserved).
             f"--min-worker-port={first_worker_port}",
-            f"--max-worker-port={first_worker_port + 40}",
+            f"--max-worker-port={first_worker_port + 49}",
             "--disable-usage-stats",
             "--block",
         ]
@@ -101,7 +106,7 @@ class RayCluster:
     def start(self, timeout: float = 300) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         head = [str(RAY), "start", "--head", f"--port={self.port}", "--num-cpus=0"]
-        head += ["--include-dashboard=false", f"--temp-dir={self.temp_dir}", *self._ports()]
+        head += ["--include-dashboard=false", f"--temp-dir={self.temp_dir}", *self._ports(0)]
         self.head = RayNode(head, self.workdir / "head.log", self.env)
         self._wait_for(0, timeout, self.head)
         for i in range(self.workers):
@@ -109,7 +114,7 @@ class RayCluster:
 
     def add_worker(self, i: int, timeout: float = 300) -> RayNode:
         argv = [str(RAY), "start", f"--address={self.address}", f"--num-cpus={self.cpus}"]
-        node = RayNode([*argv, *self._ports()], self.workdir / f"worker-{i}.log", self.env)
+        node = RayNode([*argv, *self._ports(i + 1)], self.workdir / f"worker-{i}.log", self.env)
         self.nodes.append(node)
         # Every live node's CPUs, and none of a dead one's (the head has noticed its death).
         self._wait_for(len([n for n in self.nodes if n.alive]) * self.cpus, timeout, node)

@@ -95,6 +95,12 @@ class Collect:
         self._current = None
 
 
+class Documents(Protocol):
+    """Where `read_page` gets a job's open document."""
+
+    async def acquire(self, job: Job) -> SourceDocument: ...
+
+
 class _OpenDocuments:
     """Opens a job's document for its first page that needs it and closes it after the
     job's last page."""
@@ -304,7 +310,7 @@ class LocalPages:
 
 async def read_page(
     engine: Engine,
-    documents: _OpenDocuments,
+    documents: Documents,
     job: Job,
     number: int,
     quality_retries: int,

@@ -32,6 +32,7 @@ from harness.compose_stack import (
     PROFILES,
     Profile,
     compose,
+    compose_env,
     container,
     docker,
     down,
@@ -484,28 +485,30 @@ def keys_restart_and_shutdown(profile: Profile, pdf40: Path, tmp_path: Path) -> 
     assert "137" not in codes.values(), codes  # 137: killed when its grace period ran out
 
 
-def router_get(path: str, port: int = 8020) -> str:
-    """A GET from inside the router's container: it publishes no port."""
+def router_get(path: str, port: int = 8020, project: tuple[str, ...] = ()) -> str:
+    """A GET from inside the router's container: it publishes no port. `project`: the
+    `-p NAME` and the service of another compose project's router."""
     script = (
         "import sys, urllib.request; "
         "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())"
     )
     url = f"http://127.0.0.1:{port}{path}"
-    return compose("exec", "-T", "router", "python3", "-c", script, url, check=False).stdout
+    where = [*project[:-1], "exec", "-T", project[-1]] if project else ["exec", "-T", "router"]
+    return compose(*where, "python3", "-c", script, url, check=False).stdout
 
 
-def served_by_replica() -> dict[str, float]:
+def served_by_replica(project: tuple[str, ...] = ()) -> dict[str, float]:
     """Requests each replica has served, from the router's Prometheus metrics."""
-    text = router_get("/metrics", port=29000)
+    text = router_get("/metrics", port=29000, project=project)
     pattern = r'vllm_router_processed_requests_total\{worker="([^"]+)"\} (\S+)'
     return {w: float(n) for w, n in re.findall(pattern, text)}
 
 
-def wait_readiness(expected: str, timeout: float) -> None:
+def wait_readiness(expected: str, timeout: float, project: tuple[str, ...] = ()) -> None:
     deadline = time.monotonic() + timeout
     readiness = ""
     while time.monotonic() < deadline:
-        readiness = router_get("/readiness")
+        readiness = router_get("/readiness", project=project)
         if expected in readiness:
             return
         time.sleep(2)
@@ -597,3 +600,76 @@ def test_profile(name: str, deployment: Deployment, pdf40: Path, tmp_path: Path)
         check_profile(profile, tmp_path)
         if name in SCENARIOS:
             SCENARIOS[name](profile, pdf40, tmp_path)
+
+
+# ---- the serving tier across hosts -------------------------------------------------------
+
+# Two GPU hosts and a front host, each played by a compose project of its own on this
+# machine: only published ports join them, as a network joins hosts.
+GPU_HOSTS = {"ocrkit-gpu-a": 18011, "ocrkit-gpu-b": 18012}
+FRONT = "ocrkit-front"
+TIER_KEY = "tier-key-3f9a"
+
+
+def on_host(project: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`docker compose ARGS` as the host `project` stands for runs it: .env as shipped, the
+    tier's key and model profile set in its shell."""
+    shell = {"SERVING_API_KEY": TIER_KEY, "BACKEND_PROFILE": "qwen2-vl-2b", **env}
+    return compose("-p", project, *args, env=compose_env(**shell))
+
+
+def wait_backend(port: int, timeout: float = 1200) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                return
+        time.sleep(2)
+    raise AssertionError(f"the backend on :{port} never became healthy")
+
+
+def test_the_serving_tier_across_hosts(deployment: Deployment, pdf40: Path, tmp_path: Path) -> None:
+    """`--profile backend` on each GPU host, `--profile router` on the front host with the
+    backends' URLs in ROUTER_BACKENDS; one GPU host stopped mid-run loses no page."""
+    urls = " ".join(f"http://host.docker.internal:{port}" for port in GPU_HOSTS.values())
+    projects = [*GPU_HOSTS, FRONT]
+    try:
+        with ThreadPoolExecutor(len(GPU_HOSTS)) as pool:
+            started = [
+                pool.submit(on_host, p, "--profile", "backend", "up", "-d", BACKEND_PORT=str(port))
+                for p, port in GPU_HOSTS.items()
+            ]
+            for future in started:
+                future.result()
+        for port in GPU_HOSTS.values():
+            wait_backend(port)
+            # Published for the router, and protected by the tier's key.
+            models = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=60)
+            assert models.status_code == 401
+        on_host(FRONT, "--profile", "router", "up", "-d", ROUTER_BACKENDS=urls)
+        front = PROFILES["default"].url  # the front's adapter, on :8001 as shipped
+        wait_healthy(front)
+        router = ("-p", FRONT, "router-hosts")
+        wait_readiness('"healthy_workers":2', timeout=300, project=router)
+
+        out = tmp_path / "tier.json"
+        environ = env(tmp_path, OCRKIT_QUALITY_RETRIES="0", OCRKIT_RETRY_BUDGET="1800")
+        run = json_run(pdf40, front, out, environ)
+        run.wait_for_pages(4)
+        before = served_by_replica(router)
+        # One GPU host goes away (its vLLM drains and stops) while pages are in flight.
+        stopped = on_host("ocrkit-gpu-b", "--profile", "backend", "stop")
+        assert stopped.returncode == 0
+        assert_every_page_once(run, out, 40)
+        after = served_by_replica(router)
+        survivor, gone = (f"http://host.docker.internal:{p}" for p in GPU_HOSTS.values())
+        assert before[survivor] > 0 and before[gone] > 0, before  # both hosts served
+        assert after[survivor] > before[survivor], (before, after)  # the rest went to one
+        wait_readiness('"healthy_workers":1', timeout=120, project=router)
+    except BaseException:
+        for project in projects:
+            print(on_host(project, "--profile", "*", "logs", "--no-color", "--tail=80").stdout)
+        raise
+    finally:
+        for project in projects:
+            on_host(project, "--profile", "*", "down", "--volumes", "--remove-orphans")

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -178,7 +179,54 @@ def test_each_profile_resolves_to_one_adapter_in_front_of_its_vllm(selection: st
         assert gpus == [["0"], ["1"]]  # one GPU per replica
         command = services["router"]["command"]
         assert "--policy=round_robin" in command
-        assert {"http://vllm-replica-0:8010", "http://vllm-replica-1:8010"} <= set(command)
+        urls = services["router"]["environment"]["ROUTER_WORKER_URLS"].split()
+        assert urls == ["http://vllm-replica-0:8010", "http://vllm-replica-1:8010"]
+
+
+def test_the_serving_tier_across_hosts_resolves_to_a_backend_and_a_router() -> None:
+    """`--profile backend` on each GPU host: one vLLM publishing its port; `--profile router`
+    on the front host: vllm-router over ROUTER_BACKENDS and the adapter, on :8001."""
+    backend = resolve(["backend"], BACKEND_PORT="18010", BACKEND_BIND="10.0.0.5")
+    assert set(backend) == {"vllm-backend"}
+    vllm = backend["vllm-backend"]
+    assert vllm["ports"] == ["10.0.0.5:18010:8010"]
+    grace = int(vllm["stop_grace_period"].rstrip("s"))
+    assert grace > int(vllm["environment"]["SERVING_SHUTDOWN_TIMEOUT"])
+
+    urls = "http://gpu-a:8010 http://gpu-b:8010"
+    front = resolve(["router"], ROUTER_BACKENDS=urls)
+    assert set(front) == {"router-hosts", "qwen-vlm-service-router"}
+    assert [p for svc in front.values() for p in published(svc)] == [8001]
+    router = front["router-hosts"]
+    assert router["environment"]["ROUTER_WORKER_URLS"] == urls
+    assert "--policy=round_robin" in router["command"]
+    assert not router.get("depends_on")  # its backends are elsewhere
+    adapter = front["qwen-vlm-service-router"]
+    assert adapter["environment"]["UPSTREAM_URL"] == "http://router-hosts:8020"
+    assert adapter["environment"]["UPSTREAM_HEALTH_PATH"] == "/readiness"
+    assert adapter["depends_on"] == {"router-hosts": {"condition": "service_healthy"}}
+
+
+def test_the_router_takes_one_argument_per_backend() -> None:
+    """docker/router-entrypoint.sh, run with a stand-in vllm-router that prints its argv."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = Path(tmp) / "vllm-router"
+        stub.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+        stub.chmod(0o755)
+        script = str(REPO / "docker" / "router-entrypoint.sh")
+        env = {"PATH": f"{tmp}:/usr/bin:/bin"}
+        ok = subprocess.run(
+            ["sh", script, "--policy=round_robin"],
+            env={**env, "ROUTER_WORKER_URLS": " http://a:8010  http://b:8010 "},
+            capture_output=True,
+            text=True,
+        )
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.split("\n")[:-1] == [
+            "--worker-urls", "http://a:8010", "http://b:8010", "--policy=round_robin"
+        ]  # fmt: skip
+        unset = subprocess.run(["sh", script], env=env, capture_output=True, text=True)
+        assert unset.returncode == 2 and "ROUTER_WORKER_URLS" in unset.stderr
 
 
 def test_flash_attention_per_profile() -> None:
@@ -222,7 +270,7 @@ def test_entry_points_are_the_commands_the_tests_run() -> None:
     # The CPU stage keeps the official image's entry point; the final image runs ours.
     assert entrypoints("serving.Dockerfile") == ['["vllm", "serve"]', '["serving", "run"]']
     assert entrypoints("adapter.Dockerfile") == ['["ocrkit-adapter"]']
-    assert entrypoints("router.Dockerfile") == ['["vllm-router"]']
+    assert entrypoints("router.Dockerfile") == ['["router-entrypoint"]']
     # ... and the tests start the same commands the images run.
     vllm = vllm_server("x", REPO, "qwen2-vl-2b", {})
     adapter = adapter_server("x", REPO, {})
@@ -327,3 +375,72 @@ def test_the_ci_override_changes_only_what_a_cpu_machine_cannot_have() -> None:
             # Random weights where a tiny checkpoint cannot stand in: DeepSeek-OCR's
             # (full-size towers), GLM-OCR's MTP layer (transformers saves none).
             assert "deepseek" in name or name == "vllm-glm-ocr"
+
+
+K8S = REPO / "deploy" / "kubernetes"
+
+
+def k8s_resources() -> dict[str, dict]:
+    """kind/name -> resource, from the files deploy/kubernetes/kustomization.yaml lists."""
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    found = {}
+    for name in kustomization["resources"]:
+        for doc in yaml.safe_load_all((K8S / name).read_text()):
+            found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+    return found
+
+
+def test_kubernetes_manifests_pass_the_api_schema() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    files = sorted(kustomization["resources"])
+    assert files == sorted(p.name for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+    proc = subprocess.run(
+        [str(BIN / "kubernetes-validate"), "--strict", *(str(K8S / f) for f in files)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "passed" in proc.stdout and "failed" not in proc.stdout
+
+
+def test_kubernetes_runs_the_compose_images_wired_as_compose_wires_them() -> None:
+    found = k8s_resources()
+
+    def container(kind_name: str) -> dict:
+        (only,) = found[kind_name]["spec"]["template"]["spec"]["containers"]
+        return only
+
+    def env(c: dict) -> dict[str, str]:
+        return {e["name"]: e.get("value", "<secret>") for e in c["env"]}
+
+    images = {k: container(k)["image"].split(":")[0] for k in found if "spec" in found[k]
+              and "template" in found[k]["spec"]}  # fmt: skip
+    compose_images = {s["image"].split(":")[0] for s in COMPOSE["services"].values()}
+    assert set(images.values()) <= compose_images
+    assert images == {
+        "StatefulSet/vllm": "ocrkit-serving",
+        "Deployment/router": "ocrkit-router",
+        "Deployment/adapter": "ocrkit-adapter",
+    }
+    # The router lists each vLLM pod by its stable name, one per replica.
+    vllm = found["StatefulSet/vllm"]
+    replicas = vllm["spec"]["replicas"]
+    urls = env(container("Deployment/router"))["ROUTER_WORKER_URLS"].split()
+    assert urls == [f"http://vllm-{i}.vllm:8010" for i in range(replicas)]
+    assert found["Service/vllm"]["spec"]["clusterIP"] == "None"  # headless: pod names resolve
+    # vLLM drains before the kubelet kills it.
+    vllm_env = env(container("StatefulSet/vllm"))
+    grace = vllm["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace > int(vllm_env["SERVING_SHUTDOWN_TIMEOUT"]) + 10
+    assert container("StatefulSet/vllm")["resources"]["limits"] == {"nvidia.com/gpu": 1}
+    # The router's flags are compose's scale router's.
+    assert container("Deployment/router")["args"] == COMPOSE["services"]["router"]["command"]
+    # The adapter talks to the router as compose's scale adapter does, keys from the Secret.
+    adapter = env(container("Deployment/adapter"))
+    scale = COMPOSE["services"]["qwen-vlm-service-scale"]["environment"]
+    assert adapter["UPSTREAM_URL"] == "http://router:8020"
+    assert adapter["UPSTREAM_HEALTH_PATH"] == scale["UPSTREAM_HEALTH_PATH"] == "/readiness"
+    assert adapter["UPSTREAM_API_KEY"] == adapter["ADAPTER_API_KEY"] == "<secret>"
+    secret = found["Secret/ocrkit-keys"]["stringData"]
+    assert set(secret) == {"SERVING_API_KEY", "ADAPTER_API_KEY", "HF_TOKEN"}
+    assert all(v == "" for v in secret.values())  # empty is off, as in .env

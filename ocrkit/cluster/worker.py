@@ -3,28 +3,31 @@ local run reads it and saved in the run's store (on storage every node sees) bef
 back to the driver, so that a driver that dies loses nothing a worker finished.
 
 Ray calls these functions in its worker processes, one call at a time per process. Each
-process keeps one event loop on a thread of its own and one started engine per run, so that
-an engine's connections and its start-up outlive a page.
+process keeps one event loop on a thread of its own, one started engine per run and the last
+few documents open, so that an engine's connections, its start-up and a document's opening
+outlive a page.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ocrkit import runner
 from ocrkit.engines import ENGINES, Engine
 from ocrkit.errors import InputError
 from ocrkit.options import OcrOptions
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.gate import Route
 from ocrkit.pdf.inputs import Input, parse_pages
-from ocrkit.pdf.sources import check_source
+from ocrkit.pdf.sources import SourceDocument, check_source, in_pdf_thread
 from ocrkit.resume import ResumeStore
-from ocrkit.runner import Job, LocalPages
+from ocrkit.runner import Job
 
 T = TypeVar("T")
 
@@ -74,13 +77,42 @@ def read_page(task: PageTask) -> PageResult:
     return _on_loop(_read(task))
 
 
+class _KeptDocuments:
+    """The documents this process read last, kept open: a long document's pages come one
+    task at a time, and opening it for each would read its cross-reference table each time."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self._open: OrderedDict[tuple[Path, str], SourceDocument] = OrderedDict()
+
+    async def acquire(self, job: Job) -> SourceDocument:
+        key = (job.source.path, job.source.sha256)
+        if key in self._open:
+            self._open.move_to_end(key)
+            return self._open[key]
+        document = await in_pdf_thread(SourceDocument, job.source)
+        self._open[key] = document
+        while len(self._open) > self.keep:
+            _, old = self._open.popitem(last=False)
+            await in_pdf_thread(old.close)
+        return document
+
+
+_documents = _KeptDocuments()
+
+
 async def _read(task: PageTask) -> PageResult:
     spec = task.spec
     engine = await _engine(spec)
-    reader = LocalPages(engine, spec.quality_retries, spec.route, spec.keep_furniture)
-    reader.expect(task.job, 1)  # the document is opened for this page and closed after it
-    result = await reader.read(task.job, task.number)
-    await reader.close()
+    result = await runner.read_page(
+        engine,
+        _documents,
+        task.job,
+        task.number,
+        spec.quality_retries,
+        spec.route,
+        spec.keep_furniture,
+    )
     # As a local run saves: a text-layer page always, an OCR'd one while the engine still
     # reads as the key says.
     keyed = spec.route == "text" or engine.cache_settings() == spec.settings
