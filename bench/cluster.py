@@ -10,9 +10,9 @@ pages, in the same run.
    many are in flight (harness/instant_upstream.py): the queue is measured, not these two
    cores. 1, 2 and 4 pages at a time on the cluster (--ray-cpus-per-page 4, 2, 1: that many
    worker processes busy), and locally with --concurrency 1, 2, 4. Ideal: W / DELAY pages/s.
-   Each is also run on one page, and pages/s is (PAGES - 1) / (seconds - one page's
-   seconds): the queue's rate, without the start-up (connecting, checking the inputs,
-   starting the workers' engines), which is reported apart.
+   Each is also run on 8 pages, and pages/s is (PAGES - 8) / (the difference of the two
+   runs' seconds): the queue's rate, without the start-up (connecting, checking the inputs,
+   starting the worker processes and their engines), which is reported apart.
 2. Ray's overhead per page: the difference of the seconds a page takes, one at a time.
 3. The driver's peak RSS on the default route (every page from its text layer, read on the
    workers) for a 1,000- and a 10,000-page PDF, beside the local run's. Target: flat (the
@@ -61,12 +61,18 @@ def run(args: list[str], work: Path, name: str, **env: str) -> tuple[float, floa
     return measure_ocrkit(args, environ, work / f"{name}.log")
 
 
+# The shorter run of each setting: enough pages that every worker process has read one
+# (imported ocrkit, started its engine) in both runs.
+WARM = 8
+
+
 def scaling(cluster: RayCluster, work: Path, pages: int, delay: float) -> dict:
-    """Each setting run on 1 page and on `pages` pages: the difference is the pages'
-    own time, without the start-up (connecting, checking the inputs, starting engines)."""
+    """Each setting run on WARM pages and on `pages` pages: the difference is the pages'
+    own time, without the start-up (connecting, checking the inputs, starting the worker
+    processes and their engines)."""
     server, url = upstream(delay, work / "upstream.log")
     pdfs = {}
-    for n in (1, pages):
+    for n in (WARM, pages):
         pdfs[n] = work / f"queue{n}.pdf"
         long_pdf(n, pdfs[n])
     rows = []
@@ -84,9 +90,10 @@ def scaling(cluster: RayCluster, work: Path, pages: int, delay: float) -> dict:
                     args += ["--route", "ocr", "--no-resume", "--format", "json"]
                     args += ["-o", str(work / "queue.json"), *extra]
                     seconds[n] = run(args, work, f"{mode}{width}-{n}", **env)[1]
-                row[f"{mode}_start_s"] = seconds[1]
+                rate = (pages - WARM) / (seconds[pages] - seconds[WARM])
+                row[f"{mode}_pages_per_s"] = rate
+                row[f"{mode}_start_s"] = seconds[WARM] - WARM / rate
                 row[f"{mode}_seconds"] = seconds[pages]
-                row[f"{mode}_pages_per_s"] = (pages - 1) / (seconds[pages] - seconds[1])
             row["ray_of_ideal"] = row["ray_pages_per_s"] / row["ideal_pages_per_s"]
             rows.append(row)
             print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,6 +151,7 @@ class RayCluster:
         for node in [*self.nodes, self.head]:
             if node is not None:
                 node.kill()
+        shutil.rmtree(self.temp_dir, ignore_errors=True)  # Ray's sockets, logs and spill
 
 
 if __name__ == "__main__":

@@ -164,10 +164,19 @@ def test_text_layer_pages_are_copied_through_unchanged(tmp_path: Path) -> None:
             same = [s.read_raw_bytes() for s in _streams(a.obj.Contents)] == [
                 s.read_raw_bytes() for s in _streams(b.obj.Contents)
             ]
-            assert same == (case.route == "text-layer"), case.name
+            # Text-layer pages untouched, but for the one whose picture was OCR'd.
+            untouched = case.route == "text-layer" and case.name != "born-digital-with-exhibit"
+            assert same == untouched, case.name
     text = pdftotext(out).split("\f")
     scanned_page = list(corpus.CASES).index(next(c for c in corpus.CASES if c.name == "scanned"))
     assert "Альфа" in text[scanned_page]  # an OCR'd page is searchable
+    # The exhibit's text (a picture on a born-digital page) is found where the picture is,
+    # beside the page's own layer.
+    exhibit = list(corpus.CASES).index(
+        next(c for c in corpus.CASES if c.name == "born-digital-with-exhibit")
+    )
+    assert "Совет директоров" in text[exhibit]
+    assert corpus.PROSE[0].split()[0] in text[exhibit]
 
 
 @pytest.mark.slow  # Tesseract reads the pages

@@ -1,7 +1,9 @@
 """`--format pdf`: the input back, searchable. Each page is kept as it is, content stream
 byte for byte, and the OCR text is laid over it as invisible text (render mode 3).
 
-- pages read from their own text layer, and failed pages, are copied through untouched;
+- pages read from their own text layer, and failed pages, are copied through untouched,
+  except for the text OCR'd from a text-layer page's pictures (a screenshot, a scanned
+  exhibit), laid over each picture;
 - Tesseract pages: line by line, each line on one baseline at one size and each word
   stretched to its box, with a space stretched over each gap (as OCRmyPDF's renderer does),
   so that viewers assemble the lines in order (copy, phrase search) and selecting a word
@@ -73,15 +75,25 @@ class SearchablePdf(PageWriter):
         if self._image:
             self._result = result
             return
-        if result.source != "ocr" or not result.text.strip():
-            return  # its own text layer or a failure: untouched
+        pictures = _pictures(result)
+        if not (result.source == "ocr" and result.text.strip()) and not pictures:
+            return  # its own text layer (no picture read) or a failure: untouched
         index = result.page - 1
         page = self._pdf.pages[index]
         # The page image the OCR read is PDFium's rendering of the crop box.
         x0, y0, x1, y1 = (float(v) for v in page.cropbox)
         width, height = abs(x1 - x0), abs(y1 - y0)
+        rotate = int(page.obj.get("/Rotate", 0))
+        if result.source == "ocr":
+            placed = _placements(result, width, height, rotate)
+        elif rotate % 360 == 0:
+            # A text-layer page keeps its own text; only what its pictures say is added,
+            # over each picture (boxes in the page's points from its top left).
+            placed = [p for b in pictures for p in _lines_in_box(b.content, *_box(b))]
+        else:
+            return
         self._overlay.add_page(format=(width, height))
-        _draw(self._overlay, _placements(result, width, height, page.obj.get("/Rotate", 0)))
+        _draw(self._overlay, placed)
         self._laid.append((index, min(x0, x1), min(y0, y1)))
 
     def close(self) -> None:
@@ -153,6 +165,20 @@ def _over_image(path: Path, result: PageResult) -> bytes:
     if result.source == "ocr":
         _draw(pdf, _placements(result, width, height, 0))
     return bytes(pdf.output())
+
+
+def _pictures(result: PageResult) -> list[Block]:
+    """A text-layer page's blocks of text OCR'd from its pictures (`runner._with_pictures`)."""
+    if result.source != "text-layer":
+        return []
+    return [
+        b for b in result.blocks or [] if b.metadata.get("ocr") and b.bbox and b.content.strip()
+    ]
+
+
+def _box(block: Block) -> tuple[float, float, float, float]:
+    assert block.bbox is not None
+    return block.bbox.x0, block.bbox.y0, block.bbox.x1, block.bbox.y1
 
 
 def _placements(result: PageResult, width: float, height: float, rotate: int) -> list[Placed]:
