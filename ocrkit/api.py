@@ -163,6 +163,7 @@ async def aocr(
     resume: bool | None = None,
     cache_dir: str | Path | None = None,
     ray_address: str | None = None,
+    ray_cpus_per_page: float | None = None,
 ) -> Document:
     """OCR one PDF or page image. `pages` selects pages ("1-3,7"); the other arguments are
     `OcrOptions` fields, applied over `options` (or the environment). Never blocks the event
@@ -189,6 +190,7 @@ async def aocr(
         resume=resume,
         cache_dir=cache_dir,
         ray_address=ray_address,
+        ray_cpus_per_page=ray_cpus_per_page,
     )
     jobs = await aprepare([Path(path)], pages)
     chosen, _ = await choose_engine(opts)
