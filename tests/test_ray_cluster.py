@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +151,32 @@ def test_a_corrupt_pdf_fails_alone_with_the_local_runs_error(
     assert [p["page"] for p in good["pages"]] == [1, 2]
     assert all(p["source"] == "text-layer" and p["text"].strip() for p in good["pages"])
     assert not list((tmp_path / "out").glob("broken*"))
+
+
+def test_the_library_reads_on_the_cluster_as_it_reads_here(
+    cluster: RayCluster, tmp_path: Path
+) -> None:
+    """`ocrkit.ocr(..., ray_address=...)`: the same document as without it."""
+    from harness.cli import SAMPLE
+
+    script = (
+        "import json, sys, ocrkit\n"
+        "kw = dict(route='text', cache_dir=sys.argv[2])\n"
+        "if sys.argv[3]: kw['ray_address'] = sys.argv[3]\n"
+        "doc = ocrkit.ocr(sys.argv[1], **kw)\n"
+        "print(json.dumps([[p.page, p.source, p.text] for p in doc.pages]))\n"
+    )
+
+    def read(address: str) -> list:
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(SAMPLE), str(tmp_path / address[:9]), address],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    here, there = read(""), read(cluster.address)
+    assert [p[:2] for p in there] == [[1, "text-layer"], [2, "text-layer"]]
+    assert there == here
