@@ -30,6 +30,7 @@ from ocrkit.errors import ImageError, InputError, PageFailed
 from ocrkit.model.postprocess import Block
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
+from ocrkit.outputs.sink import PageSink
 from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.gate import Gate, Route, judge
 from ocrkit.pdf.ocr_furniture import OcrFurniture
@@ -63,16 +64,7 @@ class Stats:
 
 
 ProgressFn = Callable[[PageResult, Source], None]
-
-
-class PageSink(Protocol):
-    """Where finished pages go, in order. Blocking calls: the runner makes them in a thread,
-    one at a time."""
-
-    def add(self, source: Source, page: PageResult) -> None: ...
-
-    def done(self, source: Source) -> None:
-        """Every selected page of `source` was added."""
+__all__ = ["Collect", "Job", "LocalPages", "PageReader", "PageSink", "ProgressFn", "Stats", "run"]
 
 
 class Collect:

@@ -20,8 +20,8 @@ from ocrkit.model.postprocess.tables import tables_in_text
 
 if TYPE_CHECKING:
     from ocrkit.outputs.results import PageResult
+    from ocrkit.outputs.sink import PageSink
     from ocrkit.pdf.sources import Source
-    from ocrkit.runner import PageSink
 
 # How far a column's left edge may move from one page to the next, as a share of the width.
 SAME_EDGE = 0.01

@@ -21,8 +21,8 @@ from ocrkit.pdf.words import arrange, union
 
 if TYPE_CHECKING:
     from ocrkit.outputs.results import PageResult
+    from ocrkit.outputs.sink import PageSink
     from ocrkit.pdf.sources import Source
-    from ocrkit.runner import PageSink
 
 SAME_PLACE = 0.015  # of the page's height: how far a recurring row may move on a scan
 SIMILAR = 0.8  # how alike two readings of one running header must be (OCR varies)
