@@ -16,6 +16,7 @@ inputs fetched by each worker, which ocrkit does not do.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -55,12 +56,28 @@ def connect(address: str) -> None:
     ray = _ray()
     if ray.is_initialized():
         return
+    _reachable(address)
     try:
         # The workers' output stays in Ray's logs: on the driver's terminal it would tear
         # the progress bar.
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise EngineUnavailable(f"no Ray cluster at {address}: {exc}") from None
+
+
+def _reachable(address: str, timeout: float = 10) -> None:
+    """A head that does not answer fails at once: Ray itself retries a wrong address for
+    minutes. ("auto" and ray:// addresses are Ray's to resolve.)"""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except ValueError:
+        raise EngineUnavailable(f"--ray {address}: not HOST:PORT") from None
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise EngineUnavailable(f"no Ray cluster at {address}: {why}") from None
 
 
 def cluster_cpus() -> float:
