@@ -108,6 +108,7 @@ class RayCluster:
         self.workdir.mkdir(parents=True, exist_ok=True)
         head = [str(RAY), "start", "--head", f"--port={self.port}", "--num-cpus=0"]
         head += ["--include-dashboard=false", f"--temp-dir={self.temp_dir}", *self._ports(0)]
+        head += [f"--ray-client-server-port={free_port()}"]  # not 10001 for every cluster
         self.head = RayNode(head, self.workdir / "head.log", self.env)
         self._wait_for(0, timeout, self.head)
         for i in range(self.workers):
