@@ -108,7 +108,6 @@ class RayCluster:
         self.workdir.mkdir(parents=True, exist_ok=True)
         head = [str(RAY), "start", "--head", f"--port={self.port}", "--num-cpus=0"]
         head += ["--include-dashboard=false", f"--temp-dir={self.temp_dir}", *self._ports(0)]
-        head += [f"--ray-client-server-port={free_port()}"]  # not 10001 for every cluster
         self.head = RayNode(head, self.workdir / "head.log", self.env)
         self._wait_for(0, timeout, self.head)
         for i in range(self.workers):
@@ -128,13 +127,16 @@ class RayCluster:
             "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
             "print(ray.cluster_resources().get('CPU', 0))"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", script, self.address],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=120,
-        )
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", script, self.address],
+                capture_output=True,
+                text=True,
+                env=self.env,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired:
+            return -1.0  # the head not answering yet (or gone: the caller checks it is alive)
         return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else -1.0
 
     def _wait_for(self, cpus: float, timeout: float, starting: RayNode) -> None:
