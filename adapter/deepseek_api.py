@@ -57,11 +57,13 @@ async def figure(
     base_size: Annotated[int, Form(gt=0)] = 1024,
     image_size: Annotated[int, Form(gt=0)] = 1024,
     crop_mode: Annotated[bool, Form()] = False,
+    # Not in the legacy API; as /ocr's: a cap on the reply, default MAX_NEW_TOKENS.
+    max_tokens: Annotated[int | None, Form(gt=0)] = None,
 ) -> FigureResponse:
     page = await state.page_from_bytes(await file.read())
     started = time.perf_counter()
     reply, clean = await state.read(
-        page, prompt_type=prompt_type, prompt=custom_prompt, regions=False
+        page, prompt_type=prompt_type, prompt=custom_prompt, max_tokens=max_tokens, regions=False
     )
     return FigureResponse(
         # Boxes in pixels of the image as uploaded, which is what the caller holds.

@@ -1,6 +1,6 @@
 """Where CI's time went: the 20 slowest items of the last `bash scripts/test.sh` run (set-up
-steps, pytest sessions, tests with their fixtures' set-up and teardown, and each compose
-profile's phases), read from the record that run wrote (harness/timings.py).
+steps, pytest sessions, tests with their fixtures' set-up and teardown, each compose
+profile's phases and its slowest checks), read from the record that run wrote (harness/timings.py).
 
     bash scripts/test.sh                  # or .ci/run; writes .cache/ci-time/times.jsonl
     .venv/bin/python -m bench.ci_time     # prints the table, writes bench/results/ci_time.json
@@ -41,6 +41,9 @@ def summarise(records: list[dict[str, Any]], top: int = 20) -> dict[str, Any]:
         if r["kind"] == "compose":
             profile, phase = r["name"].split(":", 1)
             profiles[profile][phase] = profiles[profile].get(phase, 0.0) + r["seconds"]
+    checks = sorted(
+        ((r["name"], r["seconds"]) for r in records if r["kind"] == "check"), key=lambda c: -c[1]
+    )
     items = [{"item": f"step {s['name']}", "seconds": s["seconds"]} for s in steps]
     items += [{"item": name, "seconds": secs} for name, secs in tests.items()]
     items.sort(key=lambda i: -i["seconds"])
@@ -57,6 +60,8 @@ def summarise(records: list[dict[str, Any]], top: int = 20) -> dict[str, Any]:
             name: {**phases, "total": round(_wall(phases), 1)}
             for name, phases in sorted(profiles.items(), key=lambda p: -_wall(p[1]))
         },
+        # What a profile's checks phase spent, check by check (tests/test_compose_e2e.py).
+        "compose_checks": dict(checks[:top]),
     }
 
 
@@ -80,6 +85,10 @@ def main() -> None:
         for name, phases in summary["compose_profiles"].items():
             parts = "  ".join(f"{k} {v:.0f}" for k, v in phases.items() if k != "total")
             print(f"  {name:<15} {phases['total']:7.1f}   {parts}")
+    if summary["compose_checks"]:
+        print("\nslowest compose checks (s):")
+        for name, secs in summary["compose_checks"].items():
+            print(f"  {secs:8.1f}  {name}")
     write_result("ci_time", summary)
 
 

@@ -303,6 +303,13 @@ def test_deepseek_figure_gives_the_same_blocks_in_uploaded_pixels(
     assert "<|" not in body["markdown"]
     sent_prompt = fake.bodies[0]["messages"][0]["content"][1]["text"]
     assert sent_prompt == load_profile("deepseek-ocr").client.prompts["table"]
+    assert fake.bodies[0]["max_tokens"] == 8192  # the profile's, as /ocr's
+    # A caller's cap (not in the legacy API) reaches vLLM; a bad one is refused before it.
+    small = page_png(400, 560)
+    capped = client.post("/ocr/figure", files={"file": ("p.png", small)}, data={"max_tokens": "8"})
+    assert capped.status_code == 200 and fake.bodies[1]["max_tokens"] == 8
+    bad = client.post("/ocr/figure", files={"file": ("p.png", small)}, data={"max_tokens": "0"})
+    assert bad.status_code == 422 and len(fake.bodies) == 2
 
 
 def test_an_unknown_prompt_type_is_422(adapter: Callable[..., tuple[TestClient, FakeVllm]]) -> None:
