@@ -84,6 +84,34 @@ def test_a_ruled_table_is_found_by_its_rules_with_its_merged_cells() -> None:
     assert table.box.left == pytest.approx(COLUMNS[0], abs=6)
 
 
+def test_letters_are_no_rules_and_a_rule_read_into_a_word_leaves_the_cell() -> None:
+    """Large, bold figures and capitals in one-line rows: their stems are as tall as a row's
+    text and their strokes sit close together, yet the table keeps its three columns; OCR's
+    "|" for a rule beside a figure ("4 860 453|") is not the cell's text."""
+    columns, rows = [200, 700, 1300, 1900], [300, 364, 428, 492]
+    image = Image.new("L", (3507, 900), 255)  # a landscape page: rows close to their text
+    draw = ImageDraw.Draw(image)
+    for y in rows:
+        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
+    for x in columns:
+        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    bold = ImageFont.truetype(corpus.FONT.replace("DejaVuSans", "DejaVuSans-Bold"), 52)
+    texts = [["ИТОГО", "1 111 111", "4 860 453"], ["НДС", "11 111", "1 141 414"]]
+    words: list[Block] = []
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            x, y = columns[c] + 30, rows[r] + 4
+            for part in text.split():
+                width = int(draw.textlength(part + " ", font=bold))
+                draw.text((x, y), part, font=bold, fill=0)
+                read = part + "|" if (r, c, part) == (0, 2, "453") else part
+                bbox = BBox(x0=x, y0=y, x1=x + width - 12, y1=y + 54)
+                words.append(Block(id=len(words), type="word", content=read, bbox=bbox))
+                x += width
+    (table,) = ruled_tables(image, words)
+    assert table.rows == texts
+
+
 def test_underlines_and_a_framed_paragraph_are_no_table() -> None:
     image = Image.new("L", (2480, 1200), 255)
     draw = ImageDraw.Draw(image)

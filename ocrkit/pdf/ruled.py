@@ -23,6 +23,9 @@ from ocrkit.pdf.text_layer import Box
 H_SHARE = 1 / 30  # a horizontal rule's least length, of the page's width
 V_SHARE = 1 / 80  # a vertical rule's least length, of the page's height
 COVER = 0.5  # a rule bounds a slot where it runs along this share of the slot's side
+TEXT_RULE = 1.3  # a vertical rule's least length, of the page's usual word height
+GAP = 3  # pixels (at half size) bridged anywhere: a rule's speckle; letters are further apart
+PIECE = 12  # pixels (at half size): a run this long may be a piece of a broken rule
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
     ink = _ink(gray)
     height, width = gray.shape
     horizontal = [_scaled(r, scale) for r in _rules(ink, max(20, int(width * H_SHARE)))]
-    vertical = [_scaled(r, scale) for r in _rules(ink.T, max(15, int(height * V_SHARE)))]
+    # A letter's stem is as long as its word is tall, and a row is taller than its text:
+    # shorter vertical runs are letters, not rules.
+    stem = TEXT_RULE * _text_height(words) / scale
+    vertical = [_scaled(r, scale) for r in _rules(ink.T, int(max(15, height * V_SHARE, stem)))]
     tolerance = max(4, width * scale // 250)
     tables = []
     for hs, vs in _groups(horizontal, vertical, tolerance):
@@ -85,11 +91,15 @@ def _rules(ink: np.ndarray, length: int) -> list[_Rule]:
     _, ends = np.nonzero(edges == -1)
     if not len(starts):
         return []
-    gap = max(3, length // 10)
-    joined = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] < gap)
-    first = np.flatnonzero(np.concatenate([[True], ~joined]))
-    g_rows, g_starts = rows[first], starts[first]
-    g_ends = np.maximum.reduceat(ends, first)
+    # Runs of ink with small gaps bridged; then wider gaps (a scan's broken rule) only between
+    # pieces long enough to be rules: bridging them everywhere makes a line of letters one
+    # long "rule".
+    starts, ends, rows = _bridged(rows, starts, ends, GAP)
+    piece = ends - starts >= PIECE
+    starts, ends, rows = starts[piece], ends[piece], rows[piece]
+    if not len(starts):
+        return []
+    g_starts, g_ends, g_rows = _bridged(rows, starts, ends, max(GAP, length // 10))
     long = g_ends - g_starts >= length
     segments = sorted(
         zip(g_rows[long].tolist(), g_starts[long].tolist(), g_ends[long].tolist(), strict=True)
@@ -109,6 +119,24 @@ def _rules(ink: np.ndarray, length: int) -> list[_Rule]:
     return [
         _Rule(a, b, (top + bottom) // 2) for top, bottom, a, b in rules if bottom - top < length
     ]
+
+
+def _text_height(words: list[Block]) -> float:
+    """The median height of the words (pixels); 0 with no words."""
+    heights = sorted(
+        w.bbox.y1 - w.bbox.y0 for w in words if w.bbox is not None and w.content.strip("|[]_—–-")
+    )
+    return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def _bridged(
+    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs (sorted by row, then start) joined where one ends less than `gap` before the next
+    on the same row starts: their starts, ends and rows."""
+    joined = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] < gap)
+    first = np.flatnonzero(np.concatenate([[True], ~joined]))
+    return starts[first], np.maximum.reduceat(ends, first), rows[first]
 
 
 def _crosses(h: _Rule, v: _Rule, tolerance: int) -> bool:
@@ -194,7 +222,7 @@ def _table(hs: list[_Rule], vs: list[_Rule], tolerance: int, words: list[Block])
         r0, c0 = min(r for r, _ in members), min(c for _, c in members)
         r1, c1 = max(r for r, _ in members), max(c for _, c in members)
         inside = [w for slot in members for w in texts.get(slot, [])]
-        text = " ".join(w.content for w in _reading_order(inside))
+        text = " ".join(filter(None, (_unruled(w.content) for w in _reading_order(inside))))
         box = Box(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
         cells.append(
             Cell(
@@ -261,6 +289,18 @@ def _texts(words: list[Block], xs: list[int], ys: list[int]) -> dict[tuple[int, 
         r = max(i for i in range(len(ys) - 1) if ys[i] <= cy)
         found.setdefault((r, c), []).append(word)
     return found
+
+
+def _unruled(word: str) -> str:
+    """A word without the cell's rule where OCR read it as part of the word ("453|" and
+    "0]" beside a rule); brackets that pair up are the word's own."""
+    word = word.strip("|")
+    for opening, closing in ("[]", "{}"):
+        if word.endswith(closing) and opening not in word:
+            word = word[:-1]
+        if word.startswith(opening) and closing not in word:
+            word = word[1:]
+    return word.strip("|")
 
 
 def _reading_order(words: list[Block]) -> list[Block]:
