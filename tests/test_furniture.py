@@ -183,3 +183,34 @@ def test_a_font_scaled_by_the_text_matrix_has_the_size_a_reader_sees(tmp_path: P
     reader.close()
     sizes = {line.text: line.size for line in layer.lines}
     assert sizes["Title"] > 1.5 * sizes["Body text"] > 10
+
+
+def test_a_page_alone_loses_a_numbered_head_and_foot_in_wide_margins(tmp_path: Path) -> None:
+    """A page cut from a book: its running head, smaller, ends with the page number and
+    stands further in than the edge (wide margins); its foot, set like the text, has the
+    page numbers set off at both ends (a spread's two feet). Both leave the text; the
+    first line of the body, ending with a number as well, stays."""
+
+    def page(pdf: FPDF, n: int) -> None:
+        pdf.set_font("dejavu", size=9)
+        _text(pdf, 40, 32, "Optimized Table Tokenization for Table Structure Recognition 9")
+        pdf.set_font("dejavu", size=10)
+        _text(pdf, 40, 45, "The model was trained for 12 epochs on a single machine with 8")
+        for i in range(14):
+            _text(pdf, 40, 51 + 6 * i, f"Training step {i + 1} kept the same learning rate.")
+        pdf.set_xy(20, 284)
+        pdf.cell(10, 5, "208")
+        pdf.set_xy(40, 284)
+        pdf.cell(100, 5, "Global Study on Legal Aid")
+        pdf.set_xy(180, 284)
+        pdf.cell(10, 5, "209")
+
+    doc = ocrkit.ocr(
+        _pdf(tmp_path / "book.pdf", 1, page), engine="tesseract", cache_dir=tmp_path / "cache"
+    )
+    (result,) = doc.pages
+    assert result.source == "text-layer"
+    assert "Optimized Table" not in result.text and "Global Study" not in result.text
+    assert "single machine with 8" in result.text and "Training step 14" in result.text
+    roles = {b.type for b in result.blocks or [] if "Optimized" in b.content or "208" in b.content}
+    assert roles == {"header", "footer"}

@@ -204,3 +204,43 @@ def test_a_table_without_rules_keeps_its_header_and_its_section_rows(tmp_path: P
     assert table.rows[1] == ["Европа", "", "", ""] and table.rows[4] == ["Азия", "", "", ""]
     assert table.rows[-1] == ["Оман", "2 221 244", "400", "2 221 644"]
     assert all("Платежи" not in cell for row in table.rows for cell in row)  # the title stays out
+
+
+def test_a_check_box_table_is_a_table_and_its_boxes_make_no_headings(tmp_path: Path) -> None:
+    """A questionnaire's table: bullet, label, and a check box under each of two column
+    heads (one of two lines), no number anywhere; the boxes are set larger than the text,
+    and a line that starts with one is no heading."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+
+    def put(x: float, y: float, text: str, size: float = 9) -> None:
+        pdf.set_font("dejavu", size=size)
+        pdf.set_xy(x, y)
+        pdf.cell(60, 5, text)
+
+    put(20, 20, "28. To whom are these services provided? (Please select all that apply)")
+    for y in range(30, 70, 6):  # paragraphs that set the page's usual size
+        put(20, y, "Legal aid is given by State-funded providers and by civil society groups.")
+    put(20, 80, "☐", size=13)
+    put(26, 80, "Other (please specify) ____________")
+    put(120, 90, "State funded")
+    put(120, 94, "legal aid")
+    put(150, 94, "CSOs")
+    groups = ["Persons with disabilities", "Children", "Women", "Migrants"]
+    for i, group in enumerate(groups):
+        y = 102 + 7 * i
+        put(20, y, "•")
+        put(26, y, group)
+        put(124, y, "☐", size=13)
+        put(152, y, "☐", size=13)
+    path = tmp_path / "questionnaire.pdf"
+    pdf.output(str(path))
+    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
+    (page,) = doc.pages
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    assert cells[(0, 2)] == "State funded legal aid" and cells[(0, 3)] == "CSOs"
+    assert [cells[(r, 1)] for r in range(1, 5)] == groups
+    assert cells[(1, 2)] == cells[(4, 3)] == "☐"
+    assert "#" not in page.text  # no line here is a heading

@@ -7,9 +7,11 @@ place on a nearby page of the same document, digits aside (a running header, a f
 its page number); a nearby page whose body repeats this one's (a form, a page printed twice)
 is no evidence: there everything recurs. On a page alone (a one-page document, an extract)
 a line at the very edge, set apart from the body, is furniture where it says so: set smaller
-than the page's text, or reading as furniture reads ("© 2014 ... All rights reserved",
-"Downloaded from ...", a journal's volume and pages, a DOI, an ISSN). A title at the top is
-set larger, and stays.
+than the page's text, reading as furniture reads ("© 2014 ... All rights reserved",
+"Downloaded from ...", a journal's volume and pages, a DOI, an ISSN), or with its page number
+set off at one end ("208   Global Study on Legal Aid"). A smaller line that ends or starts
+with a page number is a running head a little further down too (a book's wide top margin);
+at the foot such a line is a footnote, and stays. A title at the top is set larger, and stays.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 EDGE = 0.07  # the top and bottom 7% of the page: where a lone page's heads and feet stand
+NUMBERED_EDGE = 0.14  # where a numbered running head stands in a book's wide top margin
 SMALLER = 0.92  # set this much smaller than the page's usual text
 APART = 1.0  # line heights of space between it and the body
 # What only furniture says: copyright, provenance, a journal's reference, an identifier.
@@ -104,16 +107,19 @@ class FurnitureFinder:
 
     def find(self, number: int, layer: PageLayer) -> list[Furniture]:
         mine = self._page_of(number, layer)
+        edge = _at_the_edge(layer)
+        # A numbered head in a book's wide margin may stand below the band.
+        inside = {index for index, *_ in mine.bands}
+        further = [Furniture(_role(layer, i), layer.lines[i]) for i in edge - inside]
         if not mine.bands:
-            return []
+            return further
         near = [
             self._page_of(n)
             for n in range(number - NEARBY, number + NEARBY + 1)
             if n != number and 1 <= n <= self._count
         ]
         others = [b for page in near if not mine.copies(page) for b in page.bands]
-        found = []
-        edge = _at_the_edge(layer)
+        found = further
         for index, key, top, band in mine.bands:
             line = layer.lines[index]
             if _PAGE_NUMBER.match(key):
@@ -128,28 +134,70 @@ class FurnitureFinder:
 
 def _at_the_edge(layer: PageLayer) -> set[int]:
     """The lines that read as furniture on the page alone (module docstring): in the top or
-    bottom EDGE of the page, APART from the body, and smaller than it or saying so."""
+    bottom EDGE of the page, APART from the body, and smaller than it, saying so, or with
+    its page number set off at one end; a little further in at the top (NUMBERED_EDGE: a
+    book's wide margins), smaller and ending or starting with its page number."""
     if len(layer.lines) < 3:
         return set()
     usual = statistics.median(x.size for x in layer.lines)
     height = statistics.median(x.box.bottom - x.box.top for x in layer.lines) or 10.0
     top_edge, bottom_edge = EDGE * layer.height, (1 - EDGE) * layer.height
-    inner = [x for x in layer.lines if top_edge < (x.box.top + x.box.bottom) / 2 < bottom_edge]
-    if not inner:
-        return set()
-    body_top = min(x.box.top for x in inner)
-    body_bottom = max(x.box.bottom for x in inner)
+    # The body: below the top EDGE and above the bottom one (a head of two lines is apart
+    # from the body, not from its other line).
+    body = [x for x in layer.lines if top_edge < (x.box.top + x.box.bottom) / 2 < bottom_edge]
     found = set()
     for i, line in enumerate(layer.lines):
         middle = (line.box.top + line.box.bottom) / 2
-        if middle <= top_edge:
-            apart = body_top - line.box.bottom >= APART * height
-        elif middle >= bottom_edge:
-            apart = line.box.top - body_bottom >= APART * height
-        else:
+        at_top = middle <= NUMBERED_EDGE * layer.height
+        if not (at_top or middle >= bottom_edge):
+            continue
+        rest = [x for x in body if x is not line]
+        if len(line.text) > 160 or _space(rest, line, layer.height, at_top) < APART * height:
             continue
         smaller = usual > 0 and line.size <= SMALLER * usual
-        says = bool(_FURNITURE_TEXT.search(line.text))
-        if apart and len(line.text) <= 160 and (smaller or says):
+        edge = middle <= top_edge or middle >= bottom_edge
+        says = smaller or _FURNITURE_TEXT.search(line.text) or _numbered_runs(line)
+        # Further in, only at the top: at the foot a smaller line that starts with a
+        # number is a footnote.
+        if (edge and says) or (at_top and smaller and _numbered_words(line, layer.lines)):
             found.add(i)
     return found
+
+
+def _role(layer: PageLayer, index: int) -> str:
+    line = layer.lines[index]
+    return "header" if line.box.top + line.box.bottom < layer.height else "footer"
+
+
+def _space(lines: list[Line], line: Line, page_height: float, below: bool) -> float:
+    """The space between `line` and the nearest of `lines` below it (or above it): the
+    page's edge where there is none."""
+    if below:
+        tops = [x.box.top for x in lines if x.box.top >= line.box.bottom - 1]
+        return min(tops, default=page_height) - line.box.bottom
+    bottoms = [x.box.bottom for x in lines if x.box.bottom <= line.box.top + 1]
+    return line.box.top - max(bottoms, default=0.0)
+
+
+def _numbered_runs(line: Line) -> bool:
+    """A running head or foot with its page number set off by a wide gap at one end
+    ("208 | Global Study on Legal Aid", "Chapter 2. Roles | 11")."""
+    runs = [_key(run[0]) for run in line.runs]
+    return len(runs) >= 2 and bool(_PAGE_NUMBER.match(runs[0]) or _PAGE_NUMBER.match(runs[-1]))
+
+
+def _numbered_words(line: Line, lines: list[Line]) -> bool:
+    """A line that starts or ends with a page number ("Optimized Table Tokenization 9"),
+    or has one beside it on its row (PDFium may give the number as a line of its own)."""
+    words = line.text.split()
+    if len(words) >= 2 and (_ARABIC.match(words[0]) or _ARABIC.match(words[-1])):
+        return True
+    return any(
+        x is not line
+        and _ARABIC.match(x.text.strip())
+        and min(x.box.bottom, line.box.bottom) > max(x.box.top, line.box.top)
+        for x in lines
+    )
+
+
+_ARABIC = re.compile(r"^\d{1,4}$")

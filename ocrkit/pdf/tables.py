@@ -125,8 +125,18 @@ def _covered(edges: list[float], start: float, end: float) -> int:
 # where a scan's edges jitter by a few).
 ALIGN_PT = 2.5
 ALIGN_EM = 0.25
-MIN_ROWS = 3  # rows with numbers it takes to make a table
+MIN_ROWS = 3  # rows with numbers (or marks) it takes to make a table
 _NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*$")
+# A mark standing for a value: a check box, a tick, a cross, a dash for none, or a glyph
+# whose font maps it to no letter (Wingdings' boxes come out as "*" or U+FFFD).
+_MARK = re.compile(r"^(?:[^\w\s]|[xX])$")
+
+
+def _valued(line: Line) -> bool:
+    """Whether a row holds a table's values: a number anywhere, or a mark past its label."""
+    return any(_NUMBER.match(run[0]) for run in line.runs) or any(
+        _MARK.match(run[0].strip()) for run in line.runs[1:]
+    )
 
 
 def aligned_tables(lines: list[Line]) -> list[Table]:
@@ -145,7 +155,7 @@ def aligned_tables(lines: list[Line]) -> list[Table]:
         ):
             j += 1
         rows = lines[i:j]
-        numeric = sum(any(_NUMBER.match(r[0]) for r in line.runs) for line in rows)
+        numeric = sum(_valued(line) for line in rows)
         table = None
         if numeric >= MIN_ROWS:
             head = _above(lines, claimed, i, rows)

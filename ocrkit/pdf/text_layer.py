@@ -239,12 +239,15 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
         runs = _runs(textpage, first, last, height, box.bottom - box.top)
-        # The larger: a footnote's mark or a bullet may be set smaller than its line.
-        size = max(raw.FPDFText_GetFontSize(textpage, i) for i in (first, last))
+        # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
+        # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
+        letters = [i for i in range(first, last + 1) if text[i].isalnum()]
+        ends = [letters[0], letters[-1]] if letters else [first, last]
+        size = max(raw.FPDFText_GetFontSize(textpage, i) for i in ends)
         if size <= 1.0:
             # Set at size 1 and scaled by the text matrix (Word, LaTeX): the height of the
             # glyphs' em box says the size the reader sees.
-            size = max(_em_height(textpage, i) for i in (first, last))
+            size = max(_em_height(textpage, i) for i in ends)
         bold = all(raw.FPDFText_GetFontWeight(textpage, i) >= BOLD for i in (first, last))
         invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
