@@ -244,3 +244,30 @@ def test_a_check_box_table_is_a_table_and_its_boxes_make_no_headings(tmp_path: P
     assert [cells[(r, 1)] for r in range(1, 5)] == groups
     assert cells[(1, 2)] == cells[(4, 3)] == "☐"
     assert "#" not in page.text  # no line here is a heading
+
+
+def test_a_column_head_set_on_its_side_reads_upwards(tmp_path: Path) -> None:
+    """Narrow columns' heads turned anticlockwise, as reports set them: read bottom to top
+    ("*JOBCTL", not "LTCBOJ*")."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+    columns, rows = [20, 100, 115, 130], [15, 60, 68, 76]
+    for y in rows:
+        pdf.line(columns[0], y, columns[-1], y)
+    for x in columns:
+        pdf.line(x, rows[0], x, rows[-1])
+    pdf.text(22, 56, "User action")
+    for x, head in zip((109, 124), ("*JOBCTL", "QIBM_DB_SECADM"), strict=True):
+        with pdf.rotation(90, x, 58):
+            pdf.text(x, 58, head)
+    for r, action in enumerate(("Set a job's priority", "End a job")):
+        pdf.text(22, rows[1] + 5 + 8 * r, action)
+        pdf.text(106, rows[1] + 5 + 8 * r, "X")
+    path = tmp_path / "sideways.pdf"
+    pdf.output(str(path))
+    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
+    (table,) = [b for b in doc.pages[0].blocks or [] if b.type == "table"]
+    head = [c["text"] for c in table.metadata["cells"] if c["row"] == 0]
+    assert head == ["User action", "*JOBCTL", "QIBM_DB_SECADM"]

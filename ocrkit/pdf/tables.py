@@ -84,7 +84,7 @@ class TableReader:
 
 
 def _table(found: pdfplumber.table.Table) -> Table | None:
-    texts = found.extract()
+    texts = found.extract(char_dir_rotated=_rotated_direction(found))
     if len(texts) < 2 or max(len(r) for r in texts) < 2:
         return None  # a framed paragraph, not a table
     # A merged cell covers the grid lines its box spans: across for colspan, down for rowspan.
@@ -112,6 +112,18 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
         rows.append(row)
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
+
+
+def _rotated_direction(found: pdfplumber.table.Table) -> str:
+    """Which way the table's sideways text reads (a narrow column's head set on its side):
+    turned anticlockwise it reads up ("btt"), clockwise down; pdfplumber assumes down."""
+    x0, top, x1, bottom = found.bbox
+    turned = [
+        c["matrix"][1]
+        for c in found.page.chars
+        if not c["upright"] and x0 <= c["x0"] <= x1 and top <= c["top"] <= bottom
+    ]
+    return "btt" if sum(b > 0 for b in turned) > len(turned) / 2 else "ttb"
 
 
 def _covered(edges: list[float], start: float, end: float) -> int:
