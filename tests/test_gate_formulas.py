@@ -43,7 +43,8 @@ def test_a_few_unmapped_math_glyphs_keep_the_page_on_its_text_layer(tmp_path: Pa
     pdf = _page_with_formula(tmp_path / "formula.pdf", unmapped="Math")
     (page,) = ocrkit.ocr(pdf, route="auto", engine="tesseract", cache_dir=tmp_path).pages
     assert page.source == "text-layer", page.gate
-    assert page.gate is not None and 0 < page.gate.measures["broken_chars"] <= 0.01
+    # The glyphs stand apart, as bullets do: too few to count against the layer.
+    assert page.gate is not None and page.gate.measures["broken_chars"] <= 0.01
     assert "Альфа Финанс" in page.text and "\ufffd" in page.text  # the glyphs, marked
 
 

@@ -14,8 +14,8 @@ from fpdf import FPDF
 
 from harness import corpus
 from harness.cli import OCRKIT, env, ocrkit
-from harness.fakes import FakeEngine
-from ocrkit.api import make_options, prepare, read_documents
+from harness.fakes import FONT, FakeEngine
+from ocrkit.api import make_options, ocr, prepare, read_documents
 from ocrkit.outputs.results import Document
 from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.gate import judge
@@ -302,3 +302,23 @@ def test_a_glyph_pdfium_leaves_out_of_the_text_shifts_no_line_box(tmp_path: Path
     assert boxes["After the list"].box.left == pytest.approx(72, abs=1)
     assert boxes["Heading"].box.left == pytest.approx(272, abs=3)
     assert boxes["Heading"].size == pytest.approx(20, abs=0.5)
+
+
+def test_a_chapter_title_wrapped_under_its_words_is_one_heading(tmp_path: Path) -> None:
+    """ "Chapter 1. Securing and protecting IBM DB2" / "data", the second line set under the
+    words past the number: one title; the text under it stays a paragraph of its own."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=24)
+    pdf.text(20, 40, "Chapter 1. Securing and protecting IBM DB2")
+    pdf.text(58, 51, "data")
+    pdf.set_font("dejavu", size=10)
+    for i in range(6):
+        pdf.text(58, 70 + 5 * i, f"Line {i + 1} of the chapter's opening paragraph goes on here.")
+    path = tmp_path / "chapter.pdf"
+    pdf.output(str(path))
+    (page,) = ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    titles = [b.content for b in page.blocks or [] if b.type == "title"]
+    assert titles == ["Chapter 1. Securing and protecting IBM DB2 data"]
+    assert page.text.startswith("Chapter 1. Securing and protecting IBM DB2 data\n\nLine 1")

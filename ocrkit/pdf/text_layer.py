@@ -350,11 +350,12 @@ def paragraphs(lines: list[Line]) -> list[tuple[str, list[Line]]]:
     # The usual space between two lines of one paragraph: a paragraph break is well above it.
     usual = statistics.median([g for g in gaps if g > 0] or [0.3 * height])
     edges = _right_edges(lines, 1.5 * height)
+    size = statistics.median(line.size for line in lines)
     found: list[tuple[str, list[Line]]] = []
     current, members = _clean(lines[0].text), [lines[0]]
     for i, (prev, line) in enumerate(itertools.pairwise(lines)):
         text = _clean(line.text)
-        if _continues(prev, line, height, usual, edges[i]):
+        if _heading_wraps(prev, line, size) or _continues(prev, line, height, usual, edges[i]):
             if current.endswith("\u00ad") or (
                 current[-1:] in _HYPHENS and current[-2:-1].isalpha() and text[:1].islower()
             ):
@@ -367,6 +368,23 @@ def paragraphs(lines: list[Line]) -> list[tuple[str, list[Line]]]:
             current, members = text, [line]
     found.append((current, members))
     return [(text.replace("\u00ad", ""), members) for text, members in found]
+
+
+HEADING_SCALE = 1.3  # a heading's lines are set this much larger than the text
+
+
+def _heading_wraps(prev: Line, line: Line, size: float) -> bool:
+    """Whether `line` is the second line of the heading `prev`: both set large, alike, the
+    one right under the other and within its width (a chapter title wraps under its words,
+    past its number: "Chapter 1. Securing and protecting" / "data")."""
+    return (
+        size > 0
+        and prev.size >= HEADING_SCALE * size
+        and abs(prev.size - line.size) <= 0.05 * prev.size
+        and prev.bold == line.bold
+        and 0 <= line.box.top - prev.box.bottom <= 0.75 * prev.size
+        and prev.box.left - 1 <= line.box.left < prev.box.right
+    )
 
 
 def _right_edges(lines: list[Line], tolerance: float) -> list[float]:
