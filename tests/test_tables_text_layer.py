@@ -271,3 +271,45 @@ def test_a_column_head_set_on_its_side_reads_upwards(tmp_path: Path) -> None:
     (table,) = [b for b in doc.pages[0].blocks or [] if b.type == "table"]
     head = [c["text"] for c in table.metadata["cells"] if c["row"] == 0]
     assert head == ["User action", "*JOBCTL", "QIBM_DB_SECADM"]
+
+
+def test_no_word_of_a_ruled_table_is_lost_where_its_rules_are_missing(tmp_path: Path) -> None:
+    """A spreadsheet printed to PDF: the months' heads over merged cells, the last one
+    cut at the sheet's edge (no rule closes it); the rows under the total have no rule at
+    their left, and their labels run into the next column. Every word stays, whole, in the
+    slot where it starts."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+    xs, ys = [20, 50, 80, 110, 140], [20, 28, 36, 44, 52, 60]
+    for y in ys[:4]:
+        pdf.line(xs[0], y, xs[-1], y)
+    for y in ys[4:]:
+        pdf.line(xs[1], y, xs[-1], y)  # no rule under the labels' column down here
+    for x in xs:
+        top = ys[1] if x in (xs[2], xs[4]) else ys[0]  # months merge two columns; the last is open
+        bottom = ys[-1] if x != xs[0] else ys[3]
+        if x != xs[-1] or top == ys[1]:
+            pdf.line(x, top, x, bottom)
+    pdf.line(xs[-1], ys[1], xs[-1], ys[-1])
+    for x, text in ((52, "Январь"), (112, "Март")):
+        pdf.text(x, ys[0] + 5, text)
+    for r, label in enumerate(("Вид услуги", "Итого")):
+        pdf.text(22, ys[1 + r] + 5, label)
+        for c, figure in enumerate(("1 238", "1 006", "1 191")):
+            pdf.text(xs[1 + c] + 2, ys[1 + r] + 5, figure)
+    pdf.text(22, ys[3] + 5, "Юрист Услуги")  # runs past xs[1]
+    pdf.text(xs[3] + 2, ys[3] + 5, "25 000")
+    pdf.text(22, ys[4] + 5, "Госпошлина")
+    path = tmp_path / "sheet.pdf"
+    pdf.output(str(path))
+    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
+    (page,) = doc.pages
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    texts = set(cells.values())
+    assert {"Январь", "Март", "Юрист Услуги", "Госпошлина", "25 000"} <= texts, cells
+    assert not any(t.startswith(("слуги", "луги", "уги")) for t in texts)
+    for word in ("Январь", "Март", "Юрист", "Услуги", "Госпошлина", "Итого"):
+        assert page.text.count(word) == 1, word

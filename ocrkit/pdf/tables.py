@@ -110,8 +110,53 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
                     )
                 )
         rows.append(row)
+    cells += _orphans(found, rows, cells, lefts)
+    cells.sort(key=lambda c: (c.row, c.col))
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
+
+
+def _orphans(
+    found: pdfplumber.table.Table, rows: list[list[str]], cells: list[Cell], lefts: list[float]
+) -> list[Cell]:
+    """The words of the table that start in none of its cells (a slot whose rules are
+    missing, a head over columns cut at the page's edge, a label running into the next
+    cell), each put in the slot where it starts, whole; the piece of it that pdfplumber gave
+    the next cell leaves that cell. No word of the table is lost. `rows` and `cells` are
+    updated; the new cells are returned."""
+    boxes = [(r, c, box) for r, row in enumerate(found.rows) for c, box in enumerate(row.cells)]
+    real = [(r, c, box) for r, c, box in boxes if box is not None]
+    x0, top, x1, bottom = found.bbox
+    added: dict[tuple[int, int], Cell] = {}
+    for word in found.page.extract_words(return_chars=True):
+        mid = (word["top"] + word["bottom"]) / 2
+        start = word["x0"] + 0.5
+        if not (x0 <= start <= x1 and top <= mid <= bottom):
+            continue
+        if any(b[0] <= start <= b[2] and b[1] <= mid <= b[3] for _, _, b in real):
+            continue
+        r = next((i for i, row in enumerate(found.rows) if row.bbox[1] <= mid <= row.bbox[3]), None)
+        c = max((i for i, left in enumerate(lefts) if left <= start), default=None)
+        if r is None or c is None or c >= len(rows[r]):
+            continue
+        for rr, cc, b in real:  # the piece of it another cell took
+            piece = "".join(
+                ch["text"] for ch in word["chars"] if b[0] <= (ch["x0"] + ch["x1"]) / 2 <= b[2]
+            )
+            if piece and b[1] <= mid <= b[3] and rows[rr][cc].startswith(piece):
+                rows[rr][cc] = rows[rr][cc][len(piece) :].lstrip()
+                _retext(cells, rr, cc, rows[rr][cc])
+        rows[r][c] = f"{rows[r][c]} {word['text']}".strip()
+        right = lefts[c + 1] if c + 1 < len(lefts) else x1
+        box = Box(lefts[c], found.rows[r].bbox[1], right, found.rows[r].bbox[3])
+        added[(r, c)] = Cell(r, c, rows[r][c], box)
+    return list(added.values())
+
+
+def _retext(cells: list[Cell], row: int, col: int, text: str) -> None:
+    for i, cell in enumerate(cells):
+        if (cell.row, cell.col) == (row, col):
+            cells[i] = replace(cell, text=text)
 
 
 def _rotated_direction(found: pdfplumber.table.Table) -> str:
