@@ -313,3 +313,31 @@ def test_no_word_of_a_ruled_table_is_lost_where_its_rules_are_missing(tmp_path: 
     assert not any(t.startswith(("слуги", "луги", "уги")) for t in texts)
     for word in ("Январь", "Март", "Юрист", "Услуги", "Госпошлина", "Итого"):
         assert page.text.count(word) == 1, word
+
+
+def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
+    """A Persian report's ruled table: the PDF places each line's letters right to left
+    (the first letter rightmost); its cells read as written, numbers and dates left to
+    right inside them."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=10)
+    pdf.add_page()
+    xs, ys = [20, 70, 150], [20, 30, 40, 50]
+    for y in ys:
+        pdf.line(xs[0], y, xs[-1], y)
+    for x in xs:
+        pdf.line(x, ys[0], x, ys[-1])
+    rows = [("20300", "شماره استاندارد ملی"), ("1403/09/19", "تاریخ ارائه مدارک")]
+    for r, (value, label) in enumerate(rows):
+        pdf.text(22, ys[r] + 7, value)
+        pdf.text(80, ys[r] + 7, label[::-1])  # as placed on the page: last letter leftmost
+    pdf.text(22, ys[2] + 7, "1403/10/04 " + "تاریخ"[::-1])  # a date left of a word
+    path = tmp_path / "rtl.pdf"
+    pdf.output(str(path))
+    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
+    (table,) = [b for b in doc.pages[0].blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    assert cells[(0, 1)] == "شماره استاندارد ملی" and cells[(1, 1)] == "تاریخ ارائه مدارک"
+    assert cells[(0, 0)] == "20300" and cells[(1, 0)] == "1403/09/19"
+    assert cells[(2, 0)] == "تاریخ 1403/10/04"

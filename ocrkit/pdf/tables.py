@@ -95,7 +95,8 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
     for r, (cells_row, boxes) in enumerate(zip(texts, found.rows, strict=True)):
         row = []
         for c, (text, box) in enumerate(zip(cells_row, boxes.cells, strict=True)):
-            clean = " ".join((text or "").split())
+            clean = " ".join(_logical(line) for line in (text or "").split("\n"))
+            clean = " ".join(clean.split())
             row.append(clean)
             if box is not None and text is not None:
                 x0, top, x1, bottom = box
@@ -157,6 +158,24 @@ def _retext(cells: list[Cell], row: int, col: int, text: str) -> None:
     for i, cell in enumerate(cells):
         if (cell.row, cell.col) == (row, col):
             cells[i] = replace(cell, text=text)
+
+
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+# Runs that read left to right inside right-to-left text: numbers, dates, Latin and Cyrillic.
+_LTR_RUN = re.compile(
+    r"[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff](?:[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff.,:/%+\-]*[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff])?"
+)
+_MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+
+
+def _logical(line: str) -> str:
+    """A line of a cell in reading order: pdfplumber gives characters left to right, so
+    Arabic, Persian or Hebrew comes out backwards; reversed, with its numbers and Latin
+    words turned back and its brackets mirrored, it reads as written."""
+    if not _RTL.search(line):
+        return line
+    backwards = line[::-1].translate(_MIRRORED)
+    return _LTR_RUN.sub(lambda m: m.group()[::-1], backwards)
 
 
 def _rotated_direction(found: pdfplumber.table.Table) -> str:
