@@ -318,7 +318,7 @@ def test_no_word_of_a_ruled_table_is_lost_where_its_rules_are_missing(tmp_path: 
 def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
     """A Persian report's ruled table: the PDF places each line's letters right to left
     (the first letter rightmost); its cells read as written, numbers and dates left to
-    right inside them."""
+    right inside them; a cell in English keeps its order, its Persian word turned."""
     pdf = FPDF(format="A4")
     pdf.add_font("dejavu", fname=FONT)
     pdf.set_font("dejavu", size=10)
@@ -333,6 +333,7 @@ def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
         pdf.text(22, ys[r] + 7, value)
         pdf.text(80, ys[r] + 7, label[::-1])  # as placed on the page: last letter leftmost
     pdf.text(22, ys[2] + 7, "1403/10/04 " + "تاریخ"[::-1])  # a date left of a word
+    pdf.text(80, ys[2] + 7, "Total amount " + "مجموع"[::-1])  # English, one Persian word
     path = tmp_path / "rtl.pdf"
     pdf.output(str(path))
     doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
@@ -341,3 +342,4 @@ def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
     assert cells[(0, 1)] == "شماره استاندارد ملی" and cells[(1, 1)] == "تاریخ ارائه مدارک"
     assert cells[(0, 0)] == "20300" and cells[(1, 0)] == "1403/09/19"
     assert cells[(2, 0)] == "تاریخ 1403/10/04"
+    assert cells[(2, 1)] == "Total amount مجموع"

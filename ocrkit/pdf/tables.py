@@ -165,15 +165,21 @@ _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _LTR_RUN = re.compile(
     r"[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff](?:[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff.,:/%+\-]*[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff])?"
 )
+_LTR_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u0400-\u04ff]")
+_RTL_RUN = re.compile(rf"{_RTL.pattern}(?:[\s{_RTL.pattern[1:-1]}]*{_RTL.pattern})?")
 _MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
 
 def _logical(line: str) -> str:
     """A line of a cell in reading order: pdfplumber gives characters left to right, so
-    Arabic, Persian or Hebrew comes out backwards; reversed, with its numbers and Latin
-    words turned back and its brackets mirrored, it reads as written."""
-    if not _RTL.search(line):
+    Arabic, Persian or Hebrew comes out backwards. A line mostly in such a script is
+    reversed, its numbers and Latin words turned back and its brackets mirrored; in a line
+    mostly left to right, only its right-to-left words are turned."""
+    rtl = len(_RTL.findall(line))
+    if not rtl:
         return line
+    if rtl < len(_LTR_LETTER.findall(line)):
+        return _RTL_RUN.sub(lambda m: m.group()[::-1], line)
     backwards = line[::-1].translate(_MIRRORED)
     return _LTR_RUN.sub(lambda m: m.group()[::-1], backwards)
 
