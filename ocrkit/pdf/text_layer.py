@@ -245,8 +245,10 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         runs = _runs(textpage, first, last, height, box.bottom - box.top)
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
-        letters = [i for i in range(first, last + 1) if text[i].isalnum()]
-        ends = [letters[0], letters[-1]] if letters else [first, last]
+        span = range(first, last + 1)
+        head = next((i for i in span if text[i].isalnum()), None)
+        tail = next((i for i in reversed(span) if text[i].isalnum()), None)
+        ends = [head, tail] if head is not None and tail is not None else [first, last]
         size = max(raw.FPDFText_GetFontSize(textpage, i) for i in ends)
         if size <= 1.0:
             # Set at size 1 and scaled by the text matrix (Word, LaTeX): the height of the
