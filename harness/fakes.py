@@ -14,7 +14,9 @@ from ocrkit.errors import PageFailed
 from ocrkit.model.images import PageImage
 from ocrkit.options import OcrOptions
 from ocrkit.outputs.results import Document
+from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.sources import RenderTarget
+from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
 from ocrkit.runner import Collect, Job, Stats, run
 
@@ -71,6 +73,33 @@ def make_pdf(path: Path, pages: list[str], *, size: tuple[float, float] = (210, 
             pdf.cell(0, 10, text)
     path.write_bytes(bytes(pdf.output()))
     return path
+
+
+def content_pdf(path: Path, content: bytes, to_unicode: bytes | None = None) -> Path:
+    """A one-page US Letter PDF drawn by the content stream `content`, its font F1 Type 1
+    Helvetica (built into every reader), with the ToUnicode map `to_unicode` if given."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    if to_unicode is not None:
+        font.ToUnicode = pdf.make_stream(to_unicode)
+    pdf.add_blank_page(page_size=(612, 792))
+    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font)))
+    pdf.pages[0].Contents = pdf.make_stream(content)
+    pdf.save(path)
+    return path
+
+
+def first_layer(path: Path) -> PageLayer:
+    """Page 1's text layer as ocrkit reads it."""
+    reader = PdfFile(path)
+    try:
+        return reader.layer(1)
+    finally:
+        reader.close()
 
 
 def counter(metrics_text: str, name: str, **labels: str) -> float:

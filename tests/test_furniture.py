@@ -131,6 +131,19 @@ def test_a_running_header_with_a_changing_date_and_number_is_found(tmp_path: Pat
     assert all(p.text.startswith(f"Страница {p.page}, абзац 0") for p in doc.pages)
 
 
+def _read_alone(tmp_path: Path, draw: Callable[[FPDF, int], None]) -> ocrkit.PageResult:
+    """A one-page document drawn by `draw`, read by default: from its text layer."""
+    path = _pdf(tmp_path / "alone.pdf", 1, draw)
+    (result,) = ocrkit.ocr(path, engine="tesseract", cache_dir=tmp_path / "cache").pages
+    assert result.source == "text-layer"
+    return result
+
+
+def _roles(result: ocrkit.PageResult, *marks: str) -> set[str]:
+    """The roles of the blocks that hold any of `marks`."""
+    return {b.type for b in result.blocks or [] if any(m in b.content for m in marks)}
+
+
 def test_a_page_alone_loses_its_running_head_and_foot_but_keeps_its_title(
     tmp_path: Path,
 ) -> None:
@@ -148,39 +161,19 @@ def test_a_page_alone_loses_its_running_head_and_foot_but_keeps_its_title(
             _text(pdf, 20, 45 + 7 * i, f"Выручка компании за период {i + 1} выросла по сравнению.")
         _text(pdf, 20, 284, "© 2025 ПАО «Альфа Финанс». Все права защищены.")
 
-    doc = ocrkit.ocr(
-        _pdf(tmp_path / "one.pdf", 1, page), engine="tesseract", cache_dir=tmp_path / "cache"
-    )
-    (result,) = doc.pages
-    assert result.source == "text-layer"
+    result = _read_alone(tmp_path, page)
     assert "Годовой отчёт" not in result.text and "Все права защищены" not in result.text
     assert "Финансовые результаты" in result.text and "период 12" in result.text
-    roles = {b.type for b in result.blocks or [] if "Годовой" in b.content or "©" in b.content}
-    assert roles == {"header", "footer"}
+    assert _roles(result, "Годовой", "©") == {"header", "footer"}
 
 
 def test_a_font_scaled_by_the_text_matrix_has_the_size_a_reader_sees(tmp_path: Path) -> None:
     """Word and LaTeX set text at size 1 and scale it with the text matrix: the size of a
     line is then its glyphs' em box, not 1."""
-    import pikepdf
+    from harness.fakes import content_pdf, first_layer
 
-    from ocrkit.pdf.document import PdfFile
-
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(
-        pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-        )
-    )
     content = b"BT /F1 1 Tf 18 0 0 18 72 700 Tm (Title) Tj 10 0 0 10 72 650 Tm (Body text) Tj ET"
-    pdf.add_blank_page(page_size=(612, 792))
-    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    pdf.pages[0].Contents = pdf.make_stream(content)
-    path = tmp_path / "scaled.pdf"
-    pdf.save(path)
-    reader = PdfFile(path)
-    layer = reader.layer(1)
-    reader.close()
+    layer = first_layer(content_pdf(tmp_path / "scaled.pdf", content))
     sizes = {line.text: line.size for line in layer.lines}
     assert sizes["Title"] > 1.5 * sizes["Body text"] > 10
 
@@ -205,12 +198,7 @@ def test_a_page_alone_loses_a_numbered_head_and_foot_in_wide_margins(tmp_path: P
         pdf.set_xy(180, 284)
         pdf.cell(10, 5, "209")
 
-    doc = ocrkit.ocr(
-        _pdf(tmp_path / "book.pdf", 1, page), engine="tesseract", cache_dir=tmp_path / "cache"
-    )
-    (result,) = doc.pages
-    assert result.source == "text-layer"
+    result = _read_alone(tmp_path, page)
     assert "Optimized Table" not in result.text and "Global Study" not in result.text
     assert "single machine with 8" in result.text and "Training step 14" in result.text
-    roles = {b.type for b in result.blocks or [] if "Optimized" in b.content or "208" in b.content}
-    assert roles == {"header", "footer"}
+    assert _roles(result, "Optimized", "208") == {"header", "footer"}

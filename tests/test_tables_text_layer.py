@@ -206,6 +206,15 @@ def test_a_table_without_rules_keeps_its_header_and_its_section_rows(tmp_path: P
     assert all("Платежи" not in cell for row in table.rows for cell in row)  # the title stays out
 
 
+def _read_table(pdf: FPDF, path: Path) -> tuple[ocrkit.PageResult, dict[tuple[int, int], str]]:
+    """`pdf` saved at `path` and read on the text route: its page, and the cells of its one
+    table by (row, column)."""
+    pdf.output(str(path))
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=path.parent / "cache").pages
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    return page, {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+
+
 def test_a_check_box_table_is_a_table_and_its_boxes_make_no_headings(tmp_path: Path) -> None:
     """A questionnaire's table: bullet, label, and a check box under each of two column
     heads (one of two lines), no number anywhere; the boxes are set larger than the text,
@@ -234,12 +243,7 @@ def test_a_check_box_table_is_a_table_and_its_boxes_make_no_headings(tmp_path: P
         put(26, y, group)
         put(124, y, "☐", size=13)
         put(152, y, "☐", size=13)
-    path = tmp_path / "questionnaire.pdf"
-    pdf.output(str(path))
-    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
-    (page,) = doc.pages
-    (table,) = [b for b in page.blocks or [] if b.type == "table"]
-    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    page, cells = _read_table(pdf, tmp_path / "questionnaire.pdf")
     assert cells[(0, 2)] == "State funded legal aid" and cells[(0, 3)] == "CSOs"
     assert [cells[(r, 1)] for r in range(1, 5)] == groups
     assert cells[(1, 2)] == cells[(4, 3)] == "☐"
@@ -265,12 +269,8 @@ def test_a_column_head_set_on_its_side_reads_upwards(tmp_path: Path) -> None:
     for r, action in enumerate(("Set a job's priority", "End a job")):
         pdf.text(22, rows[1] + 5 + 8 * r, action)
         pdf.text(106, rows[1] + 5 + 8 * r, "X")
-    path = tmp_path / "sideways.pdf"
-    pdf.output(str(path))
-    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
-    (table,) = [b for b in doc.pages[0].blocks or [] if b.type == "table"]
-    head = [c["text"] for c in table.metadata["cells"] if c["row"] == 0]
-    assert head == ["User action", "*JOBCTL", "QIBM_DB_SECADM"]
+    _, cells = _read_table(pdf, tmp_path / "sideways.pdf")
+    assert [cells[(0, c)] for c in range(3)] == ["User action", "*JOBCTL", "QIBM_DB_SECADM"]
 
 
 def test_no_word_of_a_ruled_table_is_lost_where_its_rules_are_missing(tmp_path: Path) -> None:
@@ -302,12 +302,7 @@ def test_no_word_of_a_ruled_table_is_lost_where_its_rules_are_missing(tmp_path: 
     pdf.text(22, ys[3] + 5, "Юрист Услуги")  # runs past xs[1]
     pdf.text(xs[3] + 2, ys[3] + 5, "25 000")
     pdf.text(22, ys[4] + 5, "Госпошлина")
-    path = tmp_path / "sheet.pdf"
-    pdf.output(str(path))
-    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
-    (page,) = doc.pages
-    (table,) = [b for b in page.blocks or [] if b.type == "table"]
-    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    page, cells = _read_table(pdf, tmp_path / "sheet.pdf")
     texts = set(cells.values())
     assert {"Январь", "Март", "Юрист Услуги", "Госпошлина", "25 000"} <= texts, cells
     assert not any(t.startswith(("слуги", "луги", "уги")) for t in texts)
@@ -334,11 +329,7 @@ def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
         pdf.text(80, ys[r] + 7, label[::-1])  # as placed on the page: last letter leftmost
     pdf.text(22, ys[2] + 7, "1403/10/04 " + "تاریخ"[::-1])  # a date left of a word
     pdf.text(80, ys[2] + 7, "Total amount " + "مجموع"[::-1])  # English, one Persian word
-    path = tmp_path / "rtl.pdf"
-    pdf.output(str(path))
-    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
-    (table,) = [b for b in doc.pages[0].blocks or [] if b.type == "table"]
-    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    _, cells = _read_table(pdf, tmp_path / "rtl.pdf")
     assert cells[(0, 1)] == "شماره استاندارد ملی" and cells[(1, 1)] == "تاریخ ارائه مدارک"
     assert cells[(0, 0)] == "20300" and cells[(1, 0)] == "1403/09/19"
     assert cells[(2, 0)] == "تاریخ 1403/10/04"

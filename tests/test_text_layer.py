@@ -267,7 +267,7 @@ def test_help_explains_each_route_in_a_line(tmp_path: Path) -> None:
 def test_a_glyph_pdfium_leaves_out_of_the_text_shifts_no_line_box(tmp_path: Path) -> None:
     """A bullet whose font maps it to U+0002 (a Redbook's "►"): PDFium's text leaves it out,
     yet every line after it keeps its own box and size."""
-    import pikepdf
+    from harness.fakes import content_pdf, first_layer
 
     cmap = (
         b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
@@ -276,28 +276,12 @@ def test_a_glyph_pdfium_leaves_out_of_the_text_shifts_no_line_box(tmp_path: Path
         b"1 beginbfrange <20> <7E> <0020> endbfrange "
         b"endcmap CMapName currentdict /CMap defineresource pop end end"
     )
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(
-        pikepdf.Dictionary(
-            Type=pikepdf.Name.Font,
-            Subtype=pikepdf.Name.Type1,
-            BaseFont=pikepdf.Name.Helvetica,
-            ToUnicode=pdf.make_stream(cmap),
-        )
-    )
     lines = [b"\x95 First item of the list", b"\x95 Second item of the list", b"After the list"]
     content = b"BT /F1 10 Tf 72 700 Td 14 TL " + b" ".join(
         b"(" + line + b") Tj T*" for line in lines
     )
     content += b" /F1 20 Tf 200 -40 Td (Heading) Tj ET"
-    pdf.add_blank_page(page_size=(612, 792))
-    pdf.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    pdf.pages[0].Contents = pdf.make_stream(content)
-    path = tmp_path / "bullets.pdf"
-    pdf.save(path)
-    reader = PdfFile(path)
-    layer = reader.layer(1)
-    reader.close()
+    layer = first_layer(content_pdf(tmp_path / "bullets.pdf", content, to_unicode=cmap))
     boxes = {line.text.strip("\u00ad\ufffd "): line for line in layer.lines}
     assert boxes["After the list"].box.left == pytest.approx(72, abs=1)
     assert boxes["Heading"].box.left == pytest.approx(272, abs=3)
