@@ -26,6 +26,7 @@ COVER = 0.5  # a rule bounds a slot where it runs along this share of the slot's
 TEXT_RULE = 1.3  # a vertical rule's least length, of the page's usual word height
 GAP = 3  # pixels (at half size) bridged anywhere: a rule's speckle; letters are further apart
 PIECE = 12  # pixels (at half size): a run this long may be a piece of a broken rule
+RULE_MARKS = "|[]_—–-"  # what OCR reads a rule as: a "word" of these alone is none
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _rules(ink: np.ndarray, length: int) -> list[_Rule]:
 def _text_height(words: list[Block]) -> float:
     """The median height of the words (pixels); 0 with no words."""
     heights = sorted(
-        w.bbox.y1 - w.bbox.y0 for w in words if w.bbox is not None and w.content.strip("|[]_—–-")
+        w.bbox.y1 - w.bbox.y0 for w in words if w.bbox is not None and w.content.strip(RULE_MARKS)
     )
     return float(heights[len(heights) // 2]) if heights else 0.0
 
@@ -280,7 +281,7 @@ def _texts(words: list[Block], xs: list[int], ys: list[int]) -> dict[tuple[int, 
     found: dict[tuple[int, int], list[Block]] = {}
     for word in words:
         b = word.bbox
-        if b is None or not word.content.strip("|[]_—–-"):
+        if b is None or not word.content.strip(RULE_MARKS):
             continue
         cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
         if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):

@@ -15,8 +15,10 @@ blocks.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -73,7 +75,9 @@ class TableReader:
         page = self._pdf.pages[number - 1]
         try:
             found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
-            return [t for t in (_table(f) for f in found) if t is not None]
+            # The page's words, read once for all its tables and only if one needs them.
+            words = functools.cache(lambda: page.extract_words(return_chars=True))
+            return [t for t in (_table(f, words) for f in found) if t is not None]
         finally:
             page.close()  # its parsed objects: memory stays flat over long documents
 
@@ -83,7 +87,7 @@ class TableReader:
             self._pdf = None
 
 
-def _table(found: pdfplumber.table.Table) -> Table | None:
+def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Table | None:
     texts = found.extract(char_dir_rotated=_rotated_direction(found))
     if len(texts) < 2 or max(len(r) for r in texts) < 2:
         return None  # a framed paragraph, not a table
@@ -111,14 +115,18 @@ def _table(found: pdfplumber.table.Table) -> Table | None:
                     )
                 )
         rows.append(row)
-    cells += _orphans(found, rows, cells, lefts)
+    cells += _orphans(found, words, rows, cells, lefts)
     cells.sort(key=lambda c: (c.row, c.col))
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
 
 
 def _orphans(
-    found: pdfplumber.table.Table, rows: list[list[str]], cells: list[Cell], lefts: list[float]
+    found: pdfplumber.table.Table,
+    words: Callable[[], list[dict]],
+    rows: list[list[str]],
+    cells: list[Cell],
+    lefts: list[float],
 ) -> list[Cell]:
     """The words of the table that start in none of its cells (a slot whose rules are
     missing, a head over columns cut at the page's edge, a label running into the next
@@ -128,8 +136,11 @@ def _orphans(
     boxes = [(r, c, box) for r, row in enumerate(found.rows) for c, box in enumerate(row.cells)]
     real = [(r, c, box) for r, c, box in boxes if box is not None]
     x0, top, x1, bottom = found.bbox
+    covered = sum((b[2] - b[0]) * (b[3] - b[1]) for _, _, b in real)
+    if covered >= 0.999 * (x1 - x0) * (bottom - top):
+        return []  # cells tile the whole table: every word starts in one
     added: dict[tuple[int, int], Cell] = {}
-    for word in found.page.extract_words(return_chars=True):
+    for word in words():
         mid = (word["top"] + word["bottom"]) / 2
         start = word["x0"] + 0.5
         if not (x0 <= start <= x1 and top <= mid <= bottom):
@@ -160,13 +171,13 @@ def _retext(cells: list[Cell], row: int, col: int, text: str) -> None:
             cells[i] = replace(cell, text=text)
 
 
-_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"  # Hebrew, Arabic and their forms
+_LTR_LETTERS = "A-Za-z\u00c0-\u024f\u0400-\u04ff"  # Latin and Cyrillic
+_RTL = re.compile(f"[{_RTL_CHARS}]")
+_RTL_RUN = re.compile(f"[{_RTL_CHARS}](?:[\\s{_RTL_CHARS}]*[{_RTL_CHARS}])?")
+_LTR_LETTER = re.compile(f"[{_LTR_LETTERS}]")
 # Runs that read left to right inside right-to-left text: numbers, dates, Latin and Cyrillic.
-_LTR_RUN = re.compile(
-    r"[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff](?:[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff.,:/%+\-]*[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff])?"
-)
-_LTR_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u0400-\u04ff]")
-_RTL_RUN = re.compile(rf"{_RTL.pattern}(?:[\s{_RTL.pattern[1:-1]}]*{_RTL.pattern})?")
+_LTR_RUN = re.compile(f"[0-9{_LTR_LETTERS}](?:[0-9{_LTR_LETTERS}.,:/%+\\-]*[0-9{_LTR_LETTERS}])?")
 _MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
 
