@@ -191,10 +191,15 @@ def check_legacy_qwen(profile: Profile) -> None:
 def check_figure(profile: Profile) -> None:
     client = load_profile(profile.model_profile).client
     figure_prompt = "parse_figure" if profile.family == "deepseek" else client.default_prompt
-    form = {"prompt_type": figure_prompt, "base_size": "1024", "image_size": "640"}
-    # 8 tokens: a random model finds no end, and the profile's 8,192 cost DeepSeek-OCR up
-    # to 6 minutes here.
-    form["crop_mode"], form["max_tokens"] = "true", "8"
+    form = {
+        "prompt_type": figure_prompt,
+        "base_size": "1024",
+        "image_size": "640",
+        "crop_mode": "true",
+        # A random model finds no end: the profile's 8,192 tokens cost DeepSeek-OCR up to
+        # 6 minutes here.
+        "max_tokens": "8",
+    }
     r = httpx.post(
         profile.url + "/ocr/figure",
         files={"file": ("page.png", SMALL_PAGE, "image/png")},
