@@ -287,10 +287,11 @@ def test_deepseek_ocr_turns_grounding_into_markdown_and_blocks(
     assert sent["max_tokens"] == 8192
 
 
+@pytest.mark.parametrize("model", ["deepseek-ocr", "deepseek-ocr-2"])
 def test_deepseek_figure_gives_the_same_blocks_in_uploaded_pixels(
-    adapter: Callable[..., tuple[TestClient, FakeVllm]],
+    adapter: Callable[..., tuple[TestClient, FakeVllm]], model: str
 ) -> None:
-    client, fake = adapter(ok(GROUNDED), profile="deepseek-ocr")
+    client, fake = adapter(ok(GROUNDED), profile=model)
     # Larger than the profile's pixel budget: sent fitted, boxes in the caller's pixels.
     image = page_png(2000, 2000)
     response = client.post(
@@ -302,7 +303,7 @@ def test_deepseek_figure_gives_the_same_blocks_in_uploaded_pixels(
     assert body["blocks"][1]["bbox"] == {"x0": 200, "y0": 400, "x1": 1800, "y1": 1199}
     assert "<|" not in body["markdown"]
     sent_prompt = fake.bodies[0]["messages"][0]["content"][1]["text"]
-    assert sent_prompt == load_profile("deepseek-ocr").client.prompts["table"]
+    assert sent_prompt == load_profile(model).client.prompts["table"]
     assert fake.bodies[0]["max_tokens"] == 8192  # the profile's, as /ocr's
     # A caller's cap (not in the legacy API) reaches vLLM; a bad one is refused before it.
     small = page_png(400, 560)
