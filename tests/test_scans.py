@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -173,3 +174,30 @@ def test_a_page_printed_sideways_is_read_upright(tmp_path: Path) -> None:
         b.bbox.x1 <= sideways.width and b.bbox.y1 <= sideways.height for b in words
     )  # type: ignore[union-attr]
     assert sum((b.bbox.y1 - b.bbox.y0) > (b.bbox.x1 - b.bbox.x0) for b in words) > len(words) / 2  # type: ignore[union-attr]
+
+
+@pytest.mark.slow  # Tesseract reads the page
+def test_text_in_a_photos_shadow_is_read(tmp_path: Path) -> None:
+    """Light falling off across a page (a phone photo) leaves its far side grey: one
+    threshold for the whole page (Tesseract's default) loses the words there."""
+    from ocrkit.api import aocr
+
+    font = ImageFont.truetype(corpus.FONT, 36)
+    page = Image.new("L", (1700, 900), 255)
+    lines = [
+        "Счет на оплату номер 91 от 05 июня и так далее",
+        "Поставщик общество с ограниченной и так далее",
+        "Всего наименований один на сумму и так далее",
+        "Оплата данного счета означает согласие и так далее",
+    ]
+    for i, line in enumerate(lines):
+        ImageDraw.Draw(page).text((60, 80 + 180 * i), line, font=font, fill=40)
+    x = np.linspace(0, 1, page.width)
+    y = np.linspace(0, 1, page.height)[:, None]
+    light = 1 - 0.72 * np.clip(0.8 * x + 0.5 * y - 0.2, 0, 1)  # to a quarter at the far corner
+    photo = Image.fromarray((np.asarray(page) * light).astype(np.uint8))
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    doc = asyncio.run(aocr(path, engine="tesseract", language="russian", cache_dir=tmp_path / "c"))
+    (result,) = doc.pages
+    assert result.text.split() == " ".join(lines).split()

@@ -7,14 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 import ocrkit
 from harness import structure_corpus as corpus
+from harness.corpus import FONT
 from harness.structure_rules import Absent, TableCell
 from ocrkit.engines.tesseract import tsv_words
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.continued import OcrContinuation
+from ocrkit.pdf.digit_groups import spaced_digit_groups
 from ocrkit.pdf.letter_sizes import reach, size
 from ocrkit.pdf.ocr_furniture import OcrFurniture
 from ocrkit.pdf.words import _regroup, arrange, with_tables
@@ -108,8 +111,67 @@ def test_run_on_digit_groups_are_regrouped_in_ocr_tables_only() -> None:
     assert _regroup("1234 567") == "1 234 567"
     assert _regroup("(61234 000)") == "(61 234 000)"
     assert _regroup("12345 678 901") == "12 345 678 901"
+    assert _regroup("9917 717,47") == "9 917 717,47"  # kopecks after the groups
     for as_read in ("1 234 567", "1234567", "1110", "2025", "08.02.2026", "12,75%", "1234"):
         assert _regroup(as_read) == as_read
+
+
+def _amount(printed: str) -> tuple[Image.Image, Block]:
+    """`printed` drawn as a scan shows it, and the one word an engine that ran its groups
+    together reads there."""
+    font = ImageFont.truetype(FONT, 40)
+    image = Image.new("L", (700, 100), 255)
+    ImageDraw.Draw(image).text((20, 20), printed, font=font, fill=0)
+    x0, y0, x1, y1 = ImageDraw.Draw(image).textbbox((20, 20), printed, font=font)
+    box = BBox(x0=x0 - 2, y0=y0 - 2, x1=x1 + 2, y1=y1 + 2)
+    return image, Block(id=0, type="word", content=printed.replace(" ", ""), bbox=box)
+
+
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("12 332", "12 332"),
+        ("(12 527)", "(12 527)"),
+        ("9 917 717,47", "9 917 717,47"),
+        ("12332", "12332"),  # printed run together: stays
+        ("1111", "1111"),  # narrow ones, no space: their ink gaps are wide, their steps not
+        ("2021", "2021"),
+    ],
+)
+def test_group_spaces_an_engine_lost_come_back_from_the_glyphs(printed: str, read: str) -> None:
+    image, word = _amount(printed)
+    (spaced,) = spaced_digit_groups([word], image)
+    assert spaced.content == read
+    # The word keeps its place and id; text that is no amount is never looked at.
+    assert (spaced.id, spaced.bbox) == (word.id, word.bbox)
+    other = word.model_copy(update={"content": "Итого"})
+    assert spaced_digit_groups([other], image) == [other]
+
+
+def test_a_russian_word_read_in_latin_look_alikes_is_russian_again() -> None:
+    lines = [
+        ["Итого", "no", "разделу", "I"],  # "по"
+        ["Ha", "31", "декабря"],  # "На", at the start of its line
+        ["перевод", "c", "карты,"],  # "с"
+        ["Payment", "no", "later"],  # English around it: stays
+        ["Итого", "kep", "разделу"],  # "кер" is no Russian word: stays
+        ["сумма", "NDS"],  # not look-alikes only: stays
+    ]
+    tsv = [TSV_HEAD] + [
+        f"5\t1\t1\t1\t{n}\t{k}\t{100 * k}\t{40 * n}\t60\t30\t95\t{t}"
+        for n, line in enumerate(lines)
+        for k, t in enumerate(line)
+    ]
+    words = tsv_words("\n".join(tsv))
+    read = [[w.content for w in words if w.metadata["line"] == n] for n in range(len(lines))]
+    assert read == [
+        ["Итого", "по", "разделу", "I"],
+        ["На", "31", "декабря"],
+        ["перевод", "с", "карты,"],
+        ["Payment", "no", "later"],
+        ["Итого", "kep", "разделу"],
+        ["сумма", "NDS"],
+    ]
 
 
 def test_pipes_of_a_letters_height_after_a_word_are_roman_numerals() -> None:

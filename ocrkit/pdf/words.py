@@ -19,6 +19,7 @@ from PIL import Image
 from ocrkit.layout.roles import is_formula, text_roles
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf import letter_sizes
+from ocrkit.pdf.digit_groups import spaced_digit_groups
 from ocrkit.pdf.ruled import ruled_tables
 from ocrkit.pdf.structure import table_blocks
 from ocrkit.pdf.tables import Table, aligned_tables
@@ -85,7 +86,10 @@ def with_tables(
     tables its words hold put in as Markdown tables (each where the engine met its first
     word), and its blocks: the words, then the page in reading order (`arrange`). With the
     page's `image`, tables ruled on it are found by their rules (`ruled`), the rest by their
-    words' columns."""
+    words' columns. Amounts whose group spaces the engine lost get them back from the
+    image's glyphs (`digit_groups`)."""
+    if image is not None:
+        words = spaced_digit_groups(words, image)
     ruled = ruled_tables(image, words) if image is not None else []
     rest = [w for w in words if not _in_any(w, ruled)]
     found = sorted(ruled + aligned_tables(rows(rest)), key=lambda t: t.box.top)
@@ -98,17 +102,17 @@ def with_tables(
 # A number in groups of three whose first group is four to six digits long: "1234 567" is
 # never printed (Russian amounts are "1 234 567" or "1234567"); Tesseract drops the narrow
 # space after a leading "1" or "4" now and then.
-_RUN_ON = re.compile(r"^(\(?[-−–]?)(\d{4,6})((?: \d{3})+)(\)?)$")
+_RUN_ON = re.compile(r"^(\(?[-−–]?)(\d{4,6})((?: \d{3})+)([.,]\d+)?(\)?)$")
 
 
 def _regroup(text: str) -> str:
     m = _RUN_ON.match(text)
     if m is None:
         return text
-    head, first, rest, tail = m.groups()
+    head, first, rest, fraction, tail = m.groups()
     cut = len(first) % 3 or 3
     groups = [first[:cut], *(first[i : i + 3] for i in range(cut, len(first), 3))]
-    return f"{head}{' '.join(groups)}{rest}{tail}"
+    return f"{head}{' '.join(groups)}{rest}{fraction or ''}{tail}"
 
 
 def _regrouped(table: Table) -> Table:
