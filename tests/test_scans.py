@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from harness import corpus, structure_corpus
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
 from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.ruled import ruled_tables
+from ocrkit.pdf.ruled import _in_a_word, _Rule, ruled_tables
 
 # A ruled table as a balance sheet prints it: a header row whose first cell spans two
 # columns' worth of text, a merged section row, figures; drawn with a scan's flaws (a rule
@@ -111,6 +111,72 @@ def test_letters_are_no_rules_and_a_rule_read_into_a_word_leaves_the_cell() -> N
                 x += width
     (table,) = ruled_tables(image, words)
     assert table.rows == texts
+
+
+def test_brackets_taller_than_a_rows_figures_are_no_rules() -> None:
+    """Amounts in brackets (negative, as Russian statements print them) stacked in a column
+    of a table ruled tight round its text: each bracket is a vertical stroke much taller
+    than the figures and reaching the row's rules, yet the column stays one."""
+    columns, rows = [50, 700, 900, 1400], [100, 160, 220, 280]
+    image = Image.new("L", (1500, 400), 255)
+    draw = ImageDraw.Draw(image)
+    for y in rows:
+        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
+    for x in columns:
+        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    text, bracket = ImageFont.truetype(corpus.FONT, 40), ImageFont.truetype(corpus.FONT, 60)
+    texts = [
+        ["ИТОГО ВСЕГО", "6300", "(12 527)"],
+        ["НА ЦЕЛЕВЫЕ", "6310", "(7 016)"],
+        ["НА СОДЕРЖАНИЕ", "6320", "(5 511)"],
+    ]
+    words: list[Block] = []
+
+    def put(x: int, y: int, part: str) -> int:
+        """`part` drawn at x, its brackets set large; the word's box; where it ends."""
+        box = [x, y + 10, x, y + 40]
+        for char in part:
+            font = bracket if char in "()" else text
+            top = y - 4 if char in "()" else y
+            x0, y0, x1, y1 = draw.textbbox((x, top), char, font=font)
+            draw.text((x, top), char, font=font, fill=0)
+            box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+            x += int(draw.textlength(char, font=font))
+        words.append(
+            Block(
+                id=len(words),
+                type="word",
+                content=part,
+                bbox=BBox(x0=box[0], y0=box[1], x1=box[2], y1=box[3]),
+            )
+        )
+        return x
+
+    for r, row in enumerate(texts):
+        put_at = [columns[0] + 20, columns[1] + 20, columns[2] + 200]
+        for c, cell in enumerate(row):
+            x = put_at[c]
+            for part in cell.split():
+                x = put(x, rows[r] + 4, part) + 14
+    # A pen's tick left of the first amount, which OCR reads as "/": were the brackets
+    # rules, it would stand in a column of its own.
+    draw.line((960, 140, 975, 120), fill=60, width=3)
+    tick = BBox(x0=958, y0=118, x1=977, y1=142)
+    words.append(Block(id=len(words), type="word", content="/", bbox=tick))
+    (table,) = ruled_tables(image, words)
+    assert table.rows == [[*texts[0][:2], "/ (12 527)"], *texts[1:]]  # three columns
+
+
+def test_a_rule_read_as_a_words_mark_is_a_rule_and_a_letters_stem_is_not() -> None:
+    rule = _Rule(a=1028, b=1080, at=1386)  # a header row's height, a column's rule
+
+    def word(text: str, x0: int, x1: int) -> Block:
+        return Block(id=0, type="word", content=text, bbox=BBox(x0=x0, y0=1036, x1=x1, y1=1072))
+
+    assert not _in_a_word(rule, [word("|", 1380, 1392)])  # read as a pipe of its own
+    assert not _in_a_word(rule, [word("[КПП", 1382, 1470)])  # read into the word's start
+    assert not _in_a_word(rule, [word("453|", 1300, 1390)])  # ... or its end
+    assert _in_a_word(rule, [word("Цена", 1366, 1454)])  # a bold Ц's stem and tail
 
 
 def test_underlines_and_a_framed_paragraph_are_no_table() -> None:

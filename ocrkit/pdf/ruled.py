@@ -51,12 +51,49 @@ def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
     stem = TEXT_RULE * _text_height(words) / scale
     vertical = [_scaled(r, scale) for r in _rules(ink.T, int(max(15, height * V_SHARE, stem)))]
     tolerance = max(4, width * scale // 250)
+    vertical = _strokes_dropped(vertical, words, tolerance)
     tables = []
     for hs, vs in _groups(horizontal, vertical, tolerance):
         table = _table(hs, vs, tolerance, words)
         if table is not None:
             tables.append(table)
     return tables
+
+
+def _in_a_word(rule: _Rule, words: list[Block]) -> bool:
+    """Whether the vertical rule runs mostly inside a word's box, other than where OCR read
+    the rule itself as the word's mark: a "|" alone, the "[" of "[КПП", the "|" of "453|"."""
+    for w in words:
+        b, text = w.bbox, w.content
+        if b is None or not text.strip(RULE_MARKS) or not b.x0 - 2 <= rule.at <= b.x1 + 2:
+            continue
+        if min(rule.b, b.y1) - max(rule.a, b.y0) < 0.5 * (rule.b - rule.a):
+            continue
+        char = 1.5 * (b.x1 - b.x0) / len(text)  # a mark's place, give or take a letter
+        if (text[0] in RULE_MARKS and rule.at <= b.x0 + char) or (
+            text[-1] in RULE_MARKS and rule.at >= b.x1 - char
+        ):
+            continue
+        return True
+    return False
+
+
+def _strokes_dropped(vertical: list[_Rule], words: list[Block], tolerance: int) -> list[_Rule]:
+    """The vertical rules without the glyphs' strokes among them. A stroke inside a word is
+    a glyph (a bracket taller than the figures, "(12 527)"; a bold letter's stem), unless a
+    rule outside any word goes on from it (the same place, within a row's height): then it is
+    that rule's piece, which OCR read a word across (a photo's header row)."""
+    inside = [_in_a_word(r, words) for r in vertical]
+    free = [r for r, i in zip(vertical, inside, strict=True) if not i]
+
+    def continued(r: _Rule) -> bool:  # a free rule at its place, a row's height from it
+        reach = r.b - r.a
+        return any(
+            abs(r.at - f.at) <= tolerance and f.a - reach <= r.b and r.a <= f.b + reach
+            for f in free
+        )
+
+    return [r for r, i in zip(vertical, inside, strict=True) if not i or continued(r)]
 
 
 def _scaled(rule: _Rule, scale: int) -> _Rule:
