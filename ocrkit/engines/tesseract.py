@@ -14,6 +14,7 @@ import os
 import shutil
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PIL import Image
 
 from ocrkit.engines.base import Engine, Reply
@@ -41,11 +42,12 @@ BY_SCRIPT_DEFAULT = "rus+eng"
 LOOK_ALIKES_MAX = 0.05  # Cyrillic letters in a Latin page's words, as a share of its Latin
 DPI = 300  # Tesseract is trained on ~300 dpi text
 OSD_HALVED_FROM = 2000  # pixels on the shorter side
-# Tesseract's binarisation: 2 is Sauvola's, a threshold per neighbourhood. Its default, one
-# Otsu threshold for the whole page, loses the text in a phone photo's shadows and a scan's
-# grey patches. On ../shared/realdocs' Russian pages it read 102 of 138 rules against 92
-# (1, Otsu per tile: 100); the text route's pages never meet it.
-THRESHOLDING = 2
+# Tesseract's binarisation. Its default, one Otsu threshold for the whole page, loses the
+# text in a phone photo's shadows; Sauvola's, a threshold per neighbourhood (2), reads it.
+# On evenly lit paper the two come out even (../shared/realdocs' Russian scans: 3 rules won,
+# 2 lost; a Latin "N" in Russian prose read as "М"), so Sauvola's is for uneven light only.
+OTSU, SAUVOLA = 0, 2
+UNEVEN = 40  # grey levels between the page's lightest and darkest paper (a photo: ~130)
 
 
 class TesseractEngine(Engine):
@@ -96,7 +98,7 @@ class TesseractEngine(Engine):
             "langs": langs,
             "osd": True,
             "layout": layout,
-            "thresholding": THRESHOLDING,
+            "thresholding": "sauvola-where-light-is-uneven",
         }
 
     def _again_with(self, words: list[Block], script: str | None) -> str | None:
@@ -170,10 +172,11 @@ class TesseractEngine(Engine):
             # Printed sideways (or upside down): read upright, boxes turned back below.
             image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
             upright = await asyncio.to_thread(encode, image)
-        words = tsv_words(await self._tesseract(upright.data, langs, 3))
+        light = SAUVOLA if await asyncio.to_thread(uneven_light, image) else OTSU
+        words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
         if self.langs is None and (again := self._again_with(words, turn.script)):
             langs = again
-            words = tsv_words(await self._tesseract(upright.data, langs, 3))
+            words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
         # Tables ruled on the page (found by their rules) and tables among the words (their
         # columns line up) become Markdown tables and table blocks; the page, blocks in
         # reading order.
@@ -210,9 +213,12 @@ class TesseractEngine(Engine):
         return parse_osd(out)
 
     async def _words(self, png: bytes, langs: str, psm: int) -> list[Block]:
-        return tsv_words(await self._tesseract(png, langs, psm))
+        """A crop's words (a formula's lines): a few lines are lit evenly."""
+        return tsv_words(await self._tesseract(png, langs, psm, thresholding=OTSU))
 
-    async def _tesseract(self, image: bytes, langs: str, psm: int, dpi: int = DPI) -> str:
+    async def _tesseract(
+        self, image: bytes, langs: str, psm: int, dpi: int = DPI, thresholding: int = OTSU
+    ) -> str:
         """Tesseract's TSV for an encoded image (its report, for `--psm 0`)."""
         proc = await asyncio.create_subprocess_exec(
             self._exe,
@@ -225,7 +231,7 @@ class TesseractEngine(Engine):
             "--psm",
             str(psm),
             "-c",
-            f"thresholding_method={THRESHOLDING}",
+            f"thresholding_method={thresholding}",
             *(["tsv"] if psm else []),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -241,6 +247,22 @@ class TesseractEngine(Engine):
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         return out.decode("utf-8", "replace")
+
+
+def uneven_light(image: Image.Image) -> bool:
+    """Whether the page's paper is lit unevenly (a phone photo): the lightest grey of each
+    of 8 x 8 tiles (its 90th percentile: the paper between the letters) differs across the
+    page by UNEVEN grey levels or more, the darkest and lightest 5% of tiles aside."""
+    gray = np.asarray(image.convert("L").reduce(4), dtype=np.uint8)
+    h, w = gray.shape
+    if h < 8 or w < 8:
+        return False
+    paper = [
+        np.percentile(gray[i * h // 8 : (i + 1) * h // 8, j * w // 8 : (j + 1) * w // 8], 90)
+        for i in range(8)
+        for j in range(8)
+    ]
+    return bool(np.percentile(paper, 95) - np.percentile(paper, 5) >= UNEVEN)
 
 
 def tsv_words(tsv: str) -> list[Block]:
