@@ -163,6 +163,11 @@ def test_brackets_taller_than_a_rows_figures_are_no_rules() -> None:
     draw.line((960, 140, 975, 120), fill=60, width=3)
     tick = BBox(x0=958, y0=118, x1=977, y1=142)
     words.append(Block(id=len(words), type="word", content="/", bbox=tick))
+    # A speck in the next row that OCR read as "/" too, a quarter of a letter's height: no
+    # word of the cell.
+    draw.point((1000, 190), fill=60)
+    speck = BBox(x0=998, y0=186, x1=1004, y1=194)
+    words.append(Block(id=len(words), type="word", content="/", bbox=speck))
     (table,) = ruled_tables(image, words)
     assert table.rows == [[*texts[0][:2], "/ (12 527)"], *texts[1:]]  # three columns
 

@@ -48,7 +48,11 @@ def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
     horizontal = [_scaled(r, scale) for r in _rules(ink, max(20, int(width * H_SHARE)))]
     # A letter's stem is as long as its word is tall, and a row is taller than its text:
     # shorter vertical runs are letters, not rules.
-    stem = TEXT_RULE * _text_height(words) / scale
+    usual = _text_height(words)
+    stem = TEXT_RULE * usual / scale
+    # A pen's tick or a speck that OCR read as a stroke ("/", "|") but stands a fraction of
+    # a letter's height is no word of any cell.
+    words = [w for w in words if not _speck(w, usual)]
     vertical = [_scaled(r, scale) for r in _rules(ink.T, int(max(15, height * V_SHARE, stem)))]
     tolerance = max(4, width * scale // 250)
     vertical = _strokes_dropped(vertical, words, tolerance)
@@ -58,6 +62,15 @@ def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
         if table is not None:
             tables.append(table)
     return tables
+
+
+SPECK = 0.5  # of the usual word's height: a stroke read from less is a speck or a tick
+
+
+def _speck(word: Block, usual: float) -> bool:
+    b = word.bbox
+    strokes = word.content.strip() and not word.content.strip().strip("/\\|")
+    return bool(strokes) and b is not None and b.y1 - b.y0 < SPECK * usual
 
 
 def _in_a_word(rule: _Rule, words: list[Block]) -> bool:
