@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from harness import corpus, structure_corpus
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
+from ocrkit.engines.tesseract import uneven_light
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.ruled import _in_a_word, _Rule, ruled_tables
 
@@ -272,3 +273,5 @@ def test_text_in_a_photos_shadow_is_read(tmp_path: Path) -> None:
     doc = asyncio.run(aocr(path, engine="tesseract", language="russian", cache_dir=tmp_path / "c"))
     (result,) = doc.pages
     assert result.text.split() == " ".join(lines).split()
+    # Only such a page gets the threshold per neighbourhood; evenly lit paper keeps one.
+    assert uneven_light(photo) and not uneven_light(page)
