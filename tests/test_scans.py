@@ -173,6 +173,37 @@ def test_brackets_taller_than_a_rows_figures_are_no_rules() -> None:
     assert table.rows == [[*texts[0][:2], "/ (12 527)"], *texts[1:]]  # three columns
 
 
+def test_a_nil_dash_and_a_ranges_dash_stay_and_a_rule_read_as_dashes_does_not() -> None:
+    columns, rows = [100, 700, 1300], [100, 170, 240, 310]
+    image = Image.new("L", (1400, 400), 255)
+    draw = ImageDraw.Draw(image)
+    for y in rows:
+        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
+    for x in columns:
+        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    font = ImageFont.truetype(corpus.FONT, 36)
+    cells = {(0, 0): "Показатель", (0, 1): "Январь - Декабрь", (1, 0): "Выручка", (1, 1): "-"}
+    cells |= {(2, 0): "Прочие", (2, 1): "1 500"}
+    words: list[Block] = []
+    for (r, c), text in cells.items():
+        x = columns[c] + 20
+        for part in text.split():
+            x0, y0, x1, y1 = draw.textbbox((x, rows[r] + 16), part, font=font)
+            draw.text((x, rows[r] + 16), part, font=font, fill=0)
+            words.append(
+                Block(
+                    id=len(words), type="word", content=part, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1)
+                )
+            )
+            x += int(draw.textlength(part + " ", font=font))
+    # The rule under the last row, read as a long dash by OCR.
+    words.append(
+        Block(id=len(words), type="word", content="——", bbox=BBox(x0=740, y0=300, x1=1250, y1=318))
+    )
+    (table,) = ruled_tables(image, words)
+    assert table.rows == [["Показатель", "Январь - Декабрь"], ["Выручка", "-"], ["Прочие", "1 500"]]
+
+
 def test_a_rule_read_as_a_words_mark_is_a_rule_and_a_letters_stem_is_not() -> None:
     rule = _Rule(a=1028, b=1080, at=1386)  # a header row's height, a column's rule
 

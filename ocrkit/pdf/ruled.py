@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ocrkit.model.postprocess import Block
+from ocrkit.model.postprocess import BBox, Block
 from ocrkit.pdf.tables import Cell, Table
 from ocrkit.pdf.text_layer import Box
 
@@ -322,18 +322,31 @@ def _compact(cells: list[Cell]) -> list[Cell]:
     return cells
 
 
+def _a_dash(text: str, b: BBox, usual: float, ys: list[int]) -> bool:
+    """A word of dashes that is one as printed: no wider than a letter is tall (a rule read
+    as dashes runs on), its middle further from every row's rule than its own height."""
+    if not text or set(text) - set("-—–") or b.x1 - b.x0 > 1.5 * usual:
+        return False
+    cy = (b.y0 + b.y1) / 2
+    return all(abs(cy - y) > max(b.y1 - b.y0, usual / 4) for y in ys)
+
+
 def _renumber(used: set[int]) -> dict[int, int]:
     return {old: new for new, old in enumerate(sorted(used))}
 
 
 def _texts(words: list[Block], xs: list[int], ys: list[int]) -> dict[tuple[int, int], list[Block]]:
-    """Each grid slot's words; rule marks read as words ("|", "_") are none."""
+    """Each grid slot's words; rule marks read as words ("|", "_") are none, but for a dash
+    a letter wide, clear of the row's rules: a nil ("-") or a range ("Январь - Декабрь")."""
     found: dict[tuple[int, int], list[Block]] = {}
+    usual = _text_height(words)
     for word in words:
         b = word.bbox
-        if b is None or not word.content.strip(RULE_MARKS):
+        if b is None:
             continue
         cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
+        if not word.content.strip(RULE_MARKS) and not _a_dash(word.content, b, usual, ys):
+            continue
         if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
             continue
         c = max(i for i in range(len(xs) - 1) if xs[i] <= cx)
