@@ -31,13 +31,13 @@ from ocrkit.model.postprocess import Block
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.outputs.sink import PageSink
-from ocrkit.pdf.continued import OcrContinuation
 from ocrkit.pdf.gate import Gate, Route, judge
-from ocrkit.pdf.ocr_furniture import OcrFurniture
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
-from ocrkit.pdf.structure import with_picture_text
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
+from ocrkit.structure.continued import OcrContinuation
+from ocrkit.structure.ocr_furniture import OcrFurniture
+from ocrkit.structure.text_page import with_picture_text
 
 log = logging.getLogger("ocrkit")
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from ocrkit.errors import PageFailed
 from ocrkit.model.postprocess import BBox, Block, ordered
-from ocrkit.pdf.formulas import latin_first, mend, reread
-from ocrkit.pdf.words import with_tables
+from ocrkit.structure.formulas import latin_first, mend, reread
+from ocrkit.structure.words import with_tables
 
 
 def _w(text: str) -> list[str]:

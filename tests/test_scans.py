@@ -1,4 +1,4 @@
-"""Scans as they come: tables found by their rules (ocrkit.pdf.ruled), pages printed
+"""Scans as they come: tables found by their rules (ocrkit.structure.ruled), pages printed
 sideways turned upright before they are read (ocrkit.engines.orientation)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from harness import corpus, structure_corpus
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
 from ocrkit.engines.tesseract import uneven_light
 from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.ruled import _in_a_word, _Rule, ruled_tables
+from ocrkit.structure.ruled import _in_a_word, _Rule, ruled_tables
 
 # A ruled table as a balance sheet prints it: a header row whose first cell spans two
 # columns' worth of text, a merged section row, figures; drawn with a scan's flaws (a rule

@@ -16,11 +16,11 @@ from harness.structure_rules import Absent, TableCell
 from ocrkit.engines.tesseract import tsv_words
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.outputs.results import PageResult
-from ocrkit.pdf.continued import OcrContinuation
-from ocrkit.pdf.digit_groups import spaced_digit_groups
-from ocrkit.pdf.letter_sizes import reach, size
-from ocrkit.pdf.ocr_furniture import OcrFurniture
-from ocrkit.pdf.words import _regroup, arrange, with_tables
+from ocrkit.structure.continued import OcrContinuation
+from ocrkit.structure.digit_groups import spaced_digit_groups
+from ocrkit.structure.letter_sizes import reach, size
+from ocrkit.structure.ocr_furniture import OcrFurniture
+from ocrkit.structure.words import _regroup, arrange, with_tables
 
 TSV_HEAD = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"

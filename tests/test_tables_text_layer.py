@@ -161,7 +161,7 @@ def test_a_table_without_rules_keeps_its_header_and_its_section_rows(tmp_path: P
     """A payments table as a report sets it: no rules, a header of two lines over the figure
     columns (its pieces written in any order), region rows between the country rows."""
     from ocrkit.pdf.document import PdfFile
-    from ocrkit.pdf.tables import aligned_tables
+    from ocrkit.structure.tables import aligned_tables
 
     pdf = FPDF(format="A4")
     pdf.add_font("dejavu", fname=FONT)

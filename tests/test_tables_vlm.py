@@ -6,9 +6,9 @@ from __future__ import annotations
 from harness.images import page_png
 from ocrkit.engines.openai_api import OpenAIEngine
 from ocrkit.model.images import load_image
-from ocrkit.model.postprocess.tables import cells_of, grids_in_text
 from ocrkit.model.reply import ChatReply
 from ocrkit.options import OcrOptions
+from ocrkit.structure.markup import cells_of, grids_in_text
 
 REPLY = """# Баланс
 

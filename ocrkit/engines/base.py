@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ocrkit.model.elements import element_level, read_elements
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
-from ocrkit.model.postprocess.tables import cells_of, grids_in_text, to_markdown
 from ocrkit.model.profiles import load_profile
 from ocrkit.model.reply import ChatReply
 from ocrkit.model.request import build_chat_request, choose_prompt_key, resolve_prompt
 from ocrkit.options import OcrOptions
 from ocrkit.pdf.sources import RenderTarget
+from ocrkit.structure.markup import cells_of, grids_in_text, to_markdown
 
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector

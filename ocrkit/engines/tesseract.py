@@ -3,7 +3,7 @@
 Tesseract is asked for its TSV layout: the page's text is rebuilt from it (words in lines,
 lines in paragraphs, as its own text output does) and every word keeps its pixel box, which
 the searchable PDF uses to lay each word over its image. Tables among the words (their
-columns line up) come out as Markdown tables and table blocks (`ocrkit.pdf.words`).
+columns line up) come out as Markdown tables and table blocks (`ocrkit.structure.words`).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from ocrkit.language import TESSERACT_SCRIPT, WORD, lexicon, read_text, script_o
 from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, ordered
-from ocrkit.pdf.formulas import reread
 from ocrkit.pdf.gate import WORD_RATE_MIN
 from ocrkit.pdf.sources import RenderTarget
-from ocrkit.pdf.words import with_tables
+from ocrkit.structure.formulas import reread
+from ocrkit.structure.words import with_tables
 
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector

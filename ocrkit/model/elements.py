@@ -22,8 +22,8 @@ from ocrkit.errors import EngineUnavailable
 from ocrkit.layout.regions import FURNITURE
 from ocrkit.model.images import MIN_SIDE, PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, as_markdown, postprocess
-from ocrkit.model.postprocess.tables import cells_of, grids_in_text, html_tables_to_markdown
 from ocrkit.model.reply import ChatReply
+from ocrkit.structure.markup import cells_of, grids_in_text, html_tables_to_markdown
 
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector, Region

@@ -26,10 +26,10 @@ from typing import BinaryIO
 from PIL import Image
 
 from ocrkit.model.images import load_image
-from ocrkit.model.postprocess.tables import tables_in_text, to_html
 from ocrkit.outputs.formats import DocumentInfo, PageWriter
 from ocrkit.outputs.results import PageResult
 from ocrkit.pdf.document import PdfFile
+from ocrkit.structure.markup import tables_in_text, to_html
 
 WIDTH = 900
 QUALITY = 60

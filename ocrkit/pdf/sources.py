@@ -18,11 +18,11 @@ from ocrkit.errors import ImageError, InputError
 from ocrkit.model.images import PageImage, encode, load_image
 from ocrkit.model.postprocess import Block
 from ocrkit.pdf.document import PdfFile
-from ocrkit.pdf.furniture import Furniture, FurnitureFinder
 from ocrkit.pdf.inputs import Input
-from ocrkit.pdf.structure import closing_table, in_tables, read_page
-from ocrkit.pdf.tables import Table, TableReader, aligned_tables
 from ocrkit.pdf.text_layer import PageLayer
+from ocrkit.structure.furniture import Furniture, FurnitureFinder
+from ocrkit.structure.tables import Table, TableReader, aligned_tables
+from ocrkit.structure.text_page import closing_table, in_tables, read_page
 
 T = TypeVar("T")
 _LAYERS_KEPT = 8
@@ -147,7 +147,7 @@ class SourceDocument:
     def text_of(
         self, number: int, layer: PageLayer, *, keep_furniture: bool = False
     ) -> tuple[str, list[Block] | None]:
-        """Page `number`'s text from its layer (`ocrkit.pdf.structure`): its tables in place,
+        """Page `number`'s text from its layer (`ocrkit.structure.text_page`): its tables in place,
         its furniture out (or kept inline), and their blocks. Blocking."""
         tables, furniture = self._structure(number, layer)
         continues = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ocrkit.model.postprocess import glm_ocr, grounding, paddleocr_vl
-from ocrkit.model.postprocess.blocks import BBox, Block, PageText, as_markdown, ordered
+from ocrkit.structure.blocks import BBox, Block, PageText, as_markdown, ordered
 
 # (raw reply, image width, image height) -> clean text and blocks in that image's pixels.
 Postprocessor = Callable[[str, int, int], PageText]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ocrkit.model.postprocess.blocks import PageText
-from ocrkit.model.postprocess.tables import html_tables_to_markdown
+from ocrkit.structure.blocks import PageText
+from ocrkit.structure.markup import html_tables_to_markdown
 
 # Special tokens that may be left in a reply decoded with skip_special_tokens=false.
 _SPECIAL = re.compile(

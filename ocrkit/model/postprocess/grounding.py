@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ocrkit.model.postprocess.blocks import BBox, Block, PageText
+from ocrkit.structure.blocks import BBox, Block, PageText
 
 GRID = 999
 _TAG = re.compile(r"<\|ref\|>(?P<type>.*?)<\|/ref\|>\s*<\|det\|>(?P<det>.*?)<\|/det\|>", re.S)

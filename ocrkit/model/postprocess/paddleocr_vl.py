@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ocrkit.model.postprocess.blocks import BBox, Block, PageText
-from ocrkit.model.postprocess.tables import is_otsl, otsl_to_markdown
+from ocrkit.structure.blocks import BBox, Block, PageText
+from ocrkit.structure.markup import is_otsl, otsl_to_markdown
 
 GRID = 1000
 _SPOT = re.compile(r"(?P<text>[^<\n]*?)\s*(?P<locs>(?:<\|LOC_\d+\|>\s*){8})")

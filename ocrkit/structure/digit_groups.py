@@ -19,7 +19,7 @@ import statistics
 import numpy as np
 from PIL import Image
 
-from ocrkit.model.postprocess import Block
+from ocrkit.structure.blocks import Block
 
 # An amount read as one word: sign or bracket, four digits or more, a decimal part.
 _NUMBER = re.compile(r"^(\(?[-−–]?)(\d{4,})([.,]\d+)?(\)?)$")

@@ -10,7 +10,7 @@ height into a size: the height over the span its letters cover.
 
 from __future__ import annotations
 
-from ocrkit.model.postprocess import Block
+from ocrkit.structure.blocks import Block
 
 X_HEIGHT = 0.55
 CAPITAL = 0.73

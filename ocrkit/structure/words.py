@@ -17,13 +17,13 @@ from typing import TypeVar
 from PIL import Image
 
 from ocrkit.layout.roles import is_formula, text_roles
-from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf import letter_sizes
-from ocrkit.pdf.digit_groups import spaced_digit_groups
-from ocrkit.pdf.ruled import ruled_tables
-from ocrkit.pdf.structure import table_blocks
-from ocrkit.pdf.tables import Table, aligned_tables
 from ocrkit.pdf.text_layer import LETTERED, WIDE_GAP_EM, Box, Line
+from ocrkit.structure import letter_sizes
+from ocrkit.structure.blocks import BBox, Block
+from ocrkit.structure.digit_groups import spaced_digit_groups
+from ocrkit.structure.ruled import ruled_tables
+from ocrkit.structure.tables import Table, aligned_tables
+from ocrkit.structure.text_page import table_blocks
 
 _JUNK = set("|[]{}_—–-")  # what a table's rules read as
 

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ocrkit.errors import PageFailed
 from ocrkit.layout.roles import is_formula
-from ocrkit.model.postprocess import BBox, Block
+from ocrkit.structure.blocks import BBox, Block
 
 log = logging.getLogger("ocrkit")
 

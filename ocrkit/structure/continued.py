@@ -3,7 +3,7 @@ the page before when the header row repeats or the columns stand where they stoo
 (`continuation`, the rule of every route). Its block says so (`continues_from_page`,
 `repeated_header`), for a reader of the JSON to join the two.
 
-Text-layer pages apply it as they are read (`ocrkit.pdf.structure`, which reads the page
+Text-layer pages apply it as they are read (`ocrkit.structure.text_page`, which reads the page
 before from its layer). OCR'd pages (Tesseract, a VLM, element-level), whose page before is
 known only once read, go through `OcrContinuation`: a sink in front of another, pages
 passing through in order, each compared with the one before; a table opens a page when the
@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ocrkit.layout.regions import FURNITURE
-from ocrkit.model.postprocess import Block, ordered
-from ocrkit.model.postprocess.tables import tables_in_text
+from ocrkit.structure.blocks import Block, ordered
+from ocrkit.structure.markup import tables_in_text
 
 if TYPE_CHECKING:
     from ocrkit.outputs.results import PageResult

@@ -9,7 +9,7 @@
   never line up).
 
 A cell's text is the characters inside its rules: numbers stay as printed, nothing is
-reflowed across cells. `ocrkit.pdf.structure` puts the tables into the page's text and
+reflowed across cells. `ocrkit.structure.text_page` puts the tables into the page's text and
 blocks.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pdfplumber
 
-from ocrkit.model.postprocess.tables import Cell as GridCell
-from ocrkit.model.postprocess.tables import to_html
 from ocrkit.pdf.text_layer import Box, Line
+from ocrkit.structure.markup import Cell as GridCell
+from ocrkit.structure.markup import to_html
 
 
 @dataclass(frozen=True)

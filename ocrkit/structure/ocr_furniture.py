@@ -1,5 +1,5 @@
 """Page furniture on OCR'd pages (Tesseract's words): running headers, footers and page
-numbers, found as on text-layer pages (`ocrkit.pdf.furniture`) but forgiving OCR: a row of
+numbers, found as on text-layer pages (`ocrkit.structure.furniture`) but forgiving OCR: a row of
 the top or bottom tenth of the page is furniture when it reads as a page number or when a
 nearby page has a row at the same height that reads alike (two readings of one header
 differ by a letter or two, and the engine may cut one row into lines differently).
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, cast
 
 from ocrkit.layout.regions import Region, Role
 from ocrkit.layout.roles import assign_roles
-from ocrkit.model.postprocess import Block
-from ocrkit.pdf.furniture import BAND, NEARBY, is_page_number, line_key
-from ocrkit.pdf.words import arrange, union
+from ocrkit.structure.blocks import Block
+from ocrkit.structure.furniture import BAND, NEARBY, is_page_number, line_key
+from ocrkit.structure.words import arrange, union
 
 if TYPE_CHECKING:
     from ocrkit.outputs.results import PageResult

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.tables import Cell, Table
 from ocrkit.pdf.text_layer import Box
+from ocrkit.structure.blocks import BBox, Block
+from ocrkit.structure.tables import Cell, Table
 
 H_SHARE = 1 / 30  # a horizontal rule's least length, of the page's width
 V_SHARE = 1 / 80  # a vertical rule's least length, of the page's height

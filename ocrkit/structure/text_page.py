@@ -9,7 +9,7 @@ furniture as `header`, `footer`, `page_number` blocks.
 
 A table that opens a page (nothing but furniture above it) continues the table that closed
 the page before (nothing but furniture below it), read from that page's layer even when it
-was not asked for, by the rule every route shares (`ocrkit.pdf.continued.continuation`):
+was not asked for, by the rule every route shares (`ocrkit.structure.continued.continuation`):
 its block says so (`continues_from_page`, `repeated_header`), so a reader of the JSON joins
 the two into one table.
 """
@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 
 from ocrkit.layout.order import xy_columns
 from ocrkit.layout.roles import text_roles
-from ocrkit.model.postprocess import BBox, Block
-from ocrkit.pdf.continued import continuation
-from ocrkit.pdf.furniture import Furniture
-from ocrkit.pdf.tables import Table
 from ocrkit.pdf.text_layer import Box, Line, PageLayer, paragraphs
+from ocrkit.structure.blocks import BBox, Block
+from ocrkit.structure.continued import continuation
+from ocrkit.structure.furniture import Furniture
+from ocrkit.structure.tables import Table
 
 
 def _inside(line: Line, box: Box) -> bool:

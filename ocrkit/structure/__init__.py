@@ -1,0 +1,53 @@
+"""Page structure, whatever read the page: one block and table model (`blocks`: paragraphs,
+titles, tables, furniture, words, with boxes; `tables`: a table's grid and cells; `markup`:
+tables as Markdown or HTML), fed by each source:
+
+- a PDF's text layer (`text_page`: tables from the PDF's own rules or aligned columns in
+  `tables`, furniture in `furniture`, the rest reflowed into paragraphs);
+- an OCR engine's words (`words`: rows, paragraphs and aligned tables; `ruled`: tables ruled
+  on the image; `ocr_furniture`; `formulas`, `letter_sizes`, `digit_groups`: what Tesseract's
+  reading needs mended);
+- a VLM's reply (`markup`: the HTML, OTSL or Markdown tables it writes);
+
+and tables continued across pages on every route (`continued`). `ocrkit.pdf` reads PDFs;
+`ocrkit.layout` finds regions on a page image.
+"""
+
+from typing import TYPE_CHECKING
+
+from ocrkit._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ocrkit.structure.blocks import BBox, Block, PageText, as_markdown, ordered
+    from ocrkit.structure.ruled import ruled_tables
+    from ocrkit.structure.tables import Table, TableReader, aligned_tables
+    from ocrkit.structure.text_page import read_page
+    from ocrkit.structure.words import with_tables
+
+_EXPORTS = {
+    "BBox": ".blocks",
+    "Block": ".blocks",
+    "PageText": ".blocks",
+    "as_markdown": ".blocks",
+    "ordered": ".blocks",
+    "ruled_tables": ".ruled",
+    "Table": ".tables",
+    "TableReader": ".tables",
+    "aligned_tables": ".tables",
+    "read_page": ".text_page",
+    "with_tables": ".words",
+}
+__all__ = [
+    "BBox",
+    "Block",
+    "PageText",
+    "Table",
+    "TableReader",
+    "aligned_tables",
+    "as_markdown",
+    "ordered",
+    "read_page",
+    "ruled_tables",
+    "with_tables",
+]
+__getattr__ = lazy_exports(__name__, _EXPORTS)
