@@ -69,6 +69,19 @@ def _scan() -> tuple[Image.Image, list[Block]]:
     return image, words
 
 
+def _ruled_page(
+    size: tuple[int, int], columns: list[int], rows: list[int]
+) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """A white page with a grid ruled on it: every row's rule across, every column's down."""
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    for y in rows:
+        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
+    for x in columns:
+        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    return image, draw
+
+
 def test_a_ruled_table_is_found_by_its_rules_with_its_merged_cells() -> None:
     image, words = _scan()
     (table,) = ruled_tables(image, words)
@@ -91,12 +104,7 @@ def test_letters_are_no_rules_and_a_rule_read_into_a_word_leaves_the_cell() -> N
     text and their strokes sit close together, yet the table keeps its three columns; OCR's
     "|" for a rule beside a figure ("4 860 453|") is not the cell's text."""
     columns, rows = [200, 700, 1300, 1900], [300, 364, 428, 492]
-    image = Image.new("L", (3507, 900), 255)  # a landscape page: rows close to their text
-    draw = ImageDraw.Draw(image)
-    for y in rows:
-        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
-    for x in columns:
-        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    image, draw = _ruled_page((3507, 900), columns, rows)  # landscape: rows close to text
     bold = ImageFont.truetype(corpus.FONT.replace("DejaVuSans", "DejaVuSans-Bold"), 52)
     texts = [["ИТОГО", "1 111 111", "4 860 453"], ["НДС", "11 111", "1 141 414"]]
     words: list[Block] = []
@@ -119,12 +127,7 @@ def test_brackets_taller_than_a_rows_figures_are_no_rules() -> None:
     of a table ruled tight round its text: each bracket is a vertical stroke much taller
     than the figures and reaching the row's rules, yet the column stays one."""
     columns, rows = [50, 700, 900, 1400], [100, 160, 220, 280]
-    image = Image.new("L", (1500, 400), 255)
-    draw = ImageDraw.Draw(image)
-    for y in rows:
-        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
-    for x in columns:
-        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    image, draw = _ruled_page((1500, 400), columns, rows)
     text, bracket = ImageFont.truetype(corpus.FONT, 40), ImageFont.truetype(corpus.FONT, 60)
     texts = [
         ["ИТОГО ВСЕГО", "6300", "(12 527)"],
@@ -175,12 +178,7 @@ def test_brackets_taller_than_a_rows_figures_are_no_rules() -> None:
 
 def test_a_nil_dash_and_a_ranges_dash_stay_and_a_rule_read_as_dashes_does_not() -> None:
     columns, rows = [100, 700, 1300], [100, 170, 240, 310]
-    image = Image.new("L", (1400, 400), 255)
-    draw = ImageDraw.Draw(image)
-    for y in rows:
-        draw.line((columns[0], y, columns[-1], y), fill=40, width=3)
-    for x in columns:
-        draw.line((x, rows[0], x, rows[-1]), fill=40, width=3)
+    image, draw = _ruled_page((1400, 400), columns, rows)
     font = ImageFont.truetype(corpus.FONT, 36)
     cells = {(0, 0): "Показатель", (0, 1): "Январь - Декабрь", (1, 0): "Выручка", (1, 1): "-"}
     cells |= {(2, 0): "Прочие", (2, 1): "1 500"}
