@@ -56,9 +56,10 @@ def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
     vertical = [_scaled(r, scale) for r in _rules(ink.T, int(max(15, height * V_SHARE, stem)))]
     tolerance = max(4, width * scale // 250)
     vertical = _strokes_dropped(vertical, words, tolerance)
+    cell_height = _text_height(words)  # the cells' words' usual height, specks gone
     tables = []
     for hs, vs in _groups(horizontal, vertical, tolerance):
-        table = _table(hs, vs, tolerance, words)
+        table = _table(hs, vs, tolerance, words, cell_height)
         if table is not None:
             tables.append(table)
     return tables
@@ -235,7 +236,9 @@ def _covered(rules: list[_Rule], at: int, a: int, b: int, tolerance: int) -> boo
     return run >= COVER * (b - a)
 
 
-def _table(hs: list[_Rule], vs: list[_Rule], tolerance: int, words: list[Block]) -> Table | None:
+def _table(
+    hs: list[_Rule], vs: list[_Rule], tolerance: int, words: list[Block], usual: float
+) -> Table | None:
     ys = _positions([h.at for h in hs] + [min(v.a for v in vs), max(v.b for v in vs)], tolerance)
     xs = _positions([v.at for v in vs] + [min(h.a for h in hs), max(h.b for h in hs)], tolerance)
     rows, cols = len(ys) - 1, len(xs) - 1
@@ -260,7 +263,7 @@ def _table(hs: list[_Rule], vs: list[_Rule], tolerance: int, words: list[Block])
     for r in range(rows):
         for c in range(cols):
             slots.setdefault(root(r * cols + c), []).append((r, c))
-    texts = _texts(words, xs, ys)
+    texts = _texts(words, xs, ys, usual)
     # A row or column no word lies in is a double rule's gap or a stroke, not the table's.
     keep_rows = _renumber({r for r, _ in texts})
     keep_cols = _renumber({c for _, c in texts})
@@ -335,11 +338,12 @@ def _renumber(used: set[int]) -> dict[int, int]:
     return {old: new for new, old in enumerate(sorted(used))}
 
 
-def _texts(words: list[Block], xs: list[int], ys: list[int]) -> dict[tuple[int, int], list[Block]]:
+def _texts(
+    words: list[Block], xs: list[int], ys: list[int], usual: float
+) -> dict[tuple[int, int], list[Block]]:
     """Each grid slot's words; rule marks read as words ("|", "_") are none, but for a dash
     a letter wide, clear of the row's rules: a nil ("-") or a range ("Январь - Декабрь")."""
     found: dict[tuple[int, int], list[Block]] = {}
-    usual = _text_height(words)
     for word in words:
         b = word.bbox
         if b is None:
