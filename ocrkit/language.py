@@ -60,6 +60,7 @@ WORD = re.compile(r"[^\W\d_]+")
 MIN_WORD = 2  # single letters say nothing of a language, and are what junk OCR is made of
 
 
+@cache  # a page's text is thousands of letters from a few dozen characters
 def script_of(char: str) -> str:
     code = ord(char)
     i = bisect.bisect_right(_STARTS, code) - 1

@@ -36,6 +36,7 @@ from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
 from ocrkit.structure.continued import OcrContinuation
+from ocrkit.structure.layer_document import layer_document
 from ocrkit.structure.ocr_furniture import OcrFurniture
 from ocrkit.structure.text_page import with_picture_text
 
@@ -325,7 +326,11 @@ async def read_page(
                 gate = judge(layer) if route == "auto" else _FORCED
                 if gate.route == "text-layer":
                     text, blocks = await in_pdf_thread(
-                        functools.partial(doc.text_of, keep_furniture=keep_furniture), number, layer
+                        functools.partial(
+                            layer_document(doc).text_of, keep_furniture=keep_furniture
+                        ),
+                        number,
+                        layer,
                     )
                     name = "pdf-text-layer"
                     error = None

@@ -334,3 +334,96 @@ def test_a_right_to_left_tables_cells_read_as_written(tmp_path: Path) -> None:
     assert cells[(0, 0)] == "20300" and cells[(1, 0)] == "1403/09/19"
     assert cells[(2, 0)] == "تاریخ 1403/10/04"
     assert cells[(2, 1)] == "Total amount مجموع"
+
+
+def _grid_in_a_form(path: Path) -> Path:
+    """A 3x3 grid drawn as one path inside a Form XObject (its own /Matrix, placed on the
+    page by a `cm`), with each cell's text set on the page itself, where the grid lands."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    rules = b"0.5 w "
+    rules += b"".join(b"0 %d m 300 %d l " % (y, y) for y in (0, 20, 40, 60))
+    rules += b"".join(b"%d 0 m %d 60 l " % (x, x) for x in (0, 100, 200, 300)) + b"S"
+    form = pikepdf.Stream(pdf, rules)
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox, form.Matrix = [0, 0, 300, 60], [1, 0, 0, 1, 10, 5]
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Resources = pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary(Grid=form), Font=pikepdf.Dictionary(F1=font)
+    )
+    # The grid lands at x 110..410, y 605..665 (PDF space): rows from the top.
+    cells = [["Item", "2021", "2022"], ["Revenue", "1 200", "1 350"], ["Costs", "(800)", "(910)"]]
+    text = b"".join(
+        b"BT /F1 10 Tf %d %d Td (%s) Tj ET " % (115 + 100 * c, 651 - 20 * r, cell.encode())
+        for r, row in enumerate(cells)
+        for c, cell in enumerate(row)
+    )
+    intro = b"BT /F1 12 Tf 110 700 Td (Statement of results) Tj ET "
+    page.Contents = pikepdf.Stream(pdf, intro + b"q 1 0 0 1 100 600 cm /Grid Do Q " + text)
+    pdf.save(path)
+    return path
+
+
+def test_a_grid_drawn_in_a_form_xobject_is_read_where_it_lands(tmp_path: Path) -> None:
+    # PDFium gives a form's objects in the form's own space: the rules are put on the page
+    # through the form's matrix, or they would stand 100 points left of the text.
+    pdf = _grid_in_a_form(tmp_path / "form.pdf")
+    doc = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache")
+    (page,) = doc.pages
+    (block,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in block.metadata["cells"]}
+    assert cells == {
+        (0, 0): "Item", (0, 1): "2021", (0, 2): "2022",
+        (1, 0): "Revenue", (1, 1): "1 200", (1, 2): "1 350",
+        (2, 0): "Costs", (2, 1): "(800)", (2, 2): "(910)",
+    }  # fmt: skip
+    assert block.bbox is not None
+    box = (block.bbox.x0, block.bbox.y0, block.bbox.x1, block.bbox.y1)
+    assert [round(v) for v in box] == [110, 842 - 665, 410, 842 - 605]
+    assert page.text.index("Statement of results") < page.text.index("| Item | 2021 | 2022 |")
+
+
+def test_a_table_on_a_page_turned_by_rotate_reads_as_shown(tmp_path: Path) -> None:
+    """A landscape table drawn on a portrait page that /Rotate 90 turns (as a report's wide
+    tables often are): its rules and letters are placed in the page's own space, sideways;
+    it reads as shown, upright, with boxes on the page as it is shown."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Rotate = 90
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    # Shown 842 wide and 595 high; a point (X, Y) shown (from the top left) is (Y, X) in
+    # the page's own space, and text runs up its y axis.
+    xs, ys = [100, 300, 500, 700], [100, 130, 160, 190]
+    rules = b"0.5 w "
+    rules += b"".join(b"%d %d m %d %d l " % (y, xs[0], y, xs[-1]) for y in ys)
+    rules += b"".join(b"%d %d m %d %d l " % (ys[0], x, ys[-1], x) for x in xs) + b"S "
+    cells = [["Item", "2021", "2022"], ["Revenue", "1 200", "1 350"], ["Costs", "(800)", "(910)"]]
+    text = b"".join(
+        b"BT /F1 10 Tf 0 1 -1 0 %d %d Tm (%s) Tj ET " % (ys[r] + 20, xs[c] + 5, cell.encode())
+        for r, row in enumerate(cells)
+        for c, cell in enumerate(row)
+    )
+    title = b"BT /F1 12 Tf 0 1 -1 0 70 100 Tm (Results by year) Tj ET "
+    page.Contents = pikepdf.Stream(pdf, title + rules + text)
+    path = tmp_path / "turned.pdf"
+    pdf.save(path)
+
+    doc = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache")
+    (result,) = doc.pages
+    assert result.image_size == (842, 595)
+    (block,) = [b for b in result.blocks or [] if b.type == "table"]
+    got = {(c["row"], c["col"]): c["text"] for c in block.metadata["cells"]}
+    assert got == {(r, c): cell for r, row in enumerate(cells) for c, cell in enumerate(row)}
+    assert block.bbox is not None
+    box = (block.bbox.x0, block.bbox.y0, block.bbox.x1, block.bbox.y1)
+    assert [round(v) for v in box] == [100, 100, 700, 190]
+    assert result.text.index("Results by year") < result.text.index("| Item | 2021 | 2022 |")

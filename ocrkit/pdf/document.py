@@ -18,6 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from ocrkit.pdf.inputs import InputError
+from ocrkit.pdf.objects import Area, read_chars
 from ocrkit.pdf.text_layer import PageLayer, read_layer
 
 _LOCK = threading.Lock()
@@ -88,6 +89,15 @@ class PdfFile:
             except pdfium.PdfiumError:
                 width, height = page.get_size()
                 return PageLayer(width, height, drawings=1)
+            finally:
+                page.close()
+
+    def chars(self, number: int, within: list[Area]) -> list[dict]:
+        """The page's characters on lines that reach into `within` (`objects.read_chars`)."""
+        with _LOCK:
+            page = self._page(number)
+            try:
+                return read_chars(page, within)
             finally:
                 page.close()
 

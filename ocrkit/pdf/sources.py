@@ -16,13 +16,10 @@ from PIL import Image
 
 from ocrkit.errors import ImageError, InputError
 from ocrkit.model.images import PageImage, encode, load_image
-from ocrkit.model.postprocess import Block
 from ocrkit.pdf.document import PdfFile
 from ocrkit.pdf.inputs import Input
+from ocrkit.pdf.objects import Area
 from ocrkit.pdf.text_layer import PageLayer
-from ocrkit.structure.furniture import Furniture, FurnitureFinder
-from ocrkit.structure.tables import Table, TableReader, aligned_tables
-from ocrkit.structure.text_page import closing_table, in_tables, read_page
 
 T = TypeVar("T")
 _LAYERS_KEPT = 8
@@ -84,10 +81,11 @@ class SourceDocument:
     def __init__(self, source: Source) -> None:
         self.source = source
         self._pdf = PdfFile(source.path) if source.kind == "pdf" else None
-        self._tables: TableReader | None = None
-        self._furniture: FurnitureFinder | None = None
         self._layers: OrderedDict[int, PageLayer] = OrderedDict()
-        self._page_tables: OrderedDict[int, list[Table]] = OrderedDict()
+        # Per-document state of the page structure built on top (`ocrkit.structure.
+        # layer_document.LayerDocument`, kept here so that it lives and dies with the
+        # document whichever runner opened it).
+        self.memo: dict[str, Any] = {}
 
     def render(self, number: int, target: RenderTarget) -> PageImage:
         """Page `number` (1-based) as the engine wants it. Blocking: run it in a thread."""
@@ -144,54 +142,20 @@ class SourceDocument:
                 self._layers.popitem(last=False)
         return self._layers[number]
 
-    def text_of(
-        self, number: int, layer: PageLayer, *, keep_furniture: bool = False
-    ) -> tuple[str, list[Block] | None]:
-        """Page `number`'s text from its layer (`ocrkit.structure.text_page`): its tables in place,
-        its furniture out (or kept inline), and their blocks. Blocking."""
-        tables, furniture = self._structure(number, layer)
-        continues = None
-        if tables and number > 1 and (before := self.layer(number - 1)) is not None:
-            continues = closing_table(number - 1, before, *self._structure(number - 1, before))
-        return read_page(
-            layer, tables, furniture, keep_furniture=keep_furniture, continues=continues
-        )
+    @property
+    def page_count(self) -> int:
+        return self.source.page_count
 
-    def _structure(self, number: int, layer: PageLayer) -> tuple[list[Table], list[Furniture]]:
-        """Page `number`'s tables and furniture (the last few pages' tables remembered)."""
-        if number not in self._page_tables:
-            # pdfplumber parses the whole page again (most of a text-layer page's cost): only
-            # where PDFium saw the rules of a grid, however many path objects draw them.
-            ruled = self.tables(number) if layer.grid else []
-            rest = [line for line in layer.lines if not in_tables(line, ruled)]
-            found = sorted(ruled + aligned_tables(rest), key=lambda t: t.box.top)
-            self._page_tables[number] = found
-            while len(self._page_tables) > _LAYERS_KEPT:
-                self._page_tables.popitem(last=False)
-        tables = self._page_tables[number]
-        if self._furniture is None:
-            self._furniture = FurnitureFinder(self.layer, self.source.page_count)
-        # A table's repeated header row at the top of the next page is not a running header.
-        furniture = [
-            f for f in self._furniture.find(number, layer) if not in_tables(f.line, tables)
-        ]
-        return tables, furniture
-
-    def tables(self, number: int) -> list[Table]:
-        """The ruled tables on page `number` of a PDF (pdfplumber). Blocking."""
-        if self._pdf is None:
-            return []
-        if self._tables is None:
-            self._tables = TableReader(self.source.path)
-        return self._tables.tables(number)
+    def chars(self, number: int, within: list[Area]) -> list[dict]:
+        """Page `number`'s characters on the lines that reach into `within` (for the table
+        finder); none for an image input. Blocking."""
+        return self._pdf.chars(number, within) if self._pdf is not None else []
 
     def close(self) -> None:
+        self.memo.clear()
         if self._pdf is not None:
             self._pdf.close()
             self._pdf = None
-        if self._tables is not None:
-            self._tables.close()
-            self._tables = None
 
 
 def _sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ PDFium lock. Coordinates are PDF points with the origin at the top left, y down.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import re
@@ -19,6 +20,7 @@ import pypdfium2.raw as raw
 from PIL import Image
 
 from ocrkit.pdf.gate import BROKEN_CHARS
+from ocrkit.pdf.objects import Frame, Matrix, bounds, matrix_of, path_edges, then, walk
 
 _HYPHENS = "-\u2010\u2011"
 
@@ -72,6 +74,9 @@ class PageLayer:
     # Whether straight strokes (however many path objects draw them) cross as a table's
     # rules do: two cells or more, not a box around a picture.
     grid: bool = False
+    # Where they do: the page's horizontal and vertical strokes as pdfplumber's edges
+    # (`objects.path_edges`), for the table finder; () on any other page.
+    rules: tuple[dict, ...] = ()
 
     @property
     def raw_text(self) -> str:
@@ -84,96 +89,83 @@ class PageLayer:
 
 def read_layer(page: pdfium.PdfPage) -> PageLayer:
     """The page's text lines, image boxes and drawing count. Call with the PDFium lock held."""
-    width, height = page.get_size()
+    frame = Frame.of(page)
+    width, height = frame.size
     textpage = page.get_textpage()
     try:
-        lines = _lines(textpage.raw, height)
+        lines = _lines(textpage.raw, frame)
     finally:
         textpage.close()
     images: list[Region] = []
     drawings = 0
-    horizontal: list[tuple[float, float, float]] = []  # (y, x0, x1) in PDF space
-    vertical: list[tuple[float, float, float]] = []  # (x, y0, y1)
-    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH)):
-        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+    edges: list[dict] = []
+    for kind, obj, outer in walk(page, (raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH)):
+        if kind == raw.FPDF_PAGEOBJ_PATH:
             drawings += 1
-            if len(horizontal) + len(vertical) < _MAX_STROKES:
-                _strokes(obj, horizontal, vertical)
+            if len(edges) < MAX_EDGES:
+                edges += path_edges(obj, outer, frame)
             continue
-        left, bottom, right, top = obj.get_bounds()
-        box = _clip(Box(left, height - top, right, height - bottom), width, height)
+        box = _clip(Box(*frame.box(*bounds(obj, outer))), width, height)
         large = box.area >= MIN_IMAGE_SHARE * width * height
-        images.append(Region(box, _ink_bands(obj, box) if large else []))
-    return PageLayer(width, height, lines, images, drawings, _grid(horizontal, vertical))
+        if large:
+            image = pdfium.PdfObject(obj, page=page, pdf=page.pdf)
+            images.append(
+                Region(box, _ink_bands(image, box, frame.turn(then(matrix_of(obj), outer))))
+            )
+        else:
+            images.append(Region(box, []))
+    grid = _grid(edges)
+    rules = tuple(edges) if grid else ()
+    return PageLayer(width, height, lines, images, drawings, grid, rules)
 
 
 RULE_PT = 10.0  # a stroke this long or longer can be a table's rule (a cell's side)
 _STRAIGHT_PT = 2.0  # how far a rule's ends may stray from one line
 
 
-_MAX_STROKES = 2000  # enough for any table; a drawing of more is not looked into further
+# Edges enough for any table (a grid of 1,000 cells drawn one by one is 4,000); a page of
+# more (a map, a chart's curves) is not looked into further.
+MAX_EDGES = 20_000
 
 
-def _strokes(
-    obj: pdfium.PdfObject,
-    horizontal: list[tuple[float, float, float]],
-    vertical: list[tuple[float, float, float]],
-) -> None:
-    """The path's horizontal and vertical straight strokes of at least RULE_PT (its line
-    segments and its rectangles' sides; a thin filled bar is one stroke), added to the
-    lists."""
-    left, bottom, right, top = obj.get_bounds()
-    if top - bottom <= _STRAIGHT_PT and right - left >= RULE_PT:
-        horizontal.append(((top + bottom) / 2, left, right))
-        return
-    if right - left <= _STRAIGHT_PT and top - bottom >= RULE_PT:
-        vertical.append(((left + right) / 2, bottom, top))
-        return
-    count = raw.FPDFPath_CountSegments(obj.raw)
-    if count < 2 or count > _MAX_STROKES:
-        return
-    m = obj.get_matrix()
-    x, y = ctypes.c_float(), ctypes.c_float()
-    previous: tuple[float, float] | None = None
-    start: tuple[float, float] | None = None
-    for i in range(count):
-        segment = raw.FPDFPath_GetPathSegment(obj.raw, i)
-        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
-        point = (m.a * x.value + m.c * y.value + m.e, m.b * x.value + m.d * y.value + m.f)
-        kind = raw.FPDFPathSegment_GetType(segment)
-        ends = []
-        if kind == raw.FPDF_SEGMENT_MOVETO:
-            start = point
-        elif kind == raw.FPDF_SEGMENT_LINETO and previous is not None:
-            ends.append((previous, point))
-        if raw.FPDFPathSegment_GetClose(segment) and start is not None:
-            ends.append((point, start))
-        for (x0, y0), (x1, y1) in ends:
-            if abs(y1 - y0) <= _STRAIGHT_PT and abs(x1 - x0) >= RULE_PT:
-                horizontal.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
-            elif abs(x1 - x0) <= _STRAIGHT_PT and abs(y1 - y0) >= RULE_PT:
-                vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
-        previous = point
-
-
-def _grid(
-    horizontal: list[tuple[float, float, float]], vertical: list[tuple[float, float, float]]
-) -> bool:
-    """Whether the strokes cross as a table's rules: three horizontal ones each crossed by
-    two vertical ones, or the other way round (two cells at least; a box is one)."""
+def _grid(edges: list[dict]) -> bool:
+    """Whether the strokes of RULE_PT or longer cross as a table's rules: three horizontal
+    ones each crossed by two vertical ones, or the other way round (two cells at least; a
+    box is one)."""
+    horizontal = [
+        (e["top"], e["x0"], e["x1"])
+        for e in edges
+        if e["orientation"] == "h" and e["width"] >= RULE_PT
+    ]
+    vertical = [
+        (e["x0"], e["top"], e["bottom"])
+        for e in edges
+        if e["orientation"] == "v" and e["height"] >= RULE_PT
+    ]
     if len(horizontal) < 2 or len(vertical) < 2:
         return False
     tolerance = _STRAIGHT_PT
-
-    def crosses(h: tuple[float, float, float], v: tuple[float, float, float]) -> bool:
-        return (
-            h[1] - tolerance <= v[0] <= h[2] + tolerance
-            and v[1] - tolerance <= h[0] <= v[2] + tolerance
-        )
-
-    h_crossed = sum(sum(crosses(h, v) for v in vertical) >= 2 for h in horizontal)
-    v_crossed = sum(sum(crosses(h, v) for h in horizontal) >= 2 for v in vertical)
-    return (h_crossed >= 3 and v_crossed >= 2) or (h_crossed >= 2 and v_crossed >= 3)
+    # Vertical strokes by x: each horizontal one looks only at those within its span, and
+    # the search ends as soon as the crossings make a grid (a page of strokes is thousands).
+    by_x = sorted(vertical)
+    xs = [v[0] for v in by_x]
+    v_hits = [0] * len(by_x)
+    h_crossed = 0
+    v_crossed = 0
+    for y, x0, x1 in horizontal:
+        hits = 0
+        for i in range(
+            bisect.bisect_left(xs, x0 - tolerance), bisect.bisect_right(xs, x1 + tolerance)
+        ):
+            _, y0, y1 = by_x[i]
+            if y0 - tolerance <= y <= y1 + tolerance:
+                hits += 1
+                v_hits[i] += 1
+                v_crossed += v_hits[i] == 2
+        h_crossed += hits >= 2
+        if (h_crossed >= 3 and v_crossed >= 2) or (h_crossed >= 2 and v_crossed >= 3):
+            return True
+    return False
 
 
 BOLD = 600  # a font weight this heavy or more is bold (400 is regular)
@@ -184,9 +176,13 @@ _ROWS = 400  # an image is looked at as this many rows: about 0.75 mm each on a 
 _CELLS = 32
 
 
-def _ink_bands(obj: pdfium.PdfImage, box: Box) -> list[tuple[float, float]]:
+def _ink_bands(obj: pdfium.PdfImage, box: Box, seen: Matrix) -> list[tuple[float, float]]:
     """The horizontal bands of an image that hold ink, in page coordinates. A row has ink
-    when some cell of it is clearly darker than the image's background."""
+    when some cell of it is clearly darker than the image's background. `seen`: the image's
+    matrix as the page is shown; an image turned on its side counts as ink throughout."""
+    a, b, c, d, _, _ = seen
+    if abs(b) > 1e-6 or abs(c) > 1e-6 or a <= 0:
+        return [(box.top, box.bottom)]
     try:
         bitmap = obj.get_bitmap()
     except pdfium.PdfiumError:
@@ -196,7 +192,7 @@ def _ink_bands(obj: pdfium.PdfImage, box: Box) -> list[tuple[float, float]]:
     small = image.resize((_CELLS, rows), Image.Resampling.BOX)
     data = small.tobytes()
     darkest = [min(data[r * _CELLS : (r + 1) * _CELLS]) for r in range(rows)]
-    if obj.get_matrix().d < 0:
+    if d < 0:
         darkest.reverse()  # drawn flipped: its first row is at the bottom
     background = sorted(darkest)[int(0.9 * (rows - 1))]
     step = (box.bottom - box.top) / rows
@@ -211,7 +207,7 @@ def _ink_bands(obj: pdfium.PdfImage, box: Box) -> list[tuple[float, float]]:
     return bands
 
 
-def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
+def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     """The page's text in PDFium's order, cut into its lines, each with its box. One call
     reads the text; boxes, render mode and Unicode-map errors are read per line (at its
     first and last character), which keeps a page to a few milliseconds."""
@@ -231,18 +227,20 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
 
     def char_box(i: int) -> Box:
         raw.FPDFText_GetCharBox(textpage, i, *boxes)
-        return Box(left.value, height - top.value, right.value, height - bottom.value)
+        return Box(*frame.box(left.value, bottom.value, right.value, top.value))
 
     lines: list[Line] = []
     for match in _LINE.finditer(text):
         first, last = match.start(), match.end() - 1
         a, b = char_box(first), char_box(last)
-        box = Box(a.left, min(a.top, b.top), b.right, max(a.bottom, b.bottom))
+        box = Box(
+            min(a.left, b.left), min(a.top, b.top), max(a.right, b.right), max(a.bottom, b.bottom)
+        )
         obj = raw.FPDFText_GetTextObject(textpage, first)
         mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
-        runs = _runs(textpage, first, last, height, box.bottom - box.top)
+        runs = _runs(textpage, first, last, frame, box.bottom - box.top)
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
         span = range(first, last + 1)
@@ -253,7 +251,7 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Line]:
         if size <= 1.0:
             # Set at size 1 and scaled by the text matrix (Word, LaTeX): the height of the
             # glyphs' em box says the size the reader sees.
-            size = max(_em_height(textpage, i) for i in ends)
+            size = max(_em_height(textpage, i, frame) for i in ends)
         bold = all(raw.FPDFText_GetFontWeight(textpage, i) >= BOLD for i in (first, last))
         invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
@@ -269,15 +267,16 @@ def _char(code: int) -> str:
     return "\ufffd"
 
 
-def _em_height(textpage: raw.FPDF_TEXTPAGE, index: int) -> float:
+def _em_height(textpage: raw.FPDF_TEXTPAGE, index: int, frame: Frame) -> float:
     rect = raw.FS_RECTF()
     if not raw.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(rect)):
         return 0.0
-    return round(rect.top - rect.bottom, 1)
+    _, top, _, bottom = frame.box(rect.left, rect.bottom, rect.right, rect.top)
+    return round(bottom - top, 1)
 
 
 def _runs(
-    textpage: raw.FPDF_TEXTPAGE, first: int, last: int, page_height: float, height: float
+    textpage: raw.FPDF_TEXTPAGE, first: int, last: int, frame: Frame, height: float
 ) -> tuple[tuple[str, float, float], ...]:
     """The line's runs of text between gaps wider than a word space (a cell boundary in a
     table set without rules); () when there is none. PDFium's rectangles of the line's text
@@ -297,7 +296,7 @@ def _runs(
             ctypes.byref(right),
             ctypes.byref(bottom),
         )
-        rects.append((left.value, top.value, right.value, bottom.value))
+        rects.append(frame.box(left.value, bottom.value, right.value, top.value))
     rects.sort()
     widest = max(WIDE_GAP_EM * height, WIDE_GAP_MIN_PT)
     merged = [list(rects[0])]
@@ -305,20 +304,21 @@ def _runs(
         if rect[0] - merged[-1][2] > widest:
             merged.append(list(rect))
         else:
-            merged[-1][1] = max(merged[-1][1], rect[1])
+            merged[-1][1] = min(merged[-1][1], rect[1])
             merged[-1][2] = max(merged[-1][2], rect[2])
-            merged[-1][3] = min(merged[-1][3], rect[3])
+            merged[-1][3] = max(merged[-1][3], rect[3])
     if len(merged) < 2:
         return ()
     runs = []
-    for x0, t, x1, b in merged:
-        size = raw.FPDFText_GetBoundedText(textpage, x0, t, x1, b, None, 0)
+    for run in merged:
+        ux0, ut, ux1, ub = frame.user_box(*run)  # PDFium reads text inside user space
+        size = raw.FPDFText_GetBoundedText(textpage, ux0, ut, ux1, ub, None, 0)
         buffer = ctypes.create_string_buffer((size + 1) * 2)
         raw.FPDFText_GetBoundedText(
-            textpage, x0, t, x1, b, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
+            textpage, ux0, ut, ux1, ub, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
         )
         text = buffer.raw[: size * 2].decode("utf-16-le", errors="replace")
-        runs.append((" ".join(text.split()), x0, x1))
+        runs.append((" ".join(text.split()), run[0], run[2]))
     return tuple(runs)
 
 

@@ -15,16 +15,20 @@ blocks.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pdfplumber
+from pdfplumber.container import Container
+from pdfplumber.table import TableFinder
+from pdfplumber.utils import extract_text, extract_words
 
-from ocrkit.pdf.text_layer import Box, Line
+from ocrkit.pdf.objects import Area
+from ocrkit.pdf.text_layer import Box, Line, PageLayer
 from ocrkit.structure.markup import Cell as GridCell
 from ocrkit.structure.markup import to_html
 
@@ -62,33 +66,44 @@ class Table:
         return "\n".join([row(head), "|" + "---|" * len(head), *map(row, body)])
 
 
-class TableReader:
-    """A document's tables, page by page; opens the file with pdfplumber on first use."""
+def lattice_tables(layer: PageLayer, chars: Callable[[list[Area]], list[dict]]) -> list[Table]:
+    """The page's ruled tables: pdfplumber's lattice finder on the rules PDFium read with the
+    layer (`PageLayer.rules`), not on a second parse of the page; `chars(areas)` reads the
+    characters of the lines that reach into the tables found (`PdfFile.chars`)."""
+    if not layer.rules:
+        return []
+    page = _Objects(layer)
+    found = TableFinder(page, {"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+    if not found.tables:
+        return []
+    areas = [
+        (x0 - _PAD, top - _PAD, x1 + _PAD, bottom + _PAD)
+        for x0, top, x1, bottom in (t.bbox for t in found.tables)
+    ]
+    page.chars_read = chars(areas)
+    # The page's words, read once for all its tables and only if one needs them.
+    words = functools.cache(lambda: extract_words(page.chars, return_chars=True))
+    return [t for t in (_table(f, words) for f in found.tables) if t is not None]
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._pdf: pdfplumber.PDF | None = None
 
-    def tables(self, number: int) -> list[Table]:
-        if self._pdf is None:
-            self._pdf = pdfplumber.open(self.path)
-        page = self._pdf.pages[number - 1]
-        try:
-            found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
-            # The page's words, read once for all its tables and only if one needs them.
-            words = functools.cache(lambda: page.extract_words(return_chars=True))
-            return [t for t in (_table(f, words) for f in found) if t is not None]
-        finally:
-            page.close()  # its parsed objects: memory stays flat over long documents
+_PAD = 2.0  # points around a table's rules whose characters are read with it
 
-    def close(self) -> None:
-        if self._pdf is not None:
-            self._pdf.close()
-            self._pdf = None
+
+class _Objects(Container):
+    """A page as pdfplumber's table finder sees it: edges, characters and a box."""
+
+    def __init__(self, layer: PageLayer) -> None:
+        self.bbox = (0.0, 0.0, layer.width, layer.height)
+        self._edges = [dict(edge) for edge in layer.rules]  # the layer's stay as read
+        self.chars_read: list[dict] = []
+
+    @property
+    def objects(self) -> dict[str, list[dict]]:
+        return {"char": self.chars_read}
 
 
 def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Table | None:
-    texts = found.extract(char_dir_rotated=_rotated_direction(found))
+    texts = _extract(found, char_dir_rotated=_rotated_direction(found))
     if len(texts) < 2 or max(len(r) for r in texts) < 2:
         return None  # a framed paragraph, not a table
     # A merged cell covers the grid lines its box spans: across for colspan, down for rowspan.
@@ -119,6 +134,33 @@ def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Ta
     cells.sort(key=lambda c: (c.row, c.col))
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
+
+
+def _extract(found: pdfplumber.table.Table, **kwargs: object) -> list[list[str | None]]:
+    """pdfplumber's `Table.extract`, with each row looking only at the characters whose
+    middle lies in its band (found by bisection), not at every character of the page."""
+    chars = sorted(found.page.chars, key=_v_mid)
+    mids = [_v_mid(c) for c in chars]
+    texts: list[list[str | None]] = []
+    for row in found.rows:
+        _, top, _, bottom = row.bbox
+        band = chars[bisect.bisect_left(mids, top) : bisect.bisect_left(mids, bottom)]
+        line: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                line.append(None)
+                continue
+            x0, top, x1, bottom = cell
+            inside = [
+                c for c in band if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= _v_mid(c) < bottom
+            ]
+            line.append(extract_text(inside, **kwargs) if inside else "")
+        texts.append(line)
+    return texts
+
+
+def _v_mid(char: dict) -> float:
+    return (char["top"] + char["bottom"]) / 2
 
 
 def _orphans(
