@@ -304,3 +304,35 @@ def test_text_in_a_photos_shadow_is_read(tmp_path: Path) -> None:
     assert result.text.split() == " ".join(lines).split()
     # Only such a page gets the threshold per neighbourhood; evenly lit paper keeps one.
     assert uneven_light(photo) and not uneven_light(page)
+
+
+@pytest.mark.slow  # Tesseract reads the page
+@pytest.mark.parametrize("turn", [0, 90])
+def test_orientation_is_detected_only_where_the_words_make_no_sense(
+    tmp_path: Path, turn: int
+) -> None:
+    """Tesseract's orientation and script detection costs a third of a reading: an upright
+    page whose words read as Russian is read once, without it; a page on its side reads as
+    garbage first, is detected, turned and read again."""
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.model.images import encode
+    from ocrkit.options import OcrOptions
+
+    scan = structure_corpus.scan(tmp_path / "scan.pdf")
+    page = structure_corpus.page_image(scan, 1, dpi=200).rotate(turn, expand=True)
+    engine = TesseractEngine(OcrOptions())
+    modes: list[int] = []
+    read = engine._tesseract
+
+    async def counted(image: bytes, langs: str, psm: int, **kwargs: int) -> str:
+        modes.append(psm)
+        return await read(image, langs, psm, **kwargs)
+
+    engine._tesseract = counted  # type: ignore[method-assign]
+
+    async def run() -> str:
+        await engine.start()
+        return (await engine.read(encode(page), temperature=0.0)).text
+
+    assert "Бухгалтерский баланс" in asyncio.run(run())
+    assert modes == ([3] if turn == 0 else [3, 0, 3])
