@@ -31,7 +31,7 @@ from ocrkit.model.postprocess import Block
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.outputs.sink import PageSink
-from ocrkit.pdf.gate import Gate, Route, judge
+from ocrkit.pdf.gate import Gate, Route, judge, readable
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
@@ -330,7 +330,7 @@ async def read_page(
                             layer_document(doc).text_of, keep_furniture=keep_furniture
                         ),
                         number,
-                        layer,
+                        readable(layer) if gate.pictures else layer,  # garbled lines: OCR'd
                     )
                     name = "pdf-text-layer"
                     error = None

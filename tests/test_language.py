@@ -12,7 +12,8 @@ from fpdf import FPDF
 from harness import corpus
 from ocrkit.language import TESSERACT_SCRIPT, languages_of, read_text, script_of
 from ocrkit.pdf.document import PdfFile
-from ocrkit.pdf.gate import judge
+from ocrkit.pdf.gate import judge, readable
+from ocrkit.pdf.text_layer import Box, Line, PageLayer
 
 ITALIAN = (
     "Il presente prospetto informativo descrive le obbligazioni emesse dalla società nel "
@@ -110,3 +111,44 @@ def test_an_invisible_junk_layer_goes_to_ocr(tmp_path: Path, junk: str) -> None:
     pdf.close()
     assert gate.route == "ocr", gate
     assert gate.measure in ("word_rate", "single_letters")
+
+
+_PROSE = [
+    "The board of directors approved the annual report for the year and",
+    "the financial statements were audited by an independent firm that has",
+    "no other business with the company and its subsidiaries in any of",
+    "the countries where the group operates or holds shares of other firms.",
+]
+
+
+def _lines(texts: list[str], left: float, top: float) -> list[Line]:
+    return [
+        Line(text, Box(left, top + 14 * i, left + 4.5 * len(text), top + 14 * i + 10), False, 0)
+        for i, text in enumerate(texts)
+    ]
+
+
+def test_lines_in_a_font_with_no_map_are_ocrd_on_their_own_and_the_rest_read() -> None:
+    """A sidebar set in a font with no Unicode map beside good prose (IBM's Redbook cover):
+    the prose is read from the layer, the sidebar's region OCR'd as a picture of text is."""
+    prose = _lines(_PROSE * 3, 200, 100)
+    sidebar = _lines(["\ufffd" * 24, "\ufffd\ufffd \ufffd" * 6, "\ufffd" * 18], 40, 300)
+    layer = PageLayer(612, 792, lines=prose + sidebar)
+    gate = judge(layer)
+    assert gate.route == "text-layer" and gate.measures["garbled_lines"] == pytest.approx(3 / 15)
+    ((left, top, right, bottom),) = gate.pictures  # one region round the three lines
+    assert all(
+        left <= ln.box.left
+        and top <= ln.box.top
+        and ln.box.right <= right
+        and ln.box.bottom <= bottom
+        for ln in sidebar
+    )
+    assert readable(layer).lines == prose
+
+
+def test_a_page_whose_text_is_mostly_in_a_font_with_no_map_is_ocrd() -> None:
+    body = _lines(["\ufffd\ufffd\ufffd \ufffd\ufffd\ufffd\ufffd " * 8] * 20, 50, 80)
+    layer = PageLayer(612, 792, lines=_lines(_PROSE[:1], 50, 40) + body)
+    gate = judge(layer)
+    assert gate.route == "ocr" and gate.pictures == []

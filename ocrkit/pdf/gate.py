@@ -30,6 +30,7 @@ text but an image or drawings is OCR'd (a scan, or text turned into curves).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
@@ -37,7 +38,7 @@ from pydantic import BaseModel
 from ocrkit.language import read_text
 
 if TYPE_CHECKING:  # PDFium is a client dependency; the serving image imports results only
-    from ocrkit.pdf.text_layer import Box, PageLayer
+    from ocrkit.pdf.text_layer import Box, Line, PageLayer
 
 Route = Literal["auto", "ocr", "text"]
 
@@ -89,6 +90,75 @@ _ISOLATED = re.compile(rf"(?:^|(?<=\s)){BROKEN_CHARS.pattern}(?=\s|$)", re.MULTI
 
 
 def judge(layer: PageLayer) -> Gate:
+    # Lines set in a font with no Unicode map (a sidebar, a heading in a design font) among
+    # good text: the rest is read from the layer, those regions OCR'd on their own, as
+    # pictures of text are. Where they are most of the page's text, the page is OCR'd.
+    garbled = [line for line in layer.lines if _garbled(line)]
+    regions = _regions([line.box for line in garbled])
+    area = sum((r - left) * (b - t) for left, t, r, b in regions)
+    share = sum(len(line.text) for line in garbled) / max(len(layer.raw_text), 1)
+    if garbled and share < 0.5 and area <= PICTURES_MAX * _area(layer):
+        rest = judge(readable(layer))
+        if (
+            rest.route == "text-layer"
+            and rest.measure == "word_rate"
+            and "invisible" not in rest.reason
+        ):
+            reason = (
+                f"{rest.reason}; {len(regions)} region(s) of text with no Unicode map are OCR'd"
+            )
+            measures = {**rest.measures, "garbled_lines": round(len(garbled) / len(layer.lines), 4)}
+            return rest.model_copy(
+                update={"pictures": rest.pictures + regions, "reason": reason, "measures": measures}
+            )
+    return _judge(layer)
+
+
+def readable(layer: PageLayer) -> PageLayer:
+    """The layer without its garbled lines (their regions are OCR'd: `judge`)."""
+    lines = [line for line in layer.lines if not _garbled(line)]
+    return layer if len(lines) == len(layer.lines) else replace(layer, lines=lines)
+
+
+def _garbled(line: Line) -> bool:
+    """Half or more of the line's characters have no Unicode meaning."""
+    chars = len(line.text) - line.text.count(" ")
+    return chars > 0 and len(BROKEN_CHARS.findall(line.text)) >= 0.5 * chars
+
+
+def _regions(boxes: list[Box]) -> list[tuple[float, float, float, float]]:
+    """Boxes of lines gathered into the regions they make (a line joins a region it
+    overlaps across, starting within two line heights below it), padded a little. PDFium's
+    boxes of a font with no map can be a fraction of the letters' height: a line counts as
+    LINE_PT high at least."""
+    regions: list[list[float]] = []
+    for box in sorted(boxes, key=lambda b: b.top):
+        height = max(box.bottom - box.top, LINE_PT)
+        for region in regions:
+            left, top, right, bottom = region
+            across = box.left < right + height and left - height < box.right
+            if across and box.top <= bottom + 2 * height:
+                region[:] = [
+                    min(left, box.left),
+                    top,
+                    max(right, box.right),
+                    max(bottom, box.bottom),
+                ]
+                break
+        else:
+            regions.append([box.left, box.top, box.right, box.bottom])
+    pad = 2.0
+    return [(a - pad, b - pad, c + pad, d + pad) for a, b, c, d in regions]
+
+
+LINE_PT = 10.0
+
+
+def _area(layer: PageLayer) -> float:
+    return max(layer.width * layer.height, 1.0)
+
+
+def _judge(layer: PageLayer) -> Gate:
     text = layer.raw_text
     if not text.strip():
         if not layer.images and not layer.drawings:

@@ -239,7 +239,7 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
         obj = raw.FPDFText_GetTextObject(textpage, first)
         mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
-        line = match.group().translate(_SOFT_HYPHEN_TO_U00AD)
+        line = _BULLET.sub("•", match.group().translate(_SOFT_HYPHEN_TO_U00AD))
         runs = _runs(textpage, first, last, frame, box.bottom - box.top)
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
@@ -322,6 +322,9 @@ def _runs(
     return tuple(runs)
 
 
+# A bullet of a symbol font without a Unicode map, drawn as one or two glyphs ("r\ufffd"
+# before a list item): the bullet it is.
+_BULLET = re.compile(rf"^\S?{BROKEN_CHARS.pattern}+(?=\s)")
 # A line: from its first to its last character that is not a space or a line break.
 _LINE = re.compile(r"[^\r\n ](?:[^\r\n]*[^\r\n ])?")
 # PDFium gives a hyphen it kept at a line end as U+0002 (GetUnicode) or U+FFFE (GetText);
