@@ -93,11 +93,14 @@ class PdfFile:
                 page.close()
 
     def chars(self, number: int, within: list[Area]) -> list[dict]:
-        """The page's characters on lines that reach into `within` (`objects.read_chars`)."""
+        """The page's characters on lines that reach into `within` (`objects.read_chars`);
+        none where PDFium cannot read them (the tables' cells then come out empty)."""
         with _LOCK:
             page = self._page(number)
             try:
                 return read_chars(page, within)
+            except pdfium.PdfiumError:
+                return []
             finally:
                 page.close()
 
