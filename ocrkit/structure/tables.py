@@ -20,17 +20,16 @@ import functools
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-
-import pdfplumber
-from pdfplumber.container import Container
-from pdfplumber.table import TableFinder
-from pdfplumber.utils import extract_text, extract_words
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ocrkit.pdf.objects import Area
 from ocrkit.pdf.text_layer import Box, Line, PageLayer
 from ocrkit.structure.markup import Cell as GridCell
 from ocrkit.structure.markup import to_html
+
+if TYPE_CHECKING:
+    import pdfplumber
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,11 @@ def lattice_tables(layer: PageLayer, chars: Callable[[list[Area]], list[dict]]) 
     characters of the lines that reach into the tables found (`PdfFile.chars`)."""
     if not layer.rules:
         return []
-    page = _Objects(layer)
+    # Imported on the first page with rules: a run without one never pays for it.
+    from pdfplumber.table import TableFinder
+    from pdfplumber.utils import extract_words
+
+    page = _Objects(layer.width, layer.height, [dict(edge) for edge in layer.rules])
     found = TableFinder(page, {"vertical_strategy": "lines", "horizontal_strategy": "lines"})
     if not found.tables:
         return []
@@ -80,7 +83,7 @@ def lattice_tables(layer: PageLayer, chars: Callable[[list[Area]], list[dict]]) 
         (x0 - _PAD, top - _PAD, x1 + _PAD, bottom + _PAD)
         for x0, top, x1, bottom in (t.bbox for t in found.tables)
     ]
-    page.chars_read = chars(areas)
+    page.chars = chars(areas)
     # The page's words, read once for all its tables and only if one needs them.
     words = functools.cache(lambda: extract_words(page.chars, return_chars=True))
     return [t for t in (_table(f, words) for f in found.tables) if t is not None]
@@ -89,17 +92,19 @@ def lattice_tables(layer: PageLayer, chars: Callable[[list[Area]], list[dict]]) 
 _PAD = 2.0  # points around a table's rules whose characters are read with it
 
 
-class _Objects(Container):
-    """A page as pdfplumber's table finder sees it: edges, characters and a box."""
+@dataclass
+class _Objects:
+    """A page as pdfplumber's table finder sees it: a box, edges (the layer's, copied: the
+    finder moves them as it snaps them) and the characters read for its tables."""
 
-    def __init__(self, layer: PageLayer) -> None:
-        self.bbox = (0.0, 0.0, layer.width, layer.height)
-        self._edges = [dict(edge) for edge in layer.rules]  # the layer's stay as read
-        self.chars_read: list[dict] = []
+    width: float
+    height: float
+    edges: list[dict]
+    chars: list[dict] = field(default_factory=list)
 
     @property
-    def objects(self) -> dict[str, list[dict]]:
-        return {"char": self.chars_read}
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (0.0, 0.0, self.width, self.height)
 
 
 def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Table | None:
@@ -139,6 +144,8 @@ def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Ta
 def _extract(found: pdfplumber.table.Table, **kwargs: object) -> list[list[str | None]]:
     """pdfplumber's `Table.extract`, with each row looking only at the characters whose
     middle lies in its band (found by bisection), not at every character of the page."""
+    from pdfplumber.utils import extract_text
+
     chars = sorted(found.page.chars, key=_v_mid)
     mids = [_v_mid(c) for c in chars]
     texts: list[list[str | None]] = []
