@@ -427,3 +427,43 @@ def test_a_table_on_a_page_turned_by_rotate_reads_as_shown(tmp_path: Path) -> No
     box = (block.bbox.x0, block.bbox.y0, block.bbox.x1, block.bbox.y1)
     assert [round(v) for v in box] == [100, 100, 700, 190]
     assert result.text.index("Results by year") < result.text.index("| Item | 2021 | 2022 |")
+
+
+def test_rows_a_statement_rules_in_columns_only_come_out_as_rows(tmp_path: Path) -> None:
+    """A municipal statement ruled in columns, with a rule under its head and at its foot
+    only: each numbered line is a row of its own, a label wrapped onto two lines stays in
+    the row of the figures set beside it (Rödermark's Gesamtergebnisrechnung)."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+    xs = [20, 35, 120, 160, 200]
+    top, head, step = 30.0, 37.0, 5.0
+    wrapped = ["Bestandsveränderungen und aktivierte", "Eigenleistungen"]
+    rows = [  # (lines of the label, position, figures): figures on the label's middle
+        (["Privatrechtliche Leistungsentgelte"], "10", ("-3.454.630,87", "-3.468.194,71")),
+        (wrapped, "40", ("-13.278,58", "-8.986,50")),
+        (["Erträge aus Transferleistungen"], "60", ("-1.272.599,00", "-1.312.522,35")),
+    ]
+    y = head + step
+    for label, pos, figures in rows:
+        middle = y + step * (len(label) - 1) / 2
+        pdf.text(xs[0] + 2, middle, pos)
+        for i, line in enumerate(label):
+            pdf.text(xs[1] + 2, y + step * i, line)
+        for x, figure in zip(xs[2:4], figures, strict=True):
+            pdf.text(x + 2, middle, figure)
+        y += step * len(label) + 1
+    for i, text in enumerate(["Pos.", "Bezeichnung", "2021", "2022"]):
+        pdf.text(xs[i] + 2, top + 5, text)
+    for line_y in (top, head, y):
+        pdf.line(xs[0], line_y, xs[-1], line_y)
+    for x in xs:
+        pdf.line(x, top, x, y)
+    _, cells = _read_table(pdf, tmp_path / "statement.pdf")
+    assert [[cells[(r, c)] for c in range(4)] for r in range(4)] == [
+        ["Pos.", "Bezeichnung", "2021", "2022"],
+        ["10", "Privatrechtliche Leistungsentgelte", "-3.454.630,87", "-3.468.194,71"],
+        ["40", "Bestandsveränderungen und aktivierte Eigenleistungen", "-13.278,58", "-8.986,50"],
+        ["60", "Erträge aus Transferleistungen", "-1.272.599,00", "-1.312.522,35"],
+    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import statistics
 from collections.abc import Callable
@@ -107,7 +108,87 @@ class _Objects:
         return (0.0, 0.0, self.width, self.height)
 
 
-def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Table | None:
+Bbox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class _Row:
+    bbox: Bbox
+    cells: list[Bbox | None]  # None: a slot a merged cell covers
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A table pdfplumber found, its rows split where the rules leave several rows of
+    figures in one (`_split`)."""
+
+    bbox: Bbox
+    rows: list[_Row]
+    page: _Objects
+
+
+def _grid(found: pdfplumber.table.Table) -> _Grid:
+    chars = sorted(found.page.chars, key=_v_mid)
+    rows = [split for row in found.rows for split in _split(_Row(row.bbox, list(row.cells)), chars)]
+    return _Grid(found.bbox, rows, found.page)
+
+
+def _split(row: _Row, chars: list[dict]) -> list[_Row]:
+    """The row as the rows it holds where no rule parts them (a statement ruled in columns
+    only): where a column of figures or codes has two lines or more in it and another cell
+    has too, each line of the one with the most begins a row, halfway from the line before;
+    every cell's text goes to the row its lines stand in."""
+    x0, top, x1, bottom = row.bbox
+    boxes = [b for b in row.cells if b is not None]
+    if any(abs(b[1] - top) > 0.5 or abs(b[3] - bottom) > 0.5 for b in boxes):
+        return [row]  # a cell reaches into another row: merged, left as it is
+    band = [c for c in chars if top <= _v_mid(c) < bottom and x0 <= _h_mid(c) < x1]
+    lines = [_lines_in([c for c in band if b[0] <= _h_mid(c) < b[2]]) for b in boxes]
+    # The column of figures or codes with the most lines (a cell's figure may be blank).
+    columns = [c for c in lines if len(c) >= 2 and all(_CODE.match(text) for _, text in c)]
+    anchor = max(columns, key=len, default=None)
+    if anchor is None or sum(len(centres) >= 2 for centres in lines) < 2:
+        return [row]
+    ys = [y for y, _ in anchor]
+    cuts = [top] + [(a + b) / 2 for a, b in itertools.pairwise(ys)] + [bottom]
+    return [
+        _Row(
+            (x0, t, x1, b),
+            [None if cell is None else (cell[0], t, cell[2], b) for cell in row.cells],
+        )
+        for t, b in itertools.pairwise(cuts)
+    ]
+
+
+def _lines_in(chars: list[dict]) -> list[tuple[float, str]]:
+    """A cell's lines: the middle height of each and its text, top to bottom."""
+    lines: list[list[dict]] = []
+    for char in sorted(chars, key=_v_mid):
+        height = char["bottom"] - char["top"]
+        if lines and _v_mid(char) - _v_mid(lines[-1][-1]) <= 0.5 * height:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [
+        (
+            statistics.fmean(_v_mid(c) for c in line),
+            "".join(c["text"] for c in sorted(line, key=lambda c: c["x0"])).strip(),
+        )
+        for line in lines
+        if "".join(c["text"] for c in line).strip()
+    ]
+
+
+# A line of a column of figures or codes: "10", "548-549", "-3.454.630,87", "70, 74, 76".
+_CODE = re.compile(r"^[(\-−–]?[\d][\d\s.,%()\-−–]*$")
+
+
+def _h_mid(char: dict) -> float:
+    return (char["x0"] + char["x1"]) / 2
+
+
+def _table(table: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Table | None:
+    found = _grid(table)
     texts = _extract(found, char_dir_rotated=_rotated_direction(found))
     if len(texts) < 2 or max(len(r) for r in texts) < 2:
         return None  # a framed paragraph, not a table
@@ -141,7 +222,7 @@ def _table(found: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Ta
     return Table(Box(x0, top, x1, bottom), rows, cells)
 
 
-def _extract(found: pdfplumber.table.Table, **kwargs: object) -> list[list[str | None]]:
+def _extract(found: _Grid, **kwargs: object) -> list[list[str | None]]:
     """pdfplumber's `Table.extract`, with each row looking only at the characters whose
     middle lies in its band (found by bisection), not at every character of the page."""
     from pdfplumber.utils import extract_text
@@ -171,7 +252,7 @@ def _v_mid(char: dict) -> float:
 
 
 def _orphans(
-    found: pdfplumber.table.Table,
+    found: _Grid,
     words: Callable[[], list[dict]],
     rows: list[list[str]],
     cells: list[Cell],
@@ -244,7 +325,7 @@ def _logical(line: str) -> str:
     return _LTR_RUN.sub(lambda m: m.group()[::-1], backwards)
 
 
-def _rotated_direction(found: pdfplumber.table.Table) -> str:
+def _rotated_direction(found: _Grid) -> str:
     """Which way the table's sideways text reads (a narrow column's head set on its side):
     turned anticlockwise it reads up ("btt"), clockwise down; pdfplumber assumes down."""
     x0, top, x1, bottom = found.bbox
