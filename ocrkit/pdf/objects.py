@@ -234,12 +234,36 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
     }
 
 
+def page_text(textpage: raw.FPDF_TEXTPAGE, count: int) -> str:
+    """The text page's `count` characters, one per character index (boxes are read by
+    index): one call reads them, one UTF-16 unit each, a lone surrogate U+FFFD (a broken
+    map)."""
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[: count * 2].decode("utf-16-le", errors="replace")
+    if len(text) != count or "\x00" in text:
+        # PDFium leaves a control character out of the text (a bullet mapped to U+0002), and
+        # a surrogate pair decodes as one character: every index after it would point at the
+        # wrong box. One character at a time.
+        text = "".join(_char(raw.FPDFText_GetUnicode(textpage, i)) for i in range(count))
+    return text
+
+
+def _char(code: int) -> str:
+    """A character index's text: its code point, U+FFFD where it has none usable (no map,
+    a control character, a lone surrogate); line breaks and PDFium's soft hyphen (U+0002)
+    stay."""
+    if code in (0x02, 0x0A, 0x0D) or (code >= 0x20 and not 0xD800 <= code <= 0xDFFF):
+        return chr(code) if code <= 0x10FFFF else "\ufffd"
+    return "\ufffd"
+
+
 def read_chars(page: pdfium.PdfPage, within: list[Area]) -> list[dict]:
     """The page's characters whose lines reach into one of the `within` areas, as
     pdfplumber's chars: text, box (the glyph's advance by its font's height, as pdfminer
-    measures it), matrix and whether it stands upright. Spaces are kept, PDFium's generated
-    ones too: they part words, and PDFium marks some a PDF sets as generated (Word's, with
-    no width); a hyphen PDFium marks as kept at a line's end is the "-" printed."""
+    measures it), matrix and whether it stands upright. Spaces are kept, and PDFium's
+    generated ones where they part two words (below); a hyphen PDFium marks as kept at a
+    line's end is the "-" printed."""
     textpage = page.get_textpage()
     try:
         return _chars(textpage.raw, Frame.of(page), within)
@@ -251,11 +275,7 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, frame: Frame, within: list[Area]) -> lis
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0 or not within:
         return []
-    buffer = ctypes.create_string_buffer((count + 1) * 2)
-    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: count * 2].decode("utf-16-le", errors="replace")
-    if len(text) != count or "\x00" in text:
-        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(count))
+    text = page_text(textpage, count)
     rect = raw.FS_RECTF()
     matrix = raw.FS_MATRIX()
     chars: list[dict] = []

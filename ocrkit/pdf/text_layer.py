@@ -20,7 +20,16 @@ import pypdfium2.raw as raw
 from PIL import Image
 
 from ocrkit.pdf.gate import BROKEN_CHARS
-from ocrkit.pdf.objects import Frame, Matrix, bounds, matrix_of, path_edges, then, walk
+from ocrkit.pdf.objects import (
+    Frame,
+    Matrix,
+    bounds,
+    matrix_of,
+    page_text,
+    path_edges,
+    then,
+    walk,
+)
 
 _HYPHENS = "-\u2010\u2011"
 
@@ -214,14 +223,7 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
-    buffer = ctypes.create_string_buffer((count + 1) * 2)
-    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    # One UTF-16 unit per character index; a lone surrogate becomes U+FFFD (a broken map).
-    text = buffer.raw[: count * 2].decode("utf-16-le", errors="replace")
-    if "\x00" in text:
-        # PDFium leaves a control character out of the text (a bullet mapped to U+0002), and
-        # every index after it would point at the wrong box: one character at a time.
-        text = "".join(_char(raw.FPDFText_GetUnicode(textpage, i)) for i in range(count))
+    text = page_text(textpage, count)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
 
@@ -256,15 +258,6 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
         invisible = mode == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         lines.append(Line(line, box, invisible, unmapped, runs, size, bold))
     return lines
-
-
-def _char(code: int) -> str:
-    """A character index's text: its code point, U+FFFD where it has none usable (no map,
-    a control character, a lone surrogate); line breaks and PDFium's soft hyphen (U+0002,
-    made U+00AD below) stay."""
-    if code in (0x02, 0x0A, 0x0D) or (code >= 0x20 and not 0xD800 <= code <= 0xDFFF):
-        return chr(code) if code <= 0x10FFFF else "\ufffd"
-    return "\ufffd"
 
 
 def _em_height(textpage: raw.FPDF_TEXTPAGE, index: int, frame: Frame) -> float:

@@ -120,20 +120,30 @@ class _Row:
 @dataclass(frozen=True)
 class _Grid:
     """A table pdfplumber found, its rows split where the rules leave several rows of
-    figures in one (`_split`)."""
+    figures in one (`_split`), and its page's characters by their middle height."""
 
     bbox: Bbox
     rows: list[_Row]
     page: _Objects
+    chars: list[dict]
+    mids: list[float]
+
+    def band(self, top: float, bottom: float) -> list[dict]:
+        """The characters whose middle lies from `top` to just above `bottom`."""
+        return self.chars[
+            bisect.bisect_left(self.mids, top) : bisect.bisect_left(self.mids, bottom)
+        ]
 
 
 def _grid(found: pdfplumber.table.Table) -> _Grid:
     chars = sorted(found.page.chars, key=_v_mid)
-    rows = [split for row in found.rows for split in _split(_Row(row.bbox, list(row.cells)), chars)]
-    return _Grid(found.bbox, rows, found.page)
+    grid = _Grid(found.bbox, [], found.page, chars, [_v_mid(c) for c in chars])
+    for row in found.rows:
+        grid.rows.extend(_split(_Row(row.bbox, list(row.cells)), grid))
+    return grid
 
 
-def _split(row: _Row, chars: list[dict]) -> list[_Row]:
+def _split(row: _Row, grid: _Grid) -> list[_Row]:
     """The row as the rows it holds where no rule parts them (a statement ruled in columns
     only): where a column of figures or codes has two lines or more in it and another cell
     has too, each line of the one with the most begins a row, halfway from the line before;
@@ -142,7 +152,7 @@ def _split(row: _Row, chars: list[dict]) -> list[_Row]:
     boxes = [b for b in row.cells if b is not None]
     if any(abs(b[1] - top) > 0.5 or abs(b[3] - bottom) > 0.5 for b in boxes):
         return [row]  # a cell reaches into another row: merged, left as it is
-    band = [c for c in chars if top <= _v_mid(c) < bottom and x0 <= _h_mid(c) < x1]
+    band = [c for c in grid.band(top, bottom) if x0 <= _h_mid(c) < x1]
     lines = [_lines_in([c for c in band if b[0] <= _h_mid(c) < b[2]]) for b in boxes]
     # The column of figures or codes with the most lines (a cell's figure may be blank).
     columns = [c for c in lines if len(c) >= 2 and all(_CODE.match(text) for _, text in c)]
@@ -227,12 +237,10 @@ def _extract(found: _Grid, **kwargs: object) -> list[list[str | None]]:
     middle lies in its band (found by bisection), not at every character of the page."""
     from pdfplumber.utils import extract_text
 
-    chars = sorted(found.page.chars, key=_v_mid)
-    mids = [_v_mid(c) for c in chars]
     texts: list[list[str | None]] = []
     for row in found.rows:
         _, top, _, bottom = row.bbox
-        band = chars[bisect.bisect_left(mids, top) : bisect.bisect_left(mids, bottom)]
+        band = found.band(top, bottom)
         line: list[str | None] = []
         for cell in row.cells:
             if cell is None:
