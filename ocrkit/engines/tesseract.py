@@ -31,6 +31,7 @@ from ocrkit.structure.words import with_tables
 
 if TYPE_CHECKING:
     from ocrkit.layout import LayoutDetector
+    from ocrkit.layout.regions import Region
 
 log = logging.getLogger("ocrkit")
 LANGUAGES = {"russian": "rus+eng", "english": "eng", "auto": "rus+eng"}
@@ -178,9 +179,27 @@ class TesseractEngine(Engine):
             except LayoutMissing:
                 pass  # the embedded default installs no layout extra: no regions' roles
 
+    async def _regions(self, image: Image.Image) -> list[Region] | None:
+        """The layout stage's regions of the page as it stands; None without the stage."""
+        layout = await self._layout()
+        return None if layout is None else await asyncio.to_thread(layout.regions, image)
+
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         # Decoded once: for the page's orientation, its rules, the layout stage, formulas.
         image = await asyncio.to_thread(page.image)
+        # The layout stage (loaded by the first page, then its regions) needs only the image:
+        # it runs on the other core while Tesseract, single-threaded, reads the page, so a
+        # one-page run does not wait for the two one after the other.
+        regions = asyncio.ensure_future(self._regions(image)) if self.uses_layout else None
+        try:
+            return await self._read(page, image, regions)
+        finally:
+            if regions is not None:
+                _forget(regions)
+
+    async def _read(
+        self, page: PageImage, image: Image.Image, regions: asyncio.Future | None
+    ) -> Reply:
         langs = self.langs or BY_SCRIPT_DEFAULT
         upright = page
         light = SAUVOLA if await asyncio.to_thread(uneven_light, image) else OTSU
@@ -196,6 +215,9 @@ class TesseractEngine(Engine):
                 # Printed sideways (or upside down): read upright, boxes turned back below.
                 image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
                 upright = await asyncio.to_thread(encode, image)
+                if regions is not None:  # the regions of the page turned upright, then
+                    _forget(regions)
+                    regions = asyncio.ensure_future(self._regions(image))
                 words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
         if self.langs is None and (again := self._again_with(words, turn.script)):
             langs = again
@@ -204,10 +226,10 @@ class TesseractEngine(Engine):
         # columns line up) become Markdown tables and table blocks; the page, blocks in
         # reading order.
         text, blocks, _ = await asyncio.to_thread(with_tables, words, image)
-        layout = await self._layout() if self.uses_layout else None
-        if layout is not None:
-            # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
-            assign_roles(blocks, await asyncio.to_thread(layout.regions, image))
+        # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
+        found = await regions if regions is not None else None
+        if found is not None:
+            assign_roles(blocks, found)
         formulas = any(b.type == "formula" for b in blocks)
         if formulas and await reread(blocks, image, langs, self._words):
             text = "\n\n".join(b.content for b in ordered(blocks))
@@ -270,6 +292,12 @@ class TesseractEngine(Engine):
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         return out.decode("utf-8", "replace")
+
+
+def _forget(task: asyncio.Future) -> None:
+    """Let a task run out unawaited (not cancelled: cancelling the layout stage's loading
+    would leave it to load again for the next page), its failure retrieved, not logged."""
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 def uneven_light(image: Image.Image) -> bool:
