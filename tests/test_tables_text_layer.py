@@ -467,3 +467,73 @@ def test_rows_a_statement_rules_in_columns_only_come_out_as_rows(tmp_path: Path)
         ["40", "Bestandsveränderungen und aktivierte Eigenleistungen", "-13.278,58", "-8.986,50"],
         ["60", "Erträge aus Transferleistungen", "-1.272.599,00", "-1.312.522,35"],
     ]
+
+
+def _one_object_rows(path: Path) -> Path:
+    """A small statement whose every row is one text object, its columns reached by
+    kerning (as Word sets tab stops; Rödermark's report), under a justified paragraph
+    with figures whose spaces are all stretched (word spacing `Tw`)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Courier
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    size, glyph = 10, 6.0  # Courier: every glyph 0.6 em wide
+
+    def row(y: int, pieces: list[tuple[int, str]]) -> bytes:
+        """One TJ: each piece starts at its x, kerned there from the end of the one before."""
+        parts, x = [], pieces[0][0]
+        for at, text in pieces:
+            if at > x:
+                parts.append(b"%d" % round(-(at - x) * 1000 / size))
+            parts.append(b"(" + text.encode("latin-1") + b")")
+            x = at + glyph * len(text)
+        body = b" ".join(parts)
+        return b"BT /F1 %d Tf 0 Tw %d %d Td [%s] TJ ET " % (size, pieces[0][0], y, body)
+
+    prose = [
+        "In 2021 the town spent 1.200 euro on its parks and",
+        "2.300 euro on its roads, which is 4.5 percent more",
+        "than in 2020, when it spent 3.400 euro on both of",
+        "them and 5.600 euro on its schools and libraries.",
+    ]
+    # Justified: each line's spaces stretched by 10 points, wider than a cell's gap test.
+    content = b"".join(
+        b"BT /F1 %d Tf 10 Tw 60 %d Td (%s) Tj ET " % (size, 760 - 14 * i, line.encode())
+        for i, line in enumerate(prose)
+    )
+    content += row(680, [(330, "31.12.21"), (450, "31.12.22")])
+    rows = [
+        ("Stadt Roedermark ", "51.059.607,82", "53.389.392,00"),  # a space before the gap
+        ("Kommunale Betriebe", "66.617.344,83", "65.676.218,69"),  # the gap kerned only
+        ("Berufsakademie GmbH", "2.511.981,00", "2.485.587,00"),
+    ]
+    for i, (label, a, b) in enumerate(rows):
+        # Figures set flush right at 410 and 530.
+        pieces = [(60, label), (410 - round(glyph * len(a)), a), (530 - round(glyph * len(b)), b)]
+        content += row(664 - 15 * i, pieces)
+    page.Contents = pikepdf.Stream(pdf, content)
+    pdf.save(path)
+    return path
+
+
+def test_rows_set_in_one_text_object_each_are_a_table_and_justified_prose_is_not(
+    tmp_path: Path,
+) -> None:
+    pdf = _one_object_rows(tmp_path / "tabs.pdf")
+    doc = ocrkit.ocr(pdf, route="text", cache_dir=tmp_path / "cache")
+    (page,) = doc.pages
+    (block,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in block.metadata["cells"]}
+    assert [[cells.get((r, c), "") for c in range(3)] for r in range(4)] == [
+        ["", "31.12.21", "31.12.22"],
+        ["Stadt Roedermark", "51.059.607,82", "53.389.392,00"],
+        ["Kommunale Betriebe", "66.617.344,83", "65.676.218,69"],
+        ["Berufsakademie GmbH", "2.511.981,00", "2.485.587,00"],
+    ]
+    # The justified paragraph stays prose, every word of it in the text.
+    assert "In 2021 the town spent 1.200 euro on its parks and" in page.text.replace("\n", " ")
+    assert page.text.index("libraries.") < page.text.index("| Stadt Roedermark |")

@@ -13,6 +13,7 @@ import ctypes
 import itertools
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -242,7 +243,10 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
         mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = _BULLET.sub("•", match.group().translate(_SOFT_HYPHEN_TO_U00AD))
-        runs = _runs(textpage, first, last, frame, box.bottom - box.top)
+        height = box.bottom - box.top
+        runs = _runs(textpage, first, last, frame, height) or _spaced_runs(
+            text, first, last, char_box, height
+        )
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
         span = range(first, last + 1)
@@ -313,6 +317,36 @@ def _runs(
         text = buffer.raw[: size * 2].decode("utf-16-le", errors="replace")
         runs.append((" ".join(text.split()), run[0], run[2]))
     return tuple(runs)
+
+
+def _spaced_runs(
+    text: str, first: int, last: int, char_box: Callable[[int], Box], height: float
+) -> tuple[tuple[str, float, float], ...]:
+    """The line's runs where one text object holds them all (a row set with tab stops, its
+    gaps made by kerning or by spaces): split at the spaces whose letters either side
+    stand wider apart than `_runs` allows, and wider than twice the line's narrowest
+    space (a justified line's spaces are all stretched alike); () when none are."""
+    widest = max(WIDE_GAP_EM * height, WIDE_GAP_MIN_PT)
+    gaps = []  # (width, end of a run, start of the next): character indices
+    for space in _SPACES.finditer(text, first, last + 1):
+        before, after = space.start() - 1, space.end()
+        gaps.append((char_box(after).left - char_box(before).right, before, after))
+    if not gaps:
+        return ()
+    narrowest = min(width for width, _, _ in gaps) if len(gaps) > 1 else 0.0
+    cuts = [(b, a) for width, b, a in gaps if width > max(widest, SPACED_CUT * narrowest)]
+    if not cuts:
+        return ()
+    starts = [first] + [after for _, after in cuts]
+    ends = [before for before, _ in cuts] + [last]
+    return tuple(
+        (" ".join(text[a : b + 1].split()), char_box(a).left, char_box(b).right)
+        for a, b in zip(starts, ends, strict=True)
+    )
+
+
+_SPACES = re.compile(r" +")
+SPACED_CUT = 2.0
 
 
 # A bullet of a symbol font without a Unicode map, drawn as one or two glyphs ("r\ufffd"
