@@ -537,3 +537,63 @@ def test_rows_set_in_one_text_object_each_are_a_table_and_justified_prose_is_not
     # The justified paragraph stays prose, every word of it in the text.
     assert "In 2021 the town spent 1.200 euro on its parks and" in page.text.replace("\n", " ")
     assert page.text.index("libraries.") < page.text.index("| Stadt Roedermark |")
+
+
+def test_an_asset_schedule_ruled_under_its_subtotals_only_reads_row_by_row(
+    tmp_path: Path,
+) -> None:
+    """An asset schedule (Rödermark's Anlagenspiegel): columns ruled, rules under the head
+    across the page, rules under the subtotals in the figures' columns only, so the labels'
+    column is one cell from the head to the foot; the head over the figures is set
+    letter-spaced, a space after every letter and a wider gap between its words."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=8)
+    pdf.add_page()
+    xs = [20, 80, 120, 160]
+    top, head, step = 30.0, 40.0, 5.0
+    pdf.text(xs[1] + 2, top + 4, "B u c h w e r t e  z u m  J a h r e s e n d e")
+    pdf.text(xs[1] + 2, top + 8.5, "2021")
+    pdf.text(xs[2] + 2, top + 8.5, "2022")
+    lines: list[tuple[str, tuple[str, str] | None]] = [
+        ("", ("€", "€")),
+        ("Sachanlagen", None),
+        ("Grundstücke", ("41.379.115,76", "41.444.780,61")),
+        ("Bauten", ("77.504.168,88", "78.007.397,83")),
+        ("", ("118.883.284,64", "119.452.178,44")),  # a subtotal, ruled above and below
+        ("Finanzanlagen", None),
+        ("Beteiligungen", ("10.669.266,21", "10.669.266,21")),
+        ("Sonstige Ausleihungen", ("697.720,02", "2.372.498,26")),
+    ]
+    y = head + step
+    subtotal_rules = []
+    for label, figures in lines:
+        if label:
+            pdf.text(xs[0] + 2, y, label)
+        if figures:
+            for x, figure in zip(xs[1:3], figures, strict=True):
+                pdf.text(x + 2, y, figure)
+        if label == "" and figures and figures[0] != "€":
+            subtotal_rules += [y - step + 1.5, y + 1.5]
+        y += step
+    bottom = y
+    pdf.line(xs[0], top, xs[-1], top)
+    pdf.line(xs[1], top + 5, xs[-1], top + 5)  # under the letter-spaced head
+    pdf.line(xs[0], head, xs[-1], head)
+    for rule_y in subtotal_rules:
+        pdf.line(xs[1], rule_y, xs[-1], rule_y)  # the figures' columns only
+    pdf.line(xs[0], bottom, xs[-1], bottom)
+    for x in xs:
+        pdf.line(x, top + 5 if x == xs[2] else top, x, bottom)  # the head spans two
+    result, cells = _read_table(pdf, tmp_path / "schedule.pdf")
+    rows = {cells.get((r, 1), ""): r for r in range(20)}
+    assert cells[(0, 1)] == "Buchwerte zum Jahresende"
+    assert cells[(rows["41.379.115,76"], 0)].endswith("Grundstücke")
+    assert cells[(rows["77.504.168,88"], 0)] == "Bauten"
+    assert cells[(rows["77.504.168,88"], 2)] == "78.007.397,83"
+    assert cells[(rows["118.883.284,64"], 0)] == ""
+    assert cells[(rows["697.720,02"], 0)] == "Sonstige Ausleihungen"
+    assert cells[(rows["697.720,02"], 2)] == "2.372.498,26"
+    (table,) = [b for b in result.blocks or [] if b.type == "table"]
+    labels = [c for c in table.metadata["cells"] if c["col"] == 0 and c["row"] > 1]
+    assert all(c.get("rowspan", 1) == 1 for c in labels), labels

@@ -138,9 +138,47 @@ class _Grid:
 def _grid(found: pdfplumber.table.Table) -> _Grid:
     chars = sorted(found.page.chars, key=_v_mid)
     grid = _Grid(found.bbox, [], found.page, chars, [_v_mid(c) for c in chars])
-    for row in found.rows:
-        grid.rows.extend(_split(_Row(row.bbox, list(row.cells)), grid))
+    for row in _unmerge([_Row(row.bbox, list(row.cells)) for row in found.rows], grid):
+        grid.rows.extend(_split(row, grid))
     return grid
+
+
+LABELS_BESIDE_FIGURES = 3  # a tall cell's lines level with figures that make it a column
+
+
+def _unmerge(rows: list[_Row], grid: _Grid) -> list[_Row]:
+    """The rows with a cell that spans several of them cut at their rules where it is a
+    column of labels the rules left open (an asset schedule ruled under its subtotals in
+    the figures' columns only): it holds lines level with figures beside it in several
+    rows (a column of figures too, beside another). A merged cell (a head over two rows, a
+    category beside its items, a total over two) is left."""
+    for i, row in enumerate(rows):
+        # The row's own bottom: pdfplumber's row box reaches down to its tallest cell's.
+        own = min(b[3] for b in row.cells if b is not None)
+        for j, cell in enumerate(row.cells):
+            if cell is None or cell[3] <= own + 0.5:
+                continue
+            spanned = [k for k in range(i + 1, len(rows)) if rows[k].bbox[1] < cell[3] - 0.5]
+            if not spanned or _level_with_figures(cell, grid) < LABELS_BESIDE_FIGURES:
+                continue
+            for k in [i, *spanned]:
+                x0, top, x1, bottom = rows[k].bbox
+                bottom = own if k == i else bottom
+                if k == i or rows[k].cells[j] is None:
+                    rows[k].cells[j] = (cell[0], top, cell[2], bottom)
+                rows[k] = _Row((min(x0, cell[0]), top, max(x1, cell[2]), bottom), rows[k].cells)
+    return rows
+
+
+def _level_with_figures(cell: Bbox, grid: _Grid) -> int:
+    """How many of the cell's lines stand level with a line of figures beside it."""
+    x0, top, x1, bottom = cell
+    band = grid.band(top, bottom)
+    own = _lines_in([c for c in band if x0 <= _h_mid(c) < x1])
+    beside = [[c for c in band if _h_mid(c) >= x1], [c for c in band if _h_mid(c) < x0]]
+    figures = [y for side in beside for y, text in _lines_in(side) if _CODE.match(text)]
+    height = statistics.median([c["bottom"] - c["top"] for c in band]) if band else 0.0
+    return sum(any(abs(y - f) <= 0.3 * height for f in figures) for y, _ in own)
 
 
 def _split(row: _Row, grid: _Grid) -> list[_Row]:
@@ -154,8 +192,15 @@ def _split(row: _Row, grid: _Grid) -> list[_Row]:
         return [row]  # a cell reaches into another row: merged, left as it is
     band = [c for c in grid.band(top, bottom) if x0 <= _h_mid(c) < x1]
     lines = [_lines_in([c for c in band if b[0] <= _h_mid(c) < b[2]]) for b in boxes]
-    # The column of figures or codes with the most lines (a cell's figure may be blank).
-    columns = [c for c in lines if len(c) >= 2 and all(_CODE.match(text) for _, text in c)]
+    # The column of figures or codes with the most lines (a cell's figure may be blank); a
+    # line of signs alone over them (its unit: "€") is a row of its own.
+    columns = [
+        c
+        for c in lines
+        if len(c) >= 2
+        and all(_CODE.match(text) or not any(ch.isalnum() for ch in text) for _, text in c)
+        and sum(bool(_CODE.match(text)) for _, text in c) >= 2
+    ]
     anchor = max(columns, key=len, default=None)
     if anchor is None or sum(len(centres) >= 2 for centres in lines) < 2:
         return [row]
@@ -250,9 +295,40 @@ def _extract(found: _Grid, **kwargs: object) -> list[list[str | None]]:
             inside = [
                 c for c in band if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= _v_mid(c) < bottom
             ]
-            line.append(extract_text(inside, **kwargs) if inside else "")
+            line.append(extract_text(_unspaced(inside), **kwargs) if inside else "")
         texts.append(line)
     return texts
+
+
+SPACED_MIN = 6  # letters it takes to call a line letter-spaced ("E U R" stays as it is)
+
+
+def _unspaced(chars: list[dict]) -> list[dict]:
+    """The characters with a letter-spaced line's spaces dropped: a head set with a space
+    after every letter ("A n s c h a f f u n g s -  u n d  H e r s t e l l u n g s
+    k o s t e n"), its words parted by a wider gap, which keeps its space."""
+    rows: list[list[dict]] = []
+    for char in sorted(chars, key=_v_mid):
+        if rows and _v_mid(char) - _v_mid(rows[-1][-1]) <= 0.5 * (char["bottom"] - char["top"]):
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+    dropped: set[int] = set()
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        letters = [i for i, c in enumerate(row) if c["text"].strip()]
+        if len(letters) < SPACED_MIN:
+            continue
+        pairs = list(itertools.pairwise(letters))
+        spaced = [(a, b) for a, b in pairs if b == a + 2 and not row[a + 1]["text"].strip()]
+        if len(spaced) < 0.8 * len(pairs):
+            continue
+        for a, b in spaced:
+            space = row[a + 1]
+            extra = (row[b]["x0"] - space["x1"]) + (space["x0"] - row[a]["x1"])
+            if extra < 0.5 * space["width"]:
+                dropped.add(id(space))
+    return [c for c in chars if id(c) not in dropped] if dropped else chars
 
 
 def _v_mid(char: dict) -> float:
