@@ -597,3 +597,37 @@ def test_an_asset_schedule_ruled_under_its_subtotals_only_reads_row_by_row(
     (table,) = [b for b in result.blocks or [] if b.type == "table"]
     labels = [c for c in table.metadata["cells"] if c["col"] == 0 and c["row"] > 1]
     assert all(c.get("rowspan", 1) == 1 for c in labels), labels
+
+
+def test_double_rules_make_no_empty_columns_and_an_empty_column_to_fill_stays(
+    tmp_path: Path,
+) -> None:
+    """A table ruled with hairline double rules (КТРК's annual reports): the slivers between
+    a double rule's two lines are no columns or rows; an empty column as wide as text (a
+    form's column to fill in) stays a column."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+    xs = [20, 90, 120, 150, 180]  # the last column is left to fill in
+    ys = [30, 37, 44, 51]
+    rows = [
+        ["Наименование", "2013", "2012", "Подпись"],
+        ["Реклама", "70 326,10", "56 982,80", ""],
+        ["Эфирное время", "39 677,70", "33 380,00", ""],
+    ]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                pdf.text(xs[c] + 2, ys[r] + 5, text)
+    for y in ys:  # each rule drawn twice, 1.5 mm apart
+        for dy in (0, 1.5):
+            pdf.line(xs[0], y + dy, xs[-1], y + dy)
+    for x in xs:
+        for dx in (0, 1.5):
+            pdf.line(x + dx, ys[0], x + dx, ys[-1] + 1.5)
+    page, cells = _read_table(pdf, tmp_path / "double.pdf")
+    assert [[cells.get((r, c), "") for c in range(4)] for r in range(3)] == rows
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    assert max(c["col"] for c in table.metadata["cells"]) == 3
+    assert max(c["row"] for c in table.metadata["cells"]) == 2

@@ -272,9 +272,61 @@ def _table(table: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Ta
                 )
         rows.append(row)
     cells += _orphans(found, words, rows, cells, lefts)
+    heights = [c["bottom"] - c["top"] for c in found.chars if c["text"].strip()]
+    kept = _slivers_dropped(cells, statistics.median(heights)) if heights and cells else cells
+    if kept is not cells:
+        cells = kept
+        width, height = (
+            max(c.col + c.colspan for c in cells),
+            max(c.row + c.rowspan for c in cells),
+        )
+        rows = [[""] * width for _ in range(height)]
+        for cell in cells:
+            rows[cell.row][cell.col] = cell.text
     cells.sort(key=lambda c: (c.row, c.col))
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
+
+
+def _slivers_dropped(cells: list[Cell], letter: float) -> list[Cell]:
+    """The cells without the columns and rows narrower than a letter that no cell of their
+    own holds text in: the slivers between a double rule's lines, or between a cell's rule
+    and its shading's edge, which pdfplumber takes for columns and rows of their own."""
+    return _slivers(_slivers(cells, letter, across=True), letter, across=False)
+
+
+def _slivers(cells: list[Cell], letter: float, *, across: bool) -> list[Cell]:
+    def start(c: Cell) -> int:
+        return c.col if across else c.row
+
+    def span(c: Cell) -> int:
+        return c.colspan if across else c.rowspan
+
+    def size(c: Cell) -> float:
+        return c.box.right - c.box.left if across else c.box.bottom - c.box.top
+
+    single = [c for c in cells if span(c) == 1]
+    count = max(start(c) + span(c) for c in cells)
+    # Kept: a slot where a cell of its own has text, or is as wide as a letter, or that no
+    # cell of its own has (only merged ones cross it).
+    keep = {start(c) for c in single if c.text or size(c) >= letter}
+    keep |= set(range(count)) - {start(c) for c in single}
+    for c in cells:  # and no cell with text is left without a slot
+        if c.text and not keep & set(range(start(c), start(c) + span(c))):
+            keep.add(start(c))
+    if len(keep) == count:
+        return cells
+    index = {k: i for i, k in enumerate(sorted(keep))}
+    kept = []
+    for c in cells:
+        slots = [index[k] for k in range(start(c), start(c) + span(c)) if k in index]
+        if not slots:
+            continue  # an empty cell of a sliver
+        if across:
+            kept.append(replace(c, col=slots[0], colspan=len(slots)))
+        else:
+            kept.append(replace(c, row=slots[0], rowspan=len(slots)))
+    return kept
 
 
 def _extract(found: _Grid, **kwargs: object) -> list[list[str | None]]:
