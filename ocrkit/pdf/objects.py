@@ -81,6 +81,10 @@ class Frame:
 
     def box(self, left: float, bottom: float, right: float, top: float) -> Area:
         """A user-space rectangle on the shown page: (x0, top, x1, bottom)."""
+        if self.rotation == 0 and left <= right and bottom <= top:
+            # Most pages, on the hot path of every line and character: no turn to make.
+            x0, y0, h = self.x0, self.y0, self.h
+            return left - x0, h - (top - y0), right - x0, h - (bottom - y0)
         (ax, ay), (bx, by) = self.point(left, bottom), self.point(right, top)
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 

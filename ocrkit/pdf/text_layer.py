@@ -244,9 +244,9 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
         line = _BULLET.sub("•", match.group().translate(_SOFT_HYPHEN_TO_U00AD))
         height = box.bottom - box.top
-        runs = _runs(textpage, first, last, frame, height) or _spaced_runs(
-            text, first, last, char_box, height
-        )
+        runs = _runs(textpage, first, last, frame, height)
+        if not runs and _DIGIT.search(text, first, last + 1):  # a row of figures, maybe
+            runs = _spaced_runs(text, first, last, char_box, height)
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
         span = range(first, last + 1)
@@ -283,16 +283,10 @@ def _runs(
     if count < 2:
         return ()
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
     rects = []
     for i in range(count):
-        raw.FPDFText_GetRect(
-            textpage,
-            i,
-            ctypes.byref(left),
-            ctypes.byref(top),
-            ctypes.byref(right),
-            ctypes.byref(bottom),
-        )
+        raw.FPDFText_GetRect(textpage, i, *refs)
         rects.append(frame.box(left.value, bottom.value, right.value, top.value))
     rects.sort()
     widest = max(WIDE_GAP_EM * height, WIDE_GAP_MIN_PT)
@@ -346,6 +340,7 @@ def _spaced_runs(
 
 
 _SPACES = re.compile(r" +")
+_DIGIT = re.compile(r"\d")
 SPACED_CUT = 2.0
 
 

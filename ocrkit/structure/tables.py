@@ -191,6 +191,10 @@ def _split(row: _Row, grid: _Grid) -> list[_Row]:
     if any(abs(b[1] - top) > 0.5 or abs(b[3] - bottom) > 0.5 for b in boxes):
         return [row]  # a cell reaches into another row: merged, left as it is
     band = [c for c in grid.band(top, bottom) if x0 <= _h_mid(c) < x1]
+    if not band or _v_mid(band[-1]) - _v_mid(band[0]) <= 0.5 * min(
+        c["bottom"] - c["top"] for c in band
+    ):
+        return [row]  # one line across the row (most rows): no cell has two
     lines = [_lines_in([c for c in band if b[0] <= _h_mid(c) < b[2]]) for b in boxes]
     # The column of figures or codes with the most lines (a cell's figure may be blank); a
     # line of signs alone over them (its unit: "€") is a row of its own.
