@@ -4,6 +4,7 @@ sideways turned upright before they are read (ocrkit.engines.orientation)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import numpy as np
@@ -308,12 +309,15 @@ def test_text_in_a_photos_shadow_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # Tesseract reads the page
 @pytest.mark.parametrize("turn", [0, 90])
+@pytest.mark.parametrize("alone", [False, True])
 def test_orientation_is_detected_only_where_the_words_make_no_sense(
-    tmp_path: Path, turn: int
+    tmp_path: Path, turn: int, alone: bool
 ) -> None:
-    """Tesseract's orientation and script detection costs a third of a reading: an upright
-    page whose words read as Russian is read once, without it; a page on its side reads as
-    garbage first, is detected, turned and read again."""
+    """Tesseract's orientation and script detection costs a third of a reading: beside
+    other pages, an upright page whose words read as Russian is read once, without it; a
+    page on its side reads as garbage first, is detected, turned and read again. A page
+    read alone has a core to spare: the detection runs beside its first reading (and the
+    reading turned upright, where it says turned); the page reads the same."""
     from ocrkit.engines.tesseract import TesseractEngine
     from ocrkit.model.images import encode
     from ocrkit.options import OcrOptions
@@ -332,7 +336,64 @@ def test_orientation_is_detected_only_where_the_words_make_no_sense(
 
     async def run() -> str:
         await engine.start()
+        engine._reading = 0 if alone else 1  # another page in flight, or none
         return (await engine.read(encode(page), temperature=0.0)).text
 
     assert "Бухгалтерский баланс" in asyncio.run(run())
-    assert modes == ([3] if turn == 0 else [3, 0, 3])
+    if alone:
+        assert sorted(modes) == ([0, 3] if turn == 0 else [0, 3, 3])
+    else:
+        assert modes == ([3] if turn == 0 else [3, 0, 3])
+
+
+@pytest.mark.slow  # Tesseract reads the page
+def test_a_reading_begun_for_nothing_is_stopped_and_changes_nothing(tmp_path: Path) -> None:
+    """A page read alone whose orientation detection says, wrongly, that it is turned: the
+    reading of it turned upright begun beside the first one is stopped (or ends) unused,
+    the first reading decides, and no Tesseract is left running."""
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.model.images import encode
+    from ocrkit.options import OcrOptions
+
+    scan = structure_corpus.scan(tmp_path / "scan.pdf")
+    page = encode(structure_corpus.page_image(scan, 1, dpi=200))
+    engine = TesseractEngine(OcrOptions())
+
+    async def wrong(image: Image.Image) -> Orientation:
+        return Orientation(90, None)
+
+    read, stopped = engine._tesseract, []
+
+    async def watched(image: bytes, langs: str, psm: int, **kwargs: int) -> str:
+        try:
+            return await read(image, langs, psm, **kwargs)
+        except asyncio.CancelledError:
+            stopped.append(_children("tesseract"))  # its process, reaped as it stops
+            raise
+
+    async def run(alone: bool) -> tuple[str, list[int]]:
+        await engine.start()
+        engine._reading = 0 if alone else 1
+        reply = await engine.read(page, temperature=0.0)
+        return reply.text, _children("tesseract")
+
+    engine._orientation = wrong  # type: ignore[method-assign]
+    engine._tesseract = watched  # type: ignore[method-assign]
+    text, left = asyncio.run(run(alone=True))
+    assert left == [] and all(pids == [] for pids in stopped), (left, stopped)
+    assert text == asyncio.run(run(alone=False))[0]
+    assert "Бухгалтерский баланс" in text
+
+
+def _children(name: str) -> list[int]:
+    """This process's children running `name` (from /proc)."""
+    me, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = stat.with_name("comm").read_text().strip()
+        except OSError:
+            continue
+        if int(fields[1]) == me and command == name:
+            found.append(int(stat.parent.name))
+    return found

@@ -66,6 +66,7 @@ class TesseractEngine(Engine):
     _have: frozenset[str] | set[str] = frozenset()  # models installed (start() lists them)
     _missing_told: set[str]
     _loading: asyncio.Lock | None = None
+    _reading = 0  # pages being read now
 
     async def _layout(self) -> LayoutDetector | None:
         """The layout stage, loaded by the first page OCR'd (a run whose pages all come from
@@ -191,34 +192,58 @@ class TesseractEngine(Engine):
         # it runs on the other core while Tesseract, single-threaded, reads the page, so a
         # one-page run does not wait for the two one after the other.
         regions = asyncio.ensure_future(self._regions(image)) if self.uses_layout else None
+        self._reading += 1
         try:
-            return await self._read(page, image, regions)
+            return await self._read(page, image, regions, alone=self._reading == 1)
         finally:
+            self._reading -= 1
             if regions is not None:
                 _forget(regions)
 
     async def _read(
-        self, page: PageImage, image: Image.Image, regions: asyncio.Future | None
+        self,
+        page: PageImage,
+        image: Image.Image,
+        regions: asyncio.Future | None,
+        *,
+        alone: bool,
     ) -> Reply:
         langs = self.langs or BY_SCRIPT_DEFAULT
         upright = page
         light = SAUVOLA if await asyncio.to_thread(uneven_light, image) else OTSU
-        words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
+        reading = asyncio.ensure_future(self._tesseract(upright.data, langs, 3, thresholding=light))
         # Most pages stand upright and are read as words of a language at once: Tesseract's
         # orientation and script detection (as long as a third of the reading) is only for
         # a page whose words make no sense as it stands (sideways, upside down, another
-        # script), which costs that page one more reading.
-        turn = Orientation(0, None)
-        if not self._reads_upright(words):
-            turn = await self._orientation(image)
-            if turn.rotate:
-                # Printed sideways (or upside down): read upright, boxes turned back below.
-                image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
-                upright = await asyncio.to_thread(encode, image)
-                if regions is not None:  # the regions of the page turned upright, then
-                    _forget(regions)
-                    regions = asyncio.ensure_future(self._regions(image))
-                words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
+        # script), which costs that page one more reading. A page read alone (a one-page
+        # run) has a core to spare: the detection runs beside the reading, and where it
+        # says the page is turned, the page is read turned upright beside it too; the
+        # first reading still decides, as it does for every other page.
+        osd = asyncio.ensure_future(self._orientation(image)) if alone else None
+        turned: tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]] | None = None
+        try:
+            if osd is not None:
+                await asyncio.wait({reading, osd}, return_when=asyncio.FIRST_COMPLETED)
+                if not reading.done() and osd.result().rotate:
+                    turned = await self._turned(image, osd.result(), langs, light)
+            words = tsv_words(await reading)
+            turn = Orientation(0, None)
+            if not self._reads_upright(words):
+                turn = await (osd if osd is not None else self._orientation(image))
+                if turn.rotate:
+                    # Printed sideways (or upside down): read upright, boxes turned back.
+                    turned = turned or await self._turned(image, turn, langs, light)
+                    _, image, upright, upright_reading = turned
+                    if regions is not None:  # the regions of the page turned upright, then
+                        _forget(regions)
+                        regions = asyncio.ensure_future(self._regions(image))
+                    words = tsv_words(await upright_reading)
+        finally:
+            if osd is not None:
+                _forget(osd)
+            for left in (reading, turned[3] if turned is not None else None):
+                if left is not None and not left.done():
+                    left.cancel()  # read for nothing: its Tesseract is stopped
         if self.langs is None and (again := self._again_with(words, turn.script)):
             langs = again
             words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
@@ -237,6 +262,15 @@ class TesseractEngine(Engine):
         return Reply(
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
+
+    async def _turned(
+        self, image: Image.Image, turn: Orientation, langs: str, light: int
+    ) -> tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]]:
+        """The page turned upright, encoded, and its reading started."""
+        image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
+        upright = await asyncio.to_thread(encode, image)
+        reading = asyncio.ensure_future(self._tesseract(upright.data, langs, 3, thresholding=light))
+        return turn, image, upright, reading
 
     async def _orientation(self, image: Image.Image) -> Orientation:
         """Which way up the page is and its script, from Tesseract's detection on the page
@@ -289,6 +323,10 @@ class TesseractEngine(Engine):
             proc.kill()
             await proc.wait()
             raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
+        except asyncio.CancelledError:
+            proc.kill()  # a reading no one waits for any more: its core is freed
+            await proc.wait()
+            raise
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         return out.decode("utf-8", "replace")
