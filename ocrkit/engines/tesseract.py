@@ -219,13 +219,13 @@ class TesseractEngine(Engine):
         # run) has a core to spare: the detection runs beside the reading, and where it
         # says the page is turned, the page is read turned upright beside it too; the
         # first reading still decides, as it does for every other page.
-        osd = asyncio.ensure_future(self._orientation(image)) if alone else None
+        osd = asyncio.ensure_future(self._orientation(image, spare=True)) if alone else None
         turned: tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]] | None = None
         try:
             if osd is not None:
                 await asyncio.wait({reading, osd}, return_when=asyncio.FIRST_COMPLETED)
                 if not reading.done() and osd.result().rotate:
-                    turned = await self._turned(image, osd.result(), langs, light)
+                    turned = await self._turned(image, osd.result(), langs, light, spare=True)
             words = tsv_words(await reading)
             turn = Orientation(0, None)
             if not self._reads_upright(words):
@@ -264,15 +264,18 @@ class TesseractEngine(Engine):
         )
 
     async def _turned(
-        self, image: Image.Image, turn: Orientation, langs: str, light: int
+        self, image: Image.Image, turn: Orientation, langs: str, light: int, spare: bool = False
     ) -> tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]]:
-        """The page turned upright, encoded, and its reading started."""
+        """The page turned upright, encoded, and its reading started (`spare`: on the chance
+        that the first reading makes no sense)."""
         image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
         upright = await asyncio.to_thread(encode, image)
-        reading = asyncio.ensure_future(self._tesseract(upright.data, langs, 3, thresholding=light))
+        reading = asyncio.ensure_future(
+            self._tesseract(upright.data, langs, 3, thresholding=light, spare=spare)
+        )
         return turn, image, upright, reading
 
-    async def _orientation(self, image: Image.Image) -> Orientation:
+    async def _orientation(self, image: Image.Image, spare: bool = False) -> Orientation:
         """Which way up the page is and its script, from Tesseract's detection on the page
         at half size (a tenth of reading it); upright and unknown where it cannot tell."""
 
@@ -286,7 +289,9 @@ class TesseractEngine(Engine):
             return encode(image.reduce(scale) if scale > 1 else image).data
 
         try:
-            out = await self._tesseract(await asyncio.to_thread(small), "osd", 0, dpi=DPI // scale)
+            out = await self._tesseract(
+                await asyncio.to_thread(small), "osd", 0, dpi=DPI // scale, spare=spare
+            )
         except PageFailed:
             return Orientation(0, None)
         return parse_osd(out)
@@ -296,10 +301,20 @@ class TesseractEngine(Engine):
         return tsv_words(await self._tesseract(png, langs, psm, thresholding=OTSU))
 
     async def _tesseract(
-        self, image: bytes, langs: str, psm: int, dpi: int = DPI, thresholding: int = OTSU
+        self,
+        image: bytes,
+        langs: str,
+        psm: int,
+        dpi: int = DPI,
+        thresholding: int = OTSU,
+        spare: bool = False,
     ) -> str:
-        """Tesseract's TSV for an encoded image (its report, for `--psm 0`)."""
+        """Tesseract's TSV for an encoded image (its report, for `--psm 0`); `spare`: run
+        at a lower priority (work begun on the chance it is needed, which must not slow the
+        reading that is)."""
+        nice = ["nice", "-n", "10"] if spare and shutil.which("nice") else []
         proc = await asyncio.create_subprocess_exec(
+            *nice,
             self._exe,
             "stdin",
             "stdout",
