@@ -359,7 +359,7 @@ def test_a_reading_begun_for_nothing_is_stopped_and_changes_nothing(tmp_path: Pa
     page = encode(structure_corpus.page_image(scan, 1, dpi=200))
     engine = TesseractEngine(OcrOptions())
 
-    async def wrong(image: Image.Image) -> Orientation:
+    async def wrong(image: Image.Image, spare: bool = False) -> Orientation:
         return Orientation(90, None)
 
     read, stopped = engine._tesseract, []
@@ -383,6 +383,43 @@ def test_a_reading_begun_for_nothing_is_stopped_and_changes_nothing(tmp_path: Pa
     assert left == [] and all(pids == [] for pids in stopped), (left, stopped)
     assert text == asyncio.run(run(alone=False))[0]
     assert "Бухгалтерский баланс" in text
+
+
+@pytest.mark.slow  # Tesseract reads the page
+def test_a_page_that_fails_midway_leaves_no_tesseract_running(tmp_path: Path) -> None:
+    """The orientation detection fails while the first reading of a page read alone is
+    being started: the page fails with its error, its reading is stopped, and the run ends
+    (a reading still being started when the run ends had hung asyncio's shutdown)."""
+    import threading
+
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.model.images import encode
+    from ocrkit.options import OcrOptions
+
+    scan = structure_corpus.scan(tmp_path / "scan.pdf")
+    page = encode(structure_corpus.page_image(scan, 1, dpi=200))
+    engine = TesseractEngine(OcrOptions())
+
+    def broken(image: Image.Image, spare: bool = False) -> Orientation:
+        raise RuntimeError("detection failed")  # at once, as the coroutine is made
+
+    engine._orientation = broken  # type: ignore[method-assign,assignment]
+    outcome: list[object] = []
+
+    async def run() -> None:
+        await engine.start()
+        engine._reading = 0
+        try:
+            await engine.read(page, temperature=0.0)
+        except RuntimeError as exc:
+            outcome.append(exc)
+        outcome.append(_children("tesseract"))
+
+    runner = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    runner.start()
+    runner.join(timeout=300)  # a guard against the hang, not a measure
+    assert not runner.is_alive(), "the run never ended"
+    assert [str(outcome[0]), outcome[1]] == ["detection failed", []]
 
 
 def _children(name: str) -> list[int]:

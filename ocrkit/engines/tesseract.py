@@ -211,7 +211,6 @@ class TesseractEngine(Engine):
         langs = self.langs or BY_SCRIPT_DEFAULT
         upright = page
         light = SAUVOLA if await asyncio.to_thread(uneven_light, image) else OTSU
-        reading = asyncio.ensure_future(self._tesseract(upright.data, langs, 3, thresholding=light))
         # Most pages stand upright and are read as words of a language at once: Tesseract's
         # orientation and script detection (as long as a third of the reading) is only for
         # a page whose words make no sense as it stands (sideways, upside down, another
@@ -219,10 +218,15 @@ class TesseractEngine(Engine):
         # run) has a core to spare: the detection runs beside the reading, and where it
         # says the page is turned, the page is read turned upright beside it too; the
         # first reading still decides, as it does for every other page.
-        osd = asyncio.ensure_future(self._orientation(image, spare=True)) if alone else None
+        reading: asyncio.Future[str] | None = None
+        osd: asyncio.Future[Orientation] | None = None
         turned: tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]] | None = None
         try:
-            if osd is not None:
+            reading = asyncio.ensure_future(
+                self._tesseract(upright.data, langs, 3, thresholding=light)
+            )
+            if alone:
+                osd = asyncio.ensure_future(self._orientation(image, spare=True))
                 await asyncio.wait({reading, osd}, return_when=asyncio.FIRST_COMPLETED)
                 if not reading.done() and osd.result().rotate:
                     turned = await self._turned(image, osd.result(), langs, light, spare=True)
@@ -239,11 +243,14 @@ class TesseractEngine(Engine):
                         regions = asyncio.ensure_future(self._regions(image))
                     words = tsv_words(await upright_reading)
         finally:
-            if osd is not None:
-                _forget(osd)
-            for left in (reading, turned[3] if turned is not None else None):
-                if left is not None and not left.done():
-                    left.cancel()  # read for nothing: its Tesseract is stopped
+            # What was begun for nothing (the detection, a reading) is stopped, and its
+            # Tesseract gone, before the page is done: no process outlives its page.
+            begun = [osd, reading, turned[3] if turned is not None else None]
+            left = [f for f in begun if f is not None and not f.done()]
+            for future in left:
+                future.cancel()
+            if left:
+                await asyncio.gather(*left, return_exceptions=True)
         if self.langs is None and (again := self._again_with(words, turn.script)):
             langs = again
             words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
