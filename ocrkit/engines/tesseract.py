@@ -220,7 +220,7 @@ class TesseractEngine(Engine):
         # first reading still decides, as it does for every other page.
         reading: asyncio.Future[str] | None = None
         osd: asyncio.Future[Orientation] | None = None
-        turned: tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]] | None = None
+        turned: tuple[Image.Image, PageImage, asyncio.Future[str]] | None = None
         try:
             reading = asyncio.ensure_future(
                 self._tesseract(upright.data, langs, 3, thresholding=light)
@@ -237,7 +237,7 @@ class TesseractEngine(Engine):
                 if turn.rotate:
                     # Printed sideways (or upside down): read upright, boxes turned back.
                     turned = turned or await self._turned(image, turn, langs, light)
-                    _, image, upright, upright_reading = turned
+                    image, upright, upright_reading = turned
                     if regions is not None:  # the regions of the page turned upright, then
                         _forget(regions)
                         regions = asyncio.ensure_future(self._regions(image))
@@ -245,7 +245,7 @@ class TesseractEngine(Engine):
         finally:
             # What was begun for nothing (the detection, a reading) is stopped, and its
             # Tesseract gone, before the page is done: no process outlives its page.
-            begun = [osd, reading, turned[3] if turned is not None else None]
+            begun = [osd, reading, turned[2] if turned is not None else None]
             left = [f for f in begun if f is not None and not f.done()]
             for future in left:
                 future.cancel()
@@ -272,7 +272,7 @@ class TesseractEngine(Engine):
 
     async def _turned(
         self, image: Image.Image, turn: Orientation, langs: str, light: int, spare: bool = False
-    ) -> tuple[Orientation, Image.Image, PageImage, asyncio.Future[str]]:
+    ) -> tuple[Image.Image, PageImage, asyncio.Future[str]]:
         """The page turned upright, encoded, and its reading started (`spare`: on the chance
         that the first reading makes no sense)."""
         image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
@@ -280,7 +280,7 @@ class TesseractEngine(Engine):
         reading = asyncio.ensure_future(
             self._tesseract(upright.data, langs, 3, thresholding=light, spare=spare)
         )
-        return turn, image, upright, reading
+        return image, upright, reading
 
     async def _orientation(self, image: Image.Image, spare: bool = False) -> Orientation:
         """Which way up the page is and its script, from Tesseract's detection on the page

@@ -219,8 +219,9 @@ def _split(row: _Row, grid: _Grid) -> list[_Row]:
     ]
 
 
-def _lines_in(chars: list[dict]) -> list[tuple[float, str]]:
-    """A cell's lines: the middle height of each and its text, top to bottom."""
+def _grouped(chars: list[dict]) -> list[list[dict]]:
+    """The characters in lines, top to bottom: a character whose middle lies within half
+    its height of the one before joins that one's line."""
     lines: list[list[dict]] = []
     for char in sorted(chars, key=_v_mid):
         height = char["bottom"] - char["top"]
@@ -228,6 +229,12 @@ def _lines_in(chars: list[dict]) -> list[tuple[float, str]]:
             lines[-1].append(char)
         else:
             lines.append([char])
+    return lines
+
+
+def _lines_in(chars: list[dict]) -> list[tuple[float, str]]:
+    """A cell's lines: the middle height of each and its text, top to bottom."""
+    lines = _grouped(chars)
     return [
         (
             statistics.fmean(_v_mid(c) for c in line),
@@ -363,14 +370,8 @@ def _unspaced(chars: list[dict]) -> list[dict]:
     """The characters with a letter-spaced line's spaces dropped: a head set with a space
     after every letter ("A n s c h a f f u n g s -  u n d  H e r s t e l l u n g s
     k o s t e n"), its words parted by a wider gap, which keeps its space."""
-    rows: list[list[dict]] = []
-    for char in sorted(chars, key=_v_mid):
-        if rows and _v_mid(char) - _v_mid(rows[-1][-1]) <= 0.5 * (char["bottom"] - char["top"]):
-            rows[-1].append(char)
-        else:
-            rows.append([char])
     dropped: set[int] = set()
-    for row in rows:
+    for row in _grouped(chars):
         row.sort(key=lambda c: c["x0"])
         letters = [i for i, c in enumerate(row) if c["text"].strip()]
         if len(letters) < SPACED_MIN:
