@@ -106,6 +106,7 @@ async def run_jobs(
             # failed to load under --layout auto) are not saved under that key.
             keyed=lambda: (engine.cache_settings() if options.route != "text" else {}) == settings,
             reader=reader,
+            text_workers=options.text_workers,
         )
     finally:
         await engine.close()
@@ -157,6 +158,7 @@ async def aocr(
     prompt: str | None = None,
     max_tokens: int | None = None,
     concurrency: int | None = None,
+    text_workers: int | None = None,
     timeout: float | None = None,
     retry_budget: float | None = None,
     quality_retries: int | None = None,
@@ -184,6 +186,7 @@ async def aocr(
         prompt=prompt,
         max_tokens=max_tokens,
         concurrency=concurrency,
+        text_workers=text_workers,
         timeout=timeout,
         retry_budget=retry_budget,
         quality_retries=quality_retries,

@@ -16,7 +16,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # (first code point, last code point, script), sorted; letters elsewhere are "other".
@@ -93,42 +93,56 @@ class Reading:
 
 
 def read_text(text: str) -> Reading:
-    words = WORD.findall(text)
+    # Each distinct word is looked at once, with its count: a page's text repeats its words.
     letters: Counter[str] = Counter()
-    by_script: dict[str, list[str]] = {}
+    by_script: dict[str, Counter[str]] = {}
     mixed = single = 0
-    for word in words:
-        script = word_script(word)
+    for word, count in Counter(WORD.findall(text)).items():
+        script, by_letter = _scripts(word)
         if script is None:
-            mixed += 1
+            mixed += count
             continue
-        letters.update(map(script_of, word))
+        for letter_script, n in by_letter:
+            letters[letter_script] += n * count
         if len(word) < MIN_WORD:
-            single += 1
+            single += count
             continue
-        by_script.setdefault(script, []).append(word.lower().replace("ё", "е"))
-    by_script = {k: [w for w in v if word_script(w) == k] for k, v in by_script.items()}
+        by_script.setdefault(script, Counter())[word.lower().replace("ё", "е")] += count
+    by_script = {
+        k: Counter({w: n for w, n in v.items() if _scripts(w)[0] == k})
+        for k, v in by_script.items()
+    }
     main = letters.most_common(1)[0][0] if letters else None
-    language, rate = _best_language(by_script.get(main, [])) if main else (None, None)
+    language, rate = _best_language(by_script.get(main, Counter())) if main else (None, None)
     return Reading(
         script=main,
         language=language,
         word_rate=rate,
-        words=sum(map(len, by_script.values())),
+        words=sum(v.total() for v in by_script.values()),
         scripts=dict(letters),
         mixed_words=mixed,
         single_letters=single,
     )
 
 
-def _best_language(words: list[str]) -> tuple[str | None, float | None]:
+@lru_cache(maxsize=1 << 16)  # words recur on every page of a document
+def _scripts(word: str) -> tuple[str | None, tuple[tuple[str, int], ...]]:
+    """`word_script(word)`, and the word's letters counted by script in the order the
+    scripts first appear."""
+    if word.isascii():  # WORD matches letters only: ASCII ones are Latin
+        return "latin", (("latin", len(word)),)
+    return word_script(word), tuple(Counter(map(script_of, word)).items())
+
+
+def _best_language(words: Counter[str]) -> tuple[str | None, float | None]:
     if not words:
         return None, None
-    script = script_of(words[0][0])
+    total = words.total()
+    script = script_of(next(iter(words))[0])
     best: tuple[str | None, float | None] = (None, None)
     for lang in languages_of(script):
         known = lexicon(lang)
-        rate = sum(w in known for w in words) / len(words)
+        rate = sum(words[w] for w in known.intersection(words)) / total
         if best[1] is None or rate > best[1]:
             best = (lang, rate)
     return best

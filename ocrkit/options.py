@@ -111,6 +111,9 @@ class OcrOptions(EnvSettings):
         "Tesseract).",
         json_schema_extra=CLI,
     )
+    # Processes that read text-layer pages (0: none, every page read in the run's own
+    # process; unset: one per core where a run has pages enough: `ocrkit.layer_workers`).
+    text_workers: int | None = Field(None, ge=0)
     timeout: float = Field(300, gt=0, description="Seconds per request.", json_schema_extra=CLI)
     # How long a page keeps retrying a server that went away (restart, overload).
     retry_budget: float = Field(300, ge=0)

@@ -18,7 +18,6 @@ at most about `concurrency` documents open, however many there are.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Callable
@@ -27,16 +26,16 @@ from typing import Protocol
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.errors import ImageError, InputError, PageFailed
+from ocrkit.layer_workers import LayersAhead, worker_count
 from ocrkit.model.postprocess import Block
 from ocrkit.model.quality import attempt_temperatures, needs_retry
 from ocrkit.outputs.results import Document, PageResult
 from ocrkit.outputs.sink import PageSink
-from ocrkit.pdf.gate import Gate, Route, judge, readable
+from ocrkit.pdf.gate import Gate, Route
 from ocrkit.pdf.sources import Source, SourceDocument, in_pdf_thread
-from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.resume import ResumeStore
 from ocrkit.structure.continued import OcrContinuation
-from ocrkit.structure.layer_document import layer_document
+from ocrkit.structure.layer_document import read_from_layer
 from ocrkit.structure.ocr_furniture import OcrFurniture
 from ocrkit.structure.text_page import with_picture_text
 
@@ -173,6 +172,7 @@ async def run(
     window: int = WINDOW,
     keyed: Callable[[], bool] = lambda: True,
     reader: PageReader | None = None,
+    text_workers: int | None = None,
 ) -> Stats:
     """Reads the pages of `jobs` (each from `store` where saved there), handing each to `sink`
     in order. An OCR'd page is saved only while `keyed()`: while the engine still reads as
@@ -181,11 +181,11 @@ async def run(
     `reader` reads the pages that are not saved: by default `LocalPages`, here; a cluster's
     reader (`ocrkit.cluster`) sends each page to a worker that reads it with `read_page` too."""
     stats = Stats()
-    reader = reader or LocalPages(engine, quality_retries, route, keep_furniture)
+    reader = reader or LocalPages(engine, quality_retries, route, keep_furniture, text_workers)
     saved: dict[int, set[int]] = {}
     for job in jobs:
         saved[id(job)] = await asyncio.to_thread(store.saved_pages, job.source.sha256)
-        reader.expect(job, len(job.pages))
+        reader.expect(job, len(job.pages), [n for n in job.pages if n not in saved[id(job)]])
     # Handed out one at a time (the loop is one thread): nothing is queued up front.
     queue = enumerate(
         (job, number, i == len(job.pages) - 1) for job in jobs for i, number in enumerate(job.pages)
@@ -246,8 +246,8 @@ class PageReader(Protocol):
     def saves(self) -> bool:
         """Whether a page comes back already saved in the run's store (by whoever read it)."""
 
-    def expect(self, job: Job, pages: int) -> None:
-        """`pages` of `job` will be read or skipped."""
+    def expect(self, job: Job, pages: int, reading: list[int]) -> None:
+        """`pages` of `job` will be read or skipped; `reading`: those to read, in order."""
 
     async def read(self, job: Job, number: int) -> PageResult: ...
 
@@ -258,7 +258,9 @@ class PageReader(Protocol):
 
 
 class LocalPages:
-    """Pages read here, by `engine`, each document open while pages of it are read."""
+    """Pages read here, by `engine`, each document open while pages of it are read; where
+    the run has pages enough, their text layers read ahead by worker processes
+    (`ocrkit.layer_workers`: `text_workers` of them, or one per core when None)."""
 
     saves = False
 
@@ -268,17 +270,35 @@ class LocalPages:
         quality_retries: int,
         route: Route = "auto",
         keep_furniture: bool = False,
+        text_workers: int | None = None,
     ) -> None:
         self.engine, self.quality_retries = engine, quality_retries
         self.route, self.keep_furniture = route, keep_furniture
+        self.text_workers = text_workers
         self._documents = _OpenDocuments()
+        self._reading: list[tuple[Job, list[int]]] = []
+        self._ahead: LayersAhead | None = None
+        self._planned = False
 
     @property
     def concurrency(self) -> int:
         return self.engine.concurrency
 
-    def expect(self, job: Job, pages: int) -> None:
+    def expect(self, job: Job, pages: int, reading: list[int]) -> None:
         self._documents.expect(job, pages)
+        if job.source.kind == "pdf" and self.route != "ocr":
+            self._reading.append((job, reading))
+
+    def _layers_ahead(self) -> LayersAhead | None:
+        """Made at the first page read, once every job is known."""
+        if not self._planned:
+            self._planned = True
+            total = sum(len(numbers) for _, numbers in self._reading)
+            workers = worker_count(total, self.text_workers)
+            if workers is not None:
+                self._ahead = LayersAhead(self._reading, workers, self.route, self.keep_furniture)
+            self._reading = []
+        return self._ahead
 
     async def read(self, job: Job, number: int) -> PageResult:
         try:
@@ -290,6 +310,7 @@ class LocalPages:
                 self.quality_retries,
                 self.route,
                 self.keep_furniture,
+                self._layers_ahead(),
             )
         finally:
             await self._documents.release(job)
@@ -298,7 +319,11 @@ class LocalPages:
         await self._documents.release(job)
 
     async def close(self) -> None:
-        await self._documents.close_all()
+        try:
+            if self._ahead is not None:
+                await self._ahead.close()
+        finally:
+            await self._documents.close_all()
 
 
 async def read_page(
@@ -309,47 +334,44 @@ async def read_page(
     quality_retries: int,
     route: Route = "auto",
     keep_furniture: bool = False,
+    ahead: LayersAhead | None = None,
 ) -> PageResult:
+    """Page `number` of `job`: from its text layer where the gate lets it (read here, or
+    by a worker process where `ahead` has read it already), OCR'd by `engine` otherwise."""
     started = time.perf_counter()
     attempts = 0
     reply: Reply | None = None
     doc: SourceDocument | None = None
     gate: Gate | None = None
-    layer: PageLayer | None = None
     try:
-        doc = await documents.acquire(job)
         if route != "ocr":
-            layer = await in_pdf_thread(doc.layer, number)
-            if layer is None and route == "text":
+            found = await ahead.page(job, number) if ahead is not None else None
+            if found is None:
+                doc = await documents.acquire(job)
+                found = await in_pdf_thread(read_from_layer, doc, number, route, keep_furniture)
+            if found.gate is None and route == "text":
                 raise InputError("an image has no text layer, and --route text never OCRs")
-            if layer is not None:
-                gate = judge(layer) if route == "auto" else _FORCED
-                if gate.route == "text-layer":
-                    text, blocks = await in_pdf_thread(
-                        functools.partial(
-                            layer_document(doc).text_of, keep_furniture=keep_furniture
-                        ),
-                        number,
-                        readable(layer) if gate.pictures else layer,  # garbled lines: OCR'd
-                    )
-                    name = "pdf-text-layer"
-                    error = None
-                    if gate.pictures and blocks is not None:
-                        text, blocks, error = await _with_pictures(
-                            engine, doc, number, gate, blocks
-                        )
-                        name += f"+{engine.name}"
-                    return PageResult(
-                        page=number,
-                        text=text,
-                        source="text-layer",
-                        engine=name,
-                        seconds=round(time.perf_counter() - started, 3),
-                        error=error,
-                        gate=gate,
-                        blocks=blocks,
-                        image_size=(round(layer.width), round(layer.height)) if blocks else None,
-                    )
+            gate = found.gate
+            if gate is not None and gate.route == "text-layer":
+                text, blocks, error = found.text, found.blocks, None
+                name = "pdf-text-layer"
+                if gate.pictures and blocks is not None:
+                    doc = doc or await documents.acquire(job)
+                    text, blocks, error = await _with_pictures(engine, doc, number, gate, blocks)
+                    name += f"+{engine.name}"
+                size = found.size
+                return PageResult(
+                    page=number,
+                    text=text,
+                    source="text-layer",
+                    engine=name,
+                    seconds=round(time.perf_counter() - started, 3),
+                    error=error,
+                    gate=gate,
+                    blocks=blocks,
+                    image_size=(round(size[0]), round(size[1])) if blocks and size else None,
+                )
+        doc = doc or await documents.acquire(job)
         page = await in_pdf_thread(doc.render, number, engine.target)
         for temperature in attempt_temperatures(quality_retries, engine.samples):
             attempts += 1
@@ -360,9 +382,8 @@ async def read_page(
     except (PageFailed, ImageError, InputError, OSError) as exc:
         # The text layer stands in for a failed OCR unless the gate found it untrustworthy.
         trusted = gate is None or gate.measure == "uncovered_image_area"
-        if trusted and layer is None and doc is not None:
-            layer = await in_pdf_thread(doc.layer, number)  # route ocr: not read yet
-        text = layer.text if trusted and layer is not None else ""
+        layer = await in_pdf_thread(doc.layer, number) if trusted and doc is not None else None
+        text = layer.text if layer is not None else ""
         return PageResult(
             page=number,
             text=text,
@@ -396,20 +417,22 @@ async def _with_pictures(
     engine: Engine, doc: SourceDocument, number: int, gate: Gate, blocks: list[Block]
 ) -> tuple[str, list[Block], str | None]:
     """A text-layer page with its pictures' text (screenshots, banners: the gate found text
-    in them that the layer lacks) read by the engine and put in where each picture stands,
-    and the error of a picture the engine could not read (the page stands without it)."""
-    found, error = [], None
+    in them that the layer lacks) read by the engine, all of them together, and put in
+    where each picture stands; and the error of a picture the engine could not read (the
+    page stands without it)."""
+    crops, boxes, error = [], [], None
     for box in gate.pictures:
         try:
-            crop = await in_pdf_thread(doc.render_region, number, engine.target, box)
-            reply = await engine.read(crop, temperature=0.0)
+            crops.append(await in_pdf_thread(doc.render_region, number, engine.target, box))
+            boxes.append(box)
         except (PageFailed, ImageError) as exc:
             log.warning("page %d: a picture's text was not read: %s", number, exc)
             error = error or str(exc)
-            continue
-        if reply.text.strip():
+    found = []
+    for box, reply in zip(boxes, await engine.read_pictures(crops) if crops else [], strict=True):
+        if isinstance(reply, Exception):
+            log.warning("page %d: a picture's text was not read: %s", number, reply)
+            error = error or str(reply)
+        elif reply.text.strip():
             found.append((box, reply.text.strip()))
     return (*with_picture_text(blocks, found, engine.name), error)
-
-
-_FORCED = Gate(route="text-layer", reason="--route text: the text layer as it is, never OCR")

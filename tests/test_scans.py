@@ -434,3 +434,47 @@ def _children(name: str) -> list[int]:
         if int(fields[1]) == me and command == name:
             found.append(int(stat.parent.name))
     return found
+
+
+def _banner(lines: list[str]) -> Image.Image:
+    image = Image.new("L", (1800, 120 + 90 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(corpus.FONT, 56)
+    for i, line in enumerate(lines):
+        draw.text((60, 60 + 90 * i), line, fill=0, font=font)
+    return image
+
+
+@pytest.mark.slow  # Tesseract reads three pictures, together and alone
+def test_pictures_are_read_together_one_tesseract_a_pass_each_as_alone() -> None:
+    """Pictures of text on a page read from its text layer (a banner, a logo) are read in
+    one Tesseract process a pass, its models loaded once: here one pass, with the
+    default's models, for all three (a second pass would read again those whose words say
+    other models). Each comes out as it does read alone; a blank one reads as nothing."""
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.model.images import encode
+    from ocrkit.options import OcrOptions
+
+    russian = encode(_banner(["Облигации серии БО-01", "Совет директоров"]))
+    english = encode(_banner(["Annual Report 2021", "Payments to Governments"]))
+    blank = encode(Image.new("L", (600, 200), 255))
+    engine = TesseractEngine(OcrOptions(layout="off"))
+    passes: list[str] = []
+    read = engine._tesseract
+
+    async def counted(image: bytes | Path, langs: str, psm: int, **kwargs: int) -> str:
+        passes.append(langs)
+        return await read(image, langs, psm, **kwargs)
+
+    engine._tesseract = counted  # type: ignore[method-assign]
+
+    async def run(pictures: list) -> list[str]:
+        await engine.start()
+        return [r.text for r in await engine.read_pictures(pictures)]  # type: ignore[union-attr]
+
+    together = asyncio.run(run([russian, english, blank]))
+    assert passes == ["rus+eng"]
+    assert "Совет директоров" in together[0] and "Payments to Governments" in together[1]
+    assert together[2] == ""
+    alone = [asyncio.run(run([p]))[0] for p in (russian, english, blank)]
+    assert together == alone

@@ -155,7 +155,7 @@ class RayPages:
         )
         self._read = _remote(read_page, self.cpus)
 
-    def expect(self, job: Job, pages: int) -> None:
+    def expect(self, job: Job, pages: int, reading: list[int]) -> None:
         pass
 
     async def read(self, job: Job, number: int) -> PageResult:

@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ocrkit.errors import ImageError, PageFailed
 from ocrkit.model.elements import element_level, read_elements
 from ocrkit.model.images import PageImage
 from ocrkit.model.postprocess import Block, postprocess
@@ -79,6 +80,20 @@ class Engine(ABC):
     @abstractmethod
     async def read(self, page: PageImage, *, temperature: float) -> Reply:
         """OCR one page; raise PageFailed when it cannot."""
+
+    async def read_pictures(
+        self, pictures: list[PageImage]
+    ) -> list[Reply | PageFailed | ImageError]:
+        """The pictures of text on a page read from its text layer (a banner, a
+        screenshot, a logo), each read as a page is, together; a picture that cannot be
+        read has its PageFailed (or ImageError) in its place."""
+        found = await asyncio.gather(
+            *(self.read(p, temperature=0.0) for p in pictures), return_exceptions=True
+        )
+        for reply in found:
+            if isinstance(reply, BaseException) and not isinstance(reply, PageFailed | ImageError):
+                raise reply
+        return list(found)  # type: ignore[arg-type]
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         pass

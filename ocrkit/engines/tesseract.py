@@ -12,6 +12,8 @@ import asyncio
 import logging
 import os
 import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +21,7 @@ from PIL import Image
 
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
-from ocrkit.errors import EngineUnavailable, PageFailed
+from ocrkit.errors import EngineUnavailable, ImageError, PageFailed
 from ocrkit.language import TESSERACT_SCRIPT, WORD, lexicon, read_text, script_of, word_script
 from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage, encode
@@ -270,6 +272,80 @@ class TesseractEngine(Engine):
             text=text, finish_reason="stop", blocks=blocks, image_size=(page.width, page.height)
         )
 
+    async def read_pictures(
+        self, pictures: list[PageImage]
+    ) -> list[Reply | PageFailed | ImageError]:
+        """Pictures of text on a page read from its text layer (a banner, a logo, a
+        screenshot of a table): read as they stand, the page they are on being upright (no
+        orientation detection), without the layout stage (only their text is kept), and
+        all of them in one Tesseract process a pass, which loads its models once, not once
+        a picture. Their words make their text as a page's do: tables ruled or aligned in
+        a screenshot come out as tables; a picture whose words read as Latin is read again
+        with English alone, as a page is."""
+        images = [await asyncio.to_thread(p.image) for p in pictures]
+        light = [SAUVOLA if await asyncio.to_thread(uneven_light, im) else OTSU for im in images]
+        first = self.langs or BY_SCRIPT_DEFAULT
+        langs = [first] * len(pictures)
+        words = await self._batch(pictures, langs, light)
+        if self.langs is None:
+            again = [w if isinstance(w, PageFailed) else self._again_with(w, None) for w in words]
+            redo = [i for i, a in enumerate(again) if isinstance(a, str)]
+            if redo:
+                more = await self._batch(
+                    [pictures[i] for i in redo],
+                    [again[i] for i in redo],  # type: ignore[misc]
+                    [light[i] for i in redo],
+                )
+                for i, w in zip(redo, more, strict=True):
+                    words[i], langs[i] = w, again[i]  # type: ignore[assignment]
+        replies: list[Reply | PageFailed | ImageError] = []
+        for picture, image, found, lang in zip(pictures, images, words, langs, strict=True):
+            if isinstance(found, PageFailed):
+                replies.append(found)
+                continue
+            text, blocks, _ = await asyncio.to_thread(with_tables, found, image)
+            if any(b.type == "formula" for b in blocks) and await reread(
+                blocks, image, lang, self._words
+            ):
+                text = "\n\n".join(b.content for b in ordered(blocks))
+            replies.append(
+                Reply(
+                    text=text,
+                    finish_reason="stop",
+                    blocks=blocks,
+                    image_size=(picture.width, picture.height),
+                )
+            )
+        return replies
+
+    async def _batch(
+        self, pictures: list[PageImage], langs: list[str], light: list[int]
+    ) -> list[list[Block] | PageFailed]:
+        """Each picture's words: those read alike (the same models and thresholding) in one
+        Tesseract process over a list of their files."""
+        found: list[list[Block] | PageFailed] = [PageFailed("not read")] * len(pictures)
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, key in enumerate(zip(langs, light, strict=True)):
+            groups.setdefault(key, []).append(i)
+        for (lang, method), members in groups.items():
+            with tempfile.TemporaryDirectory(prefix="ocrkit-pictures-") as folder:
+                listing = Path(folder) / "pictures.txt"
+                paths = [Path(folder) / f"{k}.png" for k in range(len(members))]
+                for path, i in zip(paths, members, strict=True):
+                    path.write_bytes(pictures[i].data)
+                listing.write_text("".join(f"{path}\n" for path in paths))
+                try:
+                    tsv = await self._tesseract(
+                        listing, lang, 3, thresholding=method, timeout_each=len(members)
+                    )
+                except PageFailed as exc:
+                    for i in members:
+                        found[i] = exc
+                    continue
+            for i, page in zip(members, _tsv_pages(tsv, len(members)), strict=True):
+                found[i] = tsv_words(page)
+        return found
+
     async def _turned(
         self, image: Image.Image, turn: Orientation, langs: str, light: int, spare: bool = False
     ) -> tuple[Image.Image, PageImage, asyncio.Future[str]]:
@@ -309,21 +385,23 @@ class TesseractEngine(Engine):
 
     async def _tesseract(
         self,
-        image: bytes,
+        image: bytes | Path,
         langs: str,
         psm: int,
         dpi: int = DPI,
         thresholding: int = OTSU,
         spare: bool = False,
+        timeout_each: int = 1,
     ) -> str:
-        """Tesseract's TSV for an encoded image (its report, for `--psm 0`); `spare`: run
+        """Tesseract's TSV for an encoded image, or for the images a list file names, one
+        after the other, `timeout_each` of them (its report, for `--psm 0`); `spare`: run
         at a lower priority (work begun on the chance it is needed, which must not slow the
         reading that is)."""
         nice = ["nice", "-n", "10"] if spare and shutil.which("nice") else []
         proc = await asyncio.create_subprocess_exec(
             *nice,
             self._exe,
-            "stdin",
+            str(image) if isinstance(image, Path) else "stdin",
             "stdout",
             "-l",
             langs,
@@ -339,12 +417,14 @@ class TesseractEngine(Engine):
             stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
+        timeout = self.options.timeout * timeout_each
+        data = None if isinstance(image, Path) else image
         try:
-            out, err = await asyncio.wait_for(proc.communicate(image), self.options.timeout)
+            out, err = await asyncio.wait_for(proc.communicate(data), timeout)
         except TimeoutError:
             proc.kill()
             await proc.wait()
-            raise PageFailed(f"tesseract took over {self.options.timeout:.0f} s") from None
+            raise PageFailed(f"tesseract took over {timeout:.0f} s") from None
         except asyncio.CancelledError:
             proc.kill()  # a reading no one waits for any more: its core is freed
             await proc.wait()
@@ -374,6 +454,20 @@ def uneven_light(image: Image.Image) -> bool:
         for j in range(8)
     ]
     return bool(np.percentile(paper, 95) - np.percentile(paper, 5) >= UNEVEN)
+
+
+def _tsv_pages(tsv: str, count: int) -> list[str]:
+    """A TSV of `count` images read in one process as one TSV each (by its page_num)."""
+    lines = tsv.splitlines()
+    if not lines:
+        return [""] * count
+    head, *rows = lines
+    pages: list[list[str]] = [[head] for _ in range(count)]
+    for row in rows:
+        cols = row.split("\t", 2)
+        if len(cols) > 1 and cols[1].isdigit() and 1 <= int(cols[1]) <= count:
+            pages[int(cols[1]) - 1].append(row)
+    return ["\n".join(page) for page in pages]
 
 
 def tsv_words(tsv: str) -> list[Block]:

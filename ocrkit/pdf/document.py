@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +28,29 @@ T = TypeVar("T")
 # open; reopening now and then keeps memory flat on a 3,000-page file.
 _REOPEN_EVERY = 64
 _MAX_DPI = 600
+# Pages kept loaded, with their text pages: a page's layer is read when the furniture
+# finder looks ahead at it from the page two before, and its characters for the table
+# finder when its own turn comes; kept, it is loaded and parsed once, not twice.
+_LOADED_KEPT = 4
+
+
+class _Loaded:
+    """A page PDFium has loaded, and its text page once one is asked for."""
+
+    def __init__(self, page: pdfium.PdfPage) -> None:
+        self.page = page
+        self._text: pdfium.PdfTextPage | None = None
+
+    @property
+    def text(self) -> pdfium.PdfTextPage:
+        if self._text is None:
+            self._text = self.page.get_textpage()
+        return self._text
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text.close()
+        self.page.close()
 
 
 class PdfError(InputError):
@@ -49,6 +73,9 @@ class PdfFile:
                 raise _explain(path, str(exc)) from None
             self.page_count = len(self._pdf)
             self._loads = 0
+            self._loaded: OrderedDict[int, _Loaded] = OrderedDict()
+            # Images' rows of ink by their data (`text_layer.read_layer`), for its pages.
+            self._inks: dict[bytes, bytes] = {}
         if self.page_count == 0:
             self.close()
             raise PdfError(f"{path}: the PDF has no pages")
@@ -65,55 +92,60 @@ class PdfFile:
         """Page `number` (1-based) at `dpi`, or smaller to fit `max_pixels`, handed to
         `consume` (which encodes it) while PDFium's buffer is valid: no copy is made."""
         with _LOCK:
-            page = self._page(number)
+            page = self._page(number).page
+            width, height = page.get_size()  # points; the area does not change on rotation
+            scale = min(dpi or 200, _MAX_DPI) / 72
+            if max_pixels:
+                scale = min(scale, math.sqrt(max_pixels / max(width * height, 1.0)))
+            bitmap = page.render(scale=scale, grayscale=grayscale, may_draw_forms=True)
             try:
-                width, height = page.get_size()  # points; the area does not change on rotation
-                scale = min(dpi or 200, _MAX_DPI) / 72
-                if max_pixels:
-                    scale = min(scale, math.sqrt(max_pixels / max(width * height, 1.0)))
-                bitmap = page.render(scale=scale, grayscale=grayscale, may_draw_forms=True)
-                try:
-                    return consume(bitmap.to_pil())
-                finally:
-                    bitmap.close()
+                return consume(bitmap.to_pil())
             finally:
-                page.close()
+                bitmap.close()
 
     def layer(self, number: int) -> PageLayer:
         """The page's own text lines, images and drawings (no text for a scan). A text layer
         PDFium cannot read counts as none, with something drawn: the page goes to OCR."""
         with _LOCK:
-            page = self._page(number)
+            loaded = self._page(number)
             try:
-                return read_layer(page)
+                return read_layer(loaded.page, loaded.text, self._inks)
             except pdfium.PdfiumError:
-                width, height = page.get_size()
+                width, height = loaded.page.get_size()
                 return PageLayer(width, height, drawings=1)
-            finally:
-                page.close()
 
     def chars(self, number: int, within: list[Area]) -> list[dict]:
         """The page's characters on lines that reach into `within` (`objects.read_chars`);
         none where PDFium cannot read them (the tables' cells then come out empty)."""
         with _LOCK:
-            page = self._page(number)
+            loaded = self._page(number)
             try:
-                return read_chars(page, within)
+                return read_chars(loaded.page, within, loaded.text)
             except pdfium.PdfiumError:
                 return []
-            finally:
-                page.close()
 
-    def _page(self, number: int) -> pdfium.PdfPage:
-        """Call with the lock held."""
+    def _page(self, number: int) -> _Loaded:
+        """Page `number`, loaded now or kept from before. Call with the lock held."""
+        if number in self._loaded:
+            self._loaded.move_to_end(number)
+            return self._loaded[number]
         self._loads += 1
         if self._loads % _REOPEN_EVERY == 0:
+            self._unload()
             self._pdf.close()
             self._pdf = pdfium.PdfDocument(str(self.path))
-        return self._pdf[number - 1]
+        self._loaded[number] = _Loaded(self._pdf[number - 1])
+        while len(self._loaded) > _LOADED_KEPT:
+            self._loaded.popitem(last=False)[1].close()
+        return self._loaded[number]
+
+    def _unload(self) -> None:
+        while self._loaded:
+            self._loaded.popitem()[1].close()
 
     def close(self) -> None:
         with _LOCK:
+            self._unload()
             self._pdf.close()
 
 

@@ -90,6 +90,9 @@ class Frame:
 
     def user_box(self, x0: float, top: float, x1: float, bottom: float) -> Area:
         """The inverse of `box`: (left, top, right, bottom) in user space, y up."""
+        if self.rotation == 0 and x0 <= x1 and top <= bottom:
+            h = self.h
+            return x0 + self.x0, h - top + self.y0, x1 + self.x0, h - bottom + self.y0
         corners = [self._user(x, y) for x in (x0, x1) for y in (top, bottom)]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         return min(xs), max(ys), max(xs), min(ys)
@@ -157,12 +160,16 @@ Handle = Any  # a raw PDFium handle (FPDF_PAGEOBJECT, FPDF_PAGE)
 _MAX_DEPTH = 15  # forms inside forms: as deep as pypdfium2 looks
 
 
+# Filled in by PDFium for each `bounds` call: made once (every call holds the PDFium lock),
+# as a page of rules has thousands of objects.
+_BOUNDS = tuple(ctypes.c_float() for _ in range(4))
+_BOUNDS_REFS = tuple(ctypes.byref(f) for f in _BOUNDS)
+
+
 def bounds(obj: Handle, outer: Matrix) -> tuple[float, float, float, float]:
     """The object's left, bottom, right, top on the page (PDF space, y up)."""
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    raw.FPDFPageObj_GetBounds(
-        obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-    )
+    left, bottom, right, top = _BOUNDS
+    raw.FPDFPageObj_GetBounds(obj, *_BOUNDS_REFS)
     if outer == IDENTITY:
         return left.value, bottom.value, right.value, top.value
     corners = [
@@ -262,12 +269,16 @@ def _char(code: int) -> str:
     return "\ufffd"
 
 
-def read_chars(page: pdfium.PdfPage, within: list[Area]) -> list[dict]:
+def read_chars(
+    page: pdfium.PdfPage, within: list[Area], textpage: pdfium.PdfTextPage | None = None
+) -> list[dict]:
     """The page's characters whose lines reach into one of the `within` areas, as
     pdfplumber's chars: text, box (the glyph's advance by its font's height, as pdfminer
     measures it), matrix and whether it stands upright. Spaces are kept, and PDFium's
     generated ones where they part two words (below); a hyphen PDFium marks as kept at a
-    line's end is the "-" printed."""
+    line's end is the "-" printed. `textpage`: the page's, where it is open already."""
+    if textpage is not None:
+        return _chars(textpage.raw, Frame.of(page), within)
     textpage = page.get_textpage()
     try:
         return _chars(textpage.raw, Frame.of(page), within)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import hashlib
 import itertools
 import re
 import statistics
@@ -22,6 +23,7 @@ from PIL import Image
 
 from ocrkit.pdf.gate import BROKEN_CHARS
 from ocrkit.pdf.objects import (
+    Area,
     Frame,
     Matrix,
     bounds,
@@ -97,15 +99,23 @@ class PageLayer:
         return reflow(self.lines)
 
 
-def read_layer(page: pdfium.PdfPage) -> PageLayer:
-    """The page's text lines, image boxes and drawing count. Call with the PDFium lock held."""
+def read_layer(
+    page: pdfium.PdfPage,
+    textpage: pdfium.PdfTextPage | None = None,
+    inks: dict[bytes, bytes] | None = None,
+) -> PageLayer:
+    """The page's text lines, image boxes and drawing count (its text page: the one given,
+    or one of its own; `inks`: the images' rows of ink already measured on the document's
+    other pages, by their data). Call with the PDFium lock held."""
     frame = Frame.of(page)
     width, height = frame.size
-    textpage = page.get_textpage()
+    own = textpage is None
+    textpage = page.get_textpage() if textpage is None else textpage
     try:
         lines = _lines(textpage.raw, frame)
     finally:
-        textpage.close()
+        if own:
+            textpage.close()
     images: list[Region] = []
     drawings = 0
     edges: list[dict] = []
@@ -119,9 +129,8 @@ def read_layer(page: pdfium.PdfPage) -> PageLayer:
         large = box.area >= MIN_IMAGE_SHARE * width * height
         if large:
             image = pdfium.PdfObject(obj, page=page, pdf=page.pdf)
-            images.append(
-                Region(box, _ink_bands(image, box, frame.turn(then(matrix_of(obj), outer))))
-            )
+            seen = frame.turn(then(matrix_of(obj), outer))
+            images.append(Region(box, _ink_bands(image, box, seen, inks)))
         else:
             images.append(Region(box, []))
     grid = _grid(edges)
@@ -184,26 +193,39 @@ WIDE_GAP_MIN_PT = 8.0
 MIN_IMAGE_SHARE = 0.01  # smaller images (logos, bullets) are not looked into
 _ROWS = 400  # an image is looked at as this many rows: about 0.75 mm each on a full page
 _CELLS = 32
+_INKS_KEPT = 256  # images whose rows of ink a document remembers
 
 
-def _ink_bands(obj: pdfium.PdfImage, box: Box, seen: Matrix) -> list[tuple[float, float]]:
+def _ink_bands(
+    obj: pdfium.PdfImage, box: Box, seen: Matrix, inks: dict[bytes, bytes] | None = None
+) -> list[tuple[float, float]]:
     """The horizontal bands of an image that hold ink, in page coordinates. A row has ink
     when some cell of it is clearly darker than the image's background. `seen`: the image's
-    matrix as the page is shown; an image turned on its side counts as ink throughout."""
+    matrix as the page is shown; an image turned on its side counts as ink throughout.
+    `inks`: each image's darkest cells by row, by its data: a logo in every page's head
+    is decoded once a document, not once a page."""
     a, b, c, d, _, _ = seen
     if abs(b) > 1e-6 or abs(c) > 1e-6 or a <= 0:
         return [(box.top, box.bottom)]
-    try:
-        bitmap = obj.get_bitmap()
-    except pdfium.PdfiumError:
-        return [(box.top, box.bottom)]  # cannot decode it: assume it holds text
-    image = bitmap.to_pil().convert("L")
-    rows = min(_ROWS, image.height)
-    small = image.resize((_CELLS, rows), Image.Resampling.BOX)
-    data = small.tobytes()
-    darkest = [min(data[r * _CELLS : (r + 1) * _CELLS]) for r in range(rows)]
+    key = _image_key(obj) if inks is not None else None
+    darkest = inks.get(key) if inks is not None and key is not None else None
+    if darkest is None:
+        try:
+            bitmap = obj.get_bitmap()
+        except pdfium.PdfiumError:
+            return [(box.top, box.bottom)]  # cannot decode it: assume it holds text
+        image = bitmap.to_pil().convert("L")
+        rows = min(_ROWS, image.height)
+        small = image.resize((_CELLS, rows), Image.Resampling.BOX)
+        data = small.tobytes()
+        darkest = bytes(min(data[r * _CELLS : (r + 1) * _CELLS]) for r in range(rows))
+        if inks is not None and key is not None:
+            if len(inks) >= _INKS_KEPT:
+                inks.clear()  # a scan's pages, each its own image: nothing recurs
+            inks[key] = darkest
+    rows = len(darkest)
     if d < 0:
-        darkest.reverse()  # drawn flipped: its first row is at the bottom
+        darkest = darkest[::-1]  # drawn flipped: its first row is at the bottom
     background = sorted(darkest)[int(0.9 * (rows - 1))]
     step = (box.bottom - box.top) / rows
     bands: list[tuple[float, float]] = []
@@ -217,6 +239,19 @@ def _ink_bands(obj: pdfium.PdfImage, box: Box, seen: Matrix) -> list[tuple[float
     return bands
 
 
+def _image_key(obj: pdfium.PdfImage) -> bytes | None:
+    """The image's stream as stored (compressed: a copy, not a decoding), with its size
+    and filters: the same picture drawn on several pages has the same key."""
+    size = raw.FPDFImageObj_GetImageDataRaw(obj.raw, None, 0)
+    if size <= 0:
+        return None
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDFImageObj_GetImageDataRaw(obj.raw, buffer, size)
+    digest = hashlib.blake2b(buffer.raw, digest_size=16).digest()
+    width, height = obj.get_px_size()
+    return digest + f"{width}x{height}:{','.join(obj.get_filters())}".encode()
+
+
 def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     """The page's text in PDFium's order, cut into its lines, each with its box. One call
     reads the text; boxes, render mode and Unicode-map errors are read per line (at its
@@ -227,18 +262,17 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     text = page_text(textpage, count)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    get_box, shown = raw.FPDFText_GetCharBox, frame.box
 
-    def char_box(i: int) -> Box:
-        raw.FPDFText_GetCharBox(textpage, i, *boxes)
-        return Box(*frame.box(left.value, bottom.value, right.value, top.value))
+    def char_box(i: int) -> Area:
+        get_box(textpage, i, *boxes)
+        return shown(left.value, bottom.value, right.value, top.value)
 
     lines: list[Line] = []
     for match in _LINE.finditer(text):
         first, last = match.start(), match.end() - 1
         a, b = char_box(first), char_box(last)
-        box = Box(
-            min(a.left, b.left), min(a.top, b.top), max(a.right, b.right), max(a.bottom, b.bottom)
-        )
+        box = Box(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
         obj = raw.FPDFText_GetTextObject(textpage, first)
         mode = raw.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
         unmapped = sum(raw.FPDFText_HasUnicodeMapError(textpage, i) == 1 for i in {first, last})
@@ -301,20 +335,31 @@ def _runs(
     if len(merged) < 2:
         return ()
     runs = []
+    # One call a run reads its text into a buffer of room enough for most (PDFium scans
+    # the whole page for each call); a run with more text is read again at its size.
+    room = 4 * (last - first + 1) + 64
+    buffer = ctypes.create_string_buffer((room + 1) * 2)
+    units = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
     for run in merged:
         ux0, ut, ux1, ub = frame.user_box(*run)  # PDFium reads text inside user space
-        size = raw.FPDFText_GetBoundedText(textpage, ux0, ut, ux1, ub, None, 0)
-        buffer = ctypes.create_string_buffer((size + 1) * 2)
-        raw.FPDFText_GetBoundedText(
-            textpage, ux0, ut, ux1, ub, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
-        )
-        text = buffer.raw[: size * 2].decode("utf-16-le", errors="replace")
+        size = raw.FPDFText_GetBoundedText(textpage, ux0, ut, ux1, ub, units, room)
+        if size >= room:
+            size = raw.FPDFText_GetBoundedText(textpage, ux0, ut, ux1, ub, None, 0)
+            more = ctypes.create_string_buffer((size + 1) * 2)
+            raw.FPDFText_GetBoundedText(
+                textpage, ux0, ut, ux1, ub, ctypes.cast(more, ctypes.POINTER(ctypes.c_ushort)), size
+            )
+            text = more.raw[: size * 2].decode("utf-16-le", errors="replace")
+        else:
+            # The count written takes in the terminating NUL where there was room for it.
+            text = buffer.raw[: size * 2].decode("utf-16-le", errors="replace")
+            text = text.removesuffix("\x00")
         runs.append((" ".join(text.split()), run[0], run[2]))
     return tuple(runs)
 
 
 def _spaced_runs(
-    text: str, first: int, last: int, char_box: Callable[[int], Box], height: float
+    text: str, first: int, last: int, char_box: Callable[[int], Area], height: float
 ) -> tuple[tuple[str, float, float], ...]:
     """The line's runs where one text object holds them all (a row set with tab stops, its
     gaps made by kerning or by spaces): split at the spaces whose letters either side
@@ -324,7 +369,7 @@ def _spaced_runs(
     gaps = []  # (width, end of a run, start of the next): character indices
     for space in _SPACES.finditer(text, first, last + 1):
         before, after = space.start() - 1, space.end()
-        gaps.append((char_box(after).left - char_box(before).right, before, after))
+        gaps.append((char_box(after)[0] - char_box(before)[2], before, after))
     if not gaps:
         return ()
     narrowest = min(width for width, _, _ in gaps) if len(gaps) > 1 else 0.0
@@ -334,7 +379,7 @@ def _spaced_runs(
     starts = [first] + [after for _, after in cuts]
     ends = [before for before, _ in cuts] + [last]
     return tuple(
-        (" ".join(text[a : b + 1].split()), char_box(a).left, char_box(b).right)
+        (" ".join(text[a : b + 1].split()), char_box(a)[0], char_box(b)[2])
         for a, b in zip(starts, ends, strict=True)
     )
 

@@ -11,8 +11,10 @@ characters of a page inside given areas.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Protocol
 
+from ocrkit.pdf.gate import Gate, Route, judge, readable
 from ocrkit.pdf.objects import Area
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.structure.blocks import Block
@@ -21,6 +23,20 @@ from ocrkit.structure.tables import Table, aligned_tables, lattice_tables
 from ocrkit.structure.text_page import closing_table, in_tables, read_page
 
 _KEPT = 8  # pages whose tables are remembered
+# What `--route text` says of every page it reads: its layer, whatever the gate would find.
+FORCED = Gate(route="text-layer", reason="--route text: the text layer as it is, never OCR")
+
+
+@dataclass(frozen=True)
+class LayerPage:
+    """A PDF page as its own text layer gives it: the gate's verdict (None: the source has
+    no text layer, an image) and, where the page is read from its layer, its text, blocks
+    and size in points. What a worker process hands back (`ocrkit.layer_workers`)."""
+
+    gate: Gate | None
+    text: str = ""
+    blocks: list[Block] | None = None
+    size: tuple[float, float] | None = None
 
 
 class Pages(Protocol):
@@ -35,23 +51,56 @@ class Pages(Protocol):
 
 
 class LayerDocument:
-    """The structure of one document's text-layer pages; blocking (run it on the thread
-    that reads the document)."""
+    """The structure of one document's text-layer pages, read by `route` ("auto": where
+    the gate lets them; "text": every page); blocking (run it on the thread that reads the
+    document).
 
-    def __init__(self, pages: Pages) -> None:
-        self._pages = pages
+    A page's result depends on the document alone, never on which pages were read before
+    it: a worker process that starts halfway through the document reads each page as a
+    run through the whole of it does (the page before is judged and taken as it would be
+    read itself)."""
+
+    def __init__(self, pages: Pages, route: Route = "auto") -> None:
+        self._pages, self._route = pages, route
         self._furniture = FurnitureFinder(pages.layer, pages.page_count)
         self._tables: OrderedDict[int, list[Table]] = OrderedDict()
+        self._judged: OrderedDict[int, tuple[Gate, PageLayer] | None] = OrderedDict()
 
-    def text_of(
+    def page(self, number: int, *, keep_furniture: bool = False) -> LayerPage:
+        """Page `number` judged by the gate and, where it passes, read from its layer."""
+        judged = self._judge(number)
+        if judged is None:
+            return LayerPage(None)
+        gate, layer = judged
+        if gate.route != "text-layer":
+            return LayerPage(gate)
+        text, blocks = self._text_of(number, layer, keep_furniture=keep_furniture)
+        return LayerPage(gate, text, blocks, (layer.width, layer.height))
+
+    def _judge(self, number: int) -> tuple[Gate, PageLayer] | None:
+        """The gate's verdict on the page, and its layer as the page is read: without the
+        lines the gate sends to OCR as regions (set in a font with no Unicode map)."""
+        if number not in self._judged:
+            layer = self._pages.layer(number)
+            judged = None
+            if layer is not None:
+                gate = judge(layer) if self._route == "auto" else FORCED
+                judged = gate, readable(layer) if gate.pictures else layer
+            self._judged[number] = judged
+            while len(self._judged) > _KEPT:
+                self._judged.popitem(last=False)
+        return self._judged[number]
+
+    def _text_of(
         self, number: int, layer: PageLayer, *, keep_furniture: bool = False
     ) -> tuple[str, list[Block] | None]:
         """Page `number`'s text from its layer: its tables in place, its furniture out (or
         kept inline), and their blocks."""
         tables, furniture = self._structure(number, layer)
         continues = None
-        if tables and number > 1 and (before := self._pages.layer(number - 1)) is not None:
-            continues = closing_table(number - 1, before, *self._structure(number - 1, before))
+        if tables and number > 1 and (before := self._judge(number - 1)) is not None:
+            _, above = before
+            continues = closing_table(number - 1, above, *self._structure(number - 1, above))
         return read_page(
             layer, tables, furniture, keep_furniture=keep_furniture, continues=continues
         )
@@ -75,10 +124,18 @@ class Memo(Pages, Protocol):
     memo: dict
 
 
-def layer_document(doc: Memo) -> LayerDocument:
-    """The structure kept with an open document (`SourceDocument.memo`): made on its first
-    text-layer page, dropped when it closes."""
-    found = doc.memo.get("layer_document")
+def layer_document(doc: Memo, route: Route = "auto") -> LayerDocument:
+    """The structure kept with an open document (`SourceDocument.memo`), one per route:
+    made on its first page read from its layer, dropped when it closes."""
+    key = ("layer_document", route)
+    found = doc.memo.get(key)
     if not isinstance(found, LayerDocument):
-        found = doc.memo["layer_document"] = LayerDocument(doc)
+        found = doc.memo[key] = LayerDocument(doc, route)
     return found
+
+
+def read_from_layer(
+    doc: Memo, number: int, route: Route = "auto", keep_furniture: bool = False
+) -> LayerPage:
+    """Page `number` of an open document by its text layer (`LayerDocument.page`)."""
+    return layer_document(doc, route).page(number, keep_furniture=keep_furniture)

@@ -107,6 +107,13 @@ class _Objects:
     def bbox(self) -> tuple[float, float, float, float]:
         return (0.0, 0.0, self.width, self.height)
 
+    @functools.cached_property
+    def by_height(self) -> tuple[list[dict], list[float]]:
+        """The characters by their middle height, and those heights: sorted once for all
+        the page's tables (set `chars` before asking)."""
+        chars = sorted(self.chars, key=_v_mid)
+        return chars, [_v_mid(c) for c in chars]
+
 
 Bbox = tuple[float, float, float, float]
 
@@ -136,8 +143,8 @@ class _Grid:
 
 
 def _grid(found: pdfplumber.table.Table) -> _Grid:
-    chars = sorted(found.page.chars, key=_v_mid)
-    grid = _Grid(found.bbox, [], found.page, chars, [_v_mid(c) for c in chars])
+    chars, mids = found.page.by_height
+    grid = _Grid(found.bbox, [], found.page, chars, mids)
     for row in _unmerge([_Row(row.bbox, list(row.cells)) for row in found.rows], grid):
         grid.rows.extend(_split(row, grid))
     return grid
