@@ -202,3 +202,69 @@ def test_a_page_alone_loses_a_numbered_head_and_foot_in_wide_margins(tmp_path: P
     assert "Optimized Table" not in result.text and "Global Study" not in result.text
     assert "single machine with 8" in result.text and "Training step 14" in result.text
     assert _roles(result, "Optimized", "208") == {"header", "footer"}
+
+
+def test_a_page_alone_loses_a_head_and_foot_ruled_off_but_keeps_a_title_over_a_rule(
+    tmp_path: Path,
+) -> None:
+    """A page cut from a report: its running head and foot are set like its text, and a
+    rule across the page parts each from the body (a town's annual accounts, a law as its
+    publisher prints it). Both leave the text. A title set larger over a rule of its own
+    stays, and so does a heading of the body over a table's ruled top."""
+
+    def page(pdf: FPDF, n: int) -> None:
+        pdf.set_font("dejavu", size=10)
+        _text(pdf, 20, 10, "Gesamtabschluss 2022 der Stadt Musterstadt")
+        pdf.line(18, 18, 192, 18)
+        _text(pdf, 20, 24, "Bericht über die Finanzlage der Gemeinde im Jahr")
+        for i in range(12):
+            _text(
+                pdf,
+                20,
+                32 + 7 * i,
+                f"Die Erträge der Position {i + 1} stiegen gegenüber dem Vorjahr.",
+            )
+        pdf.line(18, 280, 192, 280)
+        _text(pdf, 20, 284, "Musterstadt, Kämmerei, Jahresabschluss")
+
+    result = _read_alone(tmp_path, page)
+    assert "Gesamtabschluss" not in result.text and "Kämmerei" not in result.text
+    assert "Bericht über die Finanzlage" in result.text and "Position 12" in result.text
+    assert _roles(result, "Gesamtabschluss", "Kämmerei") == {"header", "footer"}
+
+    def titled(pdf: FPDF, n: int) -> None:
+        pdf.set_font("dejavu", size=16)
+        _text(pdf, 20, 10, "Jahresabschluss 2022")
+        pdf.line(18, 19, 192, 19)
+        pdf.set_font("dejavu", size=10)
+        for i in range(12):
+            _text(
+                pdf,
+                20,
+                30 + 7 * i,
+                f"Die Erträge der Position {i + 1} stiegen gegenüber dem Vorjahr.",
+            )
+
+    (tmp_path / "titled").mkdir()
+    assert "Jahresabschluss 2022" in _read_alone(tmp_path / "titled", titled).text
+
+
+def test_a_note_set_on_its_side_in_a_margin_leaves_the_text(tmp_path: Path) -> None:
+    """A copy service's stamp set up the page's left margin, beside all the text: it
+    leaves the text, as a furniture block; a line of the body is never taken for it."""
+
+    def page(pdf: FPDF, n: int) -> None:
+        pdf.set_font("dejavu", size=8)
+        with pdf.rotation(90, x=8, y=220):
+            pdf.set_xy(8, 220)
+            pdf.cell(150, 4, "Официальная копия номер 0085529; Абонент: ФБУ «Тест»")
+        pdf.set_font("dejavu", size=10)
+        for i in range(20):
+            _text(
+                pdf, 25, 30 + 7 * i, f"Бланки документов изготавливают на бумаге формата {i + 1}."
+            )
+
+    result = _read_alone(tmp_path, page)
+    assert "Официальная копия" not in result.text and "формата 20" in result.text
+    assert _roles(result, "Официальная копия") <= {"header", "footer"}
+    assert _roles(result, "Официальная копия")

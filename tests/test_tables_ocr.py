@@ -396,3 +396,33 @@ def test_a_paragraph_tesseract_broke_off_mid_sentence_is_joined_but_not_a_formul
         "Условия: а) размещение,",
         "б) погашение.",
     ]
+
+
+def test_a_note_read_on_its_side_in_a_margin_of_one_ocr_page_leaves_its_text() -> None:
+    """A copy service's stamp up the left margin of a scan, its words read on their side
+    (tall, narrow boxes): furniture on a page alone too; the body stays."""
+    body = [(f"Бланки документов изготавливают на бумаге вида {k}", 200 + 60 * k) for k in range(8)]
+    page = _ocr_page(1, body)
+    line = len(body)
+    stamp = [
+        Block(
+            id=len(page.blocks or []) + k,  # type: ignore[arg-type]
+            type="word",
+            content=w,
+            bbox=BBox(x0=20, y0=300 + 160 * k, x1=50, y1=440 + 160 * k),
+            confidence=0.9,
+            metadata={"line": line, "par": line},
+        )
+        for k, w in enumerate(["Официальная", "копия", "номер", "0085529"])
+    ]
+    page = page.model_copy(
+        update={"blocks": [*(page.blocks or []), *stamp], "text": page.text + "\n\nОфициальная"}
+    )
+    sink = _Keep()
+    window = OcrFurniture(sink)  # type: ignore[arg-type]
+    window.add(None, page)  # type: ignore[arg-type]
+    window.done(None)  # type: ignore[arg-type]
+    (out,) = sink.pages
+    assert "Официальная" not in out.text and "вида 7" in out.text
+    (note,) = [b for b in out.blocks or [] if b.type == "header"]
+    assert note.content == "Официальная копия номер 0085529"

@@ -631,3 +631,24 @@ def test_double_rules_make_no_empty_columns_and_an_empty_column_to_fill_stays(
     (table,) = [b for b in page.blocks or [] if b.type == "table"]
     assert max(c["col"] for c in table.metadata["cells"]) == 3
     assert max(c["row"] for c in table.metadata["cells"]) == 2
+
+
+def test_boxes_drawn_with_no_text_in_them_are_no_table(tmp_path: Path) -> None:
+    """A logo's frame of two boxes, a drawing's panels: rules that cross as a grid's, with
+    no text in any cell, make no (empty) table; the labels drawn between the boxes stay
+    in the text."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=10)
+    for x in (120, 145):
+        for y in (12, 22):
+            pdf.rect(x, y, 25, 10)
+    pdf.text(30, 20, "Back cover")
+    for i in range(8):
+        pdf.text(30, 50 + 6 * i, f"Line {i + 1} of the text under the boxes goes on here.")
+    path = tmp_path / "boxes.pdf"
+    pdf.output(str(path))
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    assert not [b for b in page.blocks or [] if b.type == "table"]
+    assert "|" not in page.text and page.text.startswith("Back cover")

@@ -306,3 +306,35 @@ def test_a_chapter_title_wrapped_under_its_words_is_one_heading(tmp_path: Path) 
     titles = [b.content for b in page.blocks or [] if b.type == "title"]
     assert titles == ["Chapter 1. Securing and protecting IBM DB2 data"]
     assert page.text.startswith("Chapter 1. Securing and protecting IBM DB2 data\n\nLine 1")
+
+
+def test_a_bold_title_a_little_larger_than_the_text_is_one_heading_over_its_lines(
+    tmp_path: Path,
+) -> None:
+    """A back cover's bold title, set a little larger than its column's text and broken
+    into short lines ("INTERNATIONAL TECHNICAL" / "SUPPORT ORGANIZATION"), and a law's
+    centred bold title over two lines: each one heading. Paragraphs set that much larger
+    but not bold stay apart, sentence by sentence."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_font("dejavu", style="B", fname=FONT.replace("DejaVuSans", "DejaVuSans-Bold"))
+    pdf.add_page()
+    pdf.set_font("dejavu", style="B", size=12.5)
+    for i, line in enumerate(["INTERNATIONAL", "TECHNICAL", "SUPPORT", "ORGANIZATION"]):
+        pdf.text(140, 30 + 5 * i, line)
+    pdf.set_font("dejavu", style="B", size=12)
+    pdf.text(40, 70, "Об Общественной телерадиовещательной корпорации")
+    pdf.text(70, 76, "Кыргызской Республики")
+    pdf.set_font("dejavu", size=10)
+    for i in range(12):
+        pdf.text(20, 90 + 5 * i, f"Line {i + 1} of the body text goes on at the size of the text.")
+    pdf.set_font("dejavu", size=12)
+    pdf.text(20, 160, "A paragraph set larger ends here.")
+    pdf.text(20, 166, "Another paragraph set larger starts here.")
+    path = tmp_path / "titles.pdf"
+    pdf.output(str(path))
+    (page,) = ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    parts = page.text.split("\n\n")
+    assert "INTERNATIONAL TECHNICAL SUPPORT ORGANIZATION" in parts
+    assert "Об Общественной телерадиовещательной корпорации Кыргызской Республики" in parts
+    assert "A paragraph set larger ends here." in parts

@@ -89,6 +89,9 @@ class PageLayer:
     # Where they do: the page's horizontal and vertical strokes as pdfplumber's edges
     # (`objects.path_edges`), for the table finder; () on any other page.
     rules: tuple[dict, ...] = ()
+    # The page's long horizontal strokes, (y, x0, x1), on every page: a running head's or
+    # foot's rule that parts it from the body (`ocrkit.structure.furniture`).
+    long_rules: tuple[tuple[float, float, float], ...] = ()
 
     @property
     def raw_text(self) -> str:
@@ -135,10 +138,19 @@ def read_layer(
             images.append(Region(box, []))
     grid = _grid(edges)
     rules = tuple(edges) if grid else ()
-    return PageLayer(width, height, lines, images, drawings, grid, rules)
+    long_rules = tuple(
+        sorted(
+            (e["top"], e["x0"], e["x1"])
+            for e in edges
+            if e["orientation"] == "h" and e["width"] >= LONG_RULE * width
+        )[:MAX_LONG_RULES]
+    )
+    return PageLayer(width, height, lines, images, drawings, grid, rules, long_rules)
 
 
 RULE_PT = 10.0  # a stroke this long or longer can be a table's rule (a cell's side)
+LONG_RULE = 0.3  # of the page's width: a stroke this long can part a running head off
+MAX_LONG_RULES = 200
 _STRAIGHT_PT = 2.0  # how far a rule's ends may stray from one line
 
 
@@ -443,15 +455,21 @@ def paragraphs(lines: list[Line]) -> list[tuple[str, list[Line]]]:
 
 
 HEADING_SCALE = 1.3  # a heading's lines are set this much larger than the text
+BOLD_HEADING_SCALE = 1.15  # or this much larger, in bold
 
 
 def _heading_wraps(prev: Line, line: Line, size: float) -> bool:
-    """Whether `line` is the second line of the heading `prev`: both set large, alike, the
-    one right under the other and within its width (a chapter title wraps under its words,
-    past its number: "Chapter 1. Securing and protecting" / "data")."""
+    """Whether `line` is the second line of the heading `prev`: both set large (or a little
+    larger and bold: "INTERNATIONAL TECHNICAL" / "SUPPORT ORGANIZATION"), alike, the one
+    right under the other and within its width (a chapter title wraps under its words,
+    past its number: "Chapter 1. Securing and protecting" / "data"; a centred title's
+    second line is shorter)."""
+    larger = prev.size >= HEADING_SCALE * size or (
+        prev.size >= BOLD_HEADING_SCALE * size and prev.bold
+    )
     return (
         size > 0
-        and prev.size >= HEADING_SCALE * size
+        and larger
         and abs(prev.size - line.size) <= 0.05 * prev.size
         and prev.bold == line.bold
         and 0 <= line.box.top - prev.box.bottom <= 0.75 * prev.size

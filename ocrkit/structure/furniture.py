@@ -107,7 +107,7 @@ class FurnitureFinder:
 
     def find(self, number: int, layer: PageLayer) -> list[Furniture]:
         mine = self._page_of(number, layer)
-        edge = _at_the_edge(layer)
+        edge = _at_the_edge(layer) | _in_side_margin(layer)
         # A numbered head in a book's wide margin may stand below the band.
         inside = {index for index, *_ in mine.bands}
         further = [Furniture(_role(layer, i), layer.lines[i]) for i in edge - inside]
@@ -156,10 +156,61 @@ def _at_the_edge(layer: PageLayer) -> set[int]:
             continue
         smaller = usual > 0 and line.size <= SMALLER * usual
         edge = middle <= top_edge or middle >= bottom_edge
-        says = smaller or _FURNITURE_TEXT.search(line.text) or _numbered_runs(line)
+        # A running head or foot parted from the body by a rule of its own (a title at
+        # the top is set larger, and stays).
+        ruled = line.size < TITLE_SCALE * usual and _ruled_off(layer, line, rest, height)
+        says = smaller or _FURNITURE_TEXT.search(line.text) or _numbered_runs(line) or ruled
         # Further in, only at the top: at the foot a smaller line that starts with a
         # number is a footnote.
         if (edge and says) or (at_top and smaller and _numbered_words(line, layer.lines)):
+            found.add(i)
+    return found
+
+
+TITLE_SCALE = 1.15  # set this much larger than the page's text: a title, not a running head
+RULE_NEAR = 3.0  # line heights between a running head and its rule, at most
+
+
+def _ruled_off(layer: PageLayer, line: Line, body: list[Line], height: float) -> bool:
+    """Whether a long rule runs between `line` (at the top or foot of the page) and the body,
+    close to the line and across its whole width: a running head's or foot's rule."""
+    top = line.box.top + line.box.bottom < layer.height
+    # A table's border is met by its columns' rules; a running head's rule by none.
+    columns = [e for e in layer.rules if e["orientation"] == "v"]
+    for y, x0, x1 in layer.long_rules:
+        if not (x0 - 2 <= line.box.left and line.box.right <= x1 + 2):
+            continue
+        if any(x0 <= e["x0"] <= x1 and e["top"] - 2 <= y <= e["bottom"] + 2 for e in columns):
+            continue
+        if top:
+            near = line.box.bottom - 1 <= y <= line.box.bottom + RULE_NEAR * height
+            between = not any(line.box.bottom - 1 <= x.box.top < y for x in body)
+        else:
+            near = line.box.top - RULE_NEAR * height <= y <= line.box.top + 1
+            between = not any(y < x.box.bottom <= line.box.top + 1 for x in body)
+        if near and between:
+            return True
+    return False
+
+
+SIDE = 0.1  # of the page's width: the side margins, where a note set on its side stands
+SIDE_TALL = 0.1  # of the page's height: how long a line on its side must run
+
+
+def _in_side_margin(layer: PageLayer) -> set[int]:
+    """The lines set on their side in a side margin, beside all the rest of the page's
+    text: a copy service's stamp ("Официальная копия номер ..."), an arXiv identifier."""
+    found = set()
+    for i, line in enumerate(layer.lines):
+        box = line.box
+        tall, wide = box.bottom - box.top, box.right - box.left
+        if tall < 3 * wide or tall < SIDE_TALL * layer.height:
+            continue
+        if not (box.right <= SIDE * layer.width or box.left >= (1 - SIDE) * layer.width):
+            continue
+        if not any(
+            x is not line and x.box.left < box.right and box.left < x.box.right for x in layer.lines
+        ):
             found.add(i)
     return found
 

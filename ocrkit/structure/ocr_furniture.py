@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, cast
 from ocrkit.layout.regions import Region, Role
 from ocrkit.layout.roles import assign_roles
 from ocrkit.structure.blocks import Block
-from ocrkit.structure.furniture import BAND, NEARBY, is_page_number, line_key
+from ocrkit.structure.furniture import (
+    BAND,
+    NEARBY,
+    SIDE,
+    SIDE_TALL,
+    is_page_number,
+    line_key,
+)
 from ocrkit.structure.words import arrange, union
 
 if TYPE_CHECKING:
@@ -44,6 +51,9 @@ class Band:
 class Bands:
     rows: list[Band]
     body: frozenset[str]  # the words of the rows between (not lines: OCR breaks them)
+    # Lines set on their side in a side margin, beside all the page's other text (a copy
+    # service's stamp, an arXiv identifier): furniture on a page alone too.
+    margins: tuple[int, ...] = ()
 
 
 def _lines_of(words: list[Block]) -> dict[int, list[Block]]:
@@ -76,10 +86,11 @@ def bands(page: PageResult) -> Bands:
     """An OCR'd page's rows in its top and bottom tenths, and the words of the rest."""
     if page.source != "ocr" or not page.blocks or not page.image_size:
         return Bands([], frozenset())
-    height = page.image_size[1]
+    width, height = page.image_size
     lines = _lines_of(page.blocks)
+    margins = _in_side_margin(lines, width, height)
     out, body = [], set()
-    for row in _rows(lines):
+    for row in _rows({n: ws for n, ws in lines.items() if n not in margins}):
         ws = _row_words(lines, row)
         u = union(ws)
         top, bottom = u.y0 / height, u.y1 / height
@@ -90,7 +101,23 @@ def bands(page: PageResult) -> Bands:
             out.append(Band(tuple(row), key, top, role))
         else:
             body.update(w for w in key.split() if any(c.isalpha() for c in w))
-    return Bands(out, frozenset(body))
+    return Bands(out, frozenset(body), tuple(sorted(margins)))
+
+
+def _in_side_margin(lines: dict[int, list[Block]], width: int, height: int) -> set[int]:
+    """The engine's lines set on their side in a side margin (`furniture.SIDE`), beside
+    every other line of the page."""
+    boxes = {n: union(ws) for n, ws in lines.items()}
+    found = set()
+    for n, b in boxes.items():
+        tall, wide = b.y1 - b.y0, b.x1 - b.x0
+        if tall < 3 * wide or tall < SIDE_TALL * height:
+            continue
+        if not (b.x1 <= SIDE * width or b.x0 >= (1 - SIDE) * width):
+            continue
+        if not any(m != n and o.x0 < b.x1 and b.x0 < o.x1 for m, o in boxes.items()):
+            found.add(n)
+    return found
 
 
 def furniture_rows(mine: Bands, near: list[Bands]) -> dict[tuple[int, ...], str]:
@@ -100,7 +127,7 @@ def furniture_rows(mine: Bands, near: list[Bands]) -> dict[tuple[int, ...], str]
     if not mine.body:
         return {}
     others = [b for page in near if not _copies(mine.body, page.body) for b in page.rows]
-    found = {}
+    found = {(n,): "header" for n in mine.margins}
     for band in mine.rows:
         if is_page_number(band.key):
             found[band.lines] = "page_number"

@@ -301,6 +301,8 @@ def _table(table: pdfplumber.table.Table, words: Callable[[], list[dict]]) -> Ta
         rows = [[""] * width for _ in range(height)]
         for cell in cells:
             rows[cell.row][cell.col] = cell.text
+    if not any(c.text for c in cells):
+        return None  # a drawing's boxes (a logo's frame), no text in any: no table
     cells.sort(key=lambda c: (c.row, c.col))
     x0, top, x1, bottom = found.bbox
     return Table(Box(x0, top, x1, bottom), rows, cells)
