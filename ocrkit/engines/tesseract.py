@@ -9,6 +9,7 @@ columns line up) come out as Markdown tables and table blocks (`ocrkit.structure
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import shutil
@@ -16,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from ocrkit.engines.base import Engine, Reply
@@ -93,7 +93,7 @@ class TesseractEngine(Engine):
 
     @property
     def target(self) -> RenderTarget:
-        return RenderTarget(dpi=DPI, grayscale=True, jpeg_quality=None)
+        return RenderTarget(dpi=DPI, grayscale=True, jpeg_quality=None, uncompressed=True)
 
     @property
     def langs(self) -> str | None:
@@ -153,7 +153,10 @@ class TesseractEngine(Engine):
                 "tesseract is not installed (Debian: apt-get install tesseract-ocr "
                 "tesseract-ocr-rus)"
             )
-        have = set((await _output(exe, "--list-langs")).split())
+        langs, version = await asyncio.gather(
+            _output(exe, "--list-langs"), _output(exe, "--version")
+        )
+        have = set(langs.split())
         self._have, self._missing_told = have, set()  # scripts warned about
         missing = [
             lang for lang in (self.langs or BY_SCRIPT_DEFAULT).split("+") if lang not in have
@@ -164,7 +167,7 @@ class TesseractEngine(Engine):
                 + " ".join(f"tesseract-ocr-{m}" for m in missing)
                 + ")"
             )
-        self.model = (await _output(exe, "--version")).splitlines()[0].strip()
+        self.model = version.splitlines()[0].strip()
         self._exe = exe
         if self.options.layout == "on":
             from ocrkit.layout import LayoutDetector
@@ -352,7 +355,7 @@ class TesseractEngine(Engine):
         """The page turned upright, encoded, and its reading started (`spare`: on the chance
         that the first reading makes no sense)."""
         image = await asyncio.to_thread(image.rotate, -turn.rotate, expand=True)
-        upright = await asyncio.to_thread(encode, image)
+        upright = await asyncio.to_thread(functools.partial(encode, image, uncompressed=True))
         reading = asyncio.ensure_future(
             self._tesseract(upright.data, langs, 3, thresholding=light, spare=spare)
         )
@@ -369,7 +372,7 @@ class TesseractEngine(Engine):
         scale = 2 if min(image.size) >= OSD_HALVED_FROM else 1
 
         def small() -> bytes:
-            return encode(image.reduce(scale) if scale > 1 else image).data
+            return encode(image.reduce(scale) if scale > 1 else image, uncompressed=True).data
 
         try:
             out = await self._tesseract(
@@ -444,6 +447,8 @@ def uneven_light(image: Image.Image) -> bool:
     """Whether the page's paper is lit unevenly (a phone photo): the lightest grey of each
     of 8 x 8 tiles (its 90th percentile: the paper between the letters) differs across the
     page by UNEVEN grey levels or more, the darkest and lightest 5% of tiles aside."""
+    import numpy as np
+
     gray = np.asarray(image.convert("L").reduce(4), dtype=np.uint8)
     h, w = gray.shape
     if h < 8 or w < 8:

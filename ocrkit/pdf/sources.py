@@ -33,6 +33,9 @@ class RenderTarget:
     dpi: int | None = None
     grayscale: bool = False
     jpeg_quality: int | None = 90  # None: lossless PNG
+    # Lossless without compression (PNM), for an engine on this machine (Tesseract):
+    # nothing is sent over a network, and compressing costs more than reading.
+    uncompressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,12 @@ class SourceDocument:
             mode = "L" if target.grayscale else "RGB"
             img = img if img.mode == mode else img.convert(mode)
             lossy = target.jpeg_quality is not None
-            return encode(img, lossy=lossy, quality=target.jpeg_quality or 95)
+            return encode(
+                img,
+                lossy=lossy,
+                quality=target.jpeg_quality or 95,
+                uncompressed=target.uncompressed,
+            )
 
         if self._pdf is not None:
             return self._pdf.render(
@@ -125,7 +133,12 @@ class SourceDocument:
             mode = "L" if target.grayscale else "RGB"
             region = region if region.mode == mode else region.convert(mode)
             lossy = target.jpeg_quality is not None
-            return encode(region, lossy=lossy, quality=target.jpeg_quality or 95)
+            return encode(
+                region,
+                lossy=lossy,
+                quality=target.jpeg_quality or 95,
+                uncompressed=target.uncompressed,
+            )
 
         return self._pdf.render(
             number, crop, max_pixels=None, dpi=target.dpi, grayscale=target.grayscale

@@ -15,11 +15,14 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from ocrkit.structure.blocks import Block
+
+if TYPE_CHECKING:
+    pass
 
 # An amount read as one word: sign or bracket, four digits or more, a decimal part.
 _NUMBER = re.compile(r"^(\(?[-−–]?)(\d{4,})([.,]\d+)?(\)?)$")
@@ -43,6 +46,8 @@ def spaced_digit_groups(words: list[Block], image: Image.Image) -> list[Block]:
 
 def _glyph_centres(gray: Image.Image, word: Block) -> list[float]:
     """The centres (x) of the ink's runs of columns across the word's box, left to right."""
+    import numpy as np
+
     b = word.bbox
     assert b is not None
     crop = np.asarray(gray.crop((int(b.x0), int(b.y0), int(b.x1) + 1, int(b.y1) + 1)))

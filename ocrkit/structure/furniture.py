@@ -199,7 +199,11 @@ SIDE_TALL = 0.1  # of the page's height: how long a line on its side must run
 
 def _in_side_margin(layer: PageLayer) -> set[int]:
     """The lines set on their side in a side margin, beside all the rest of the page's
-    text: a copy service's stamp ("Официальная копия номер ..."), an arXiv identifier."""
+    text, on a page whose text mostly runs across it: a copy service's stamp
+    ("Официальная копия номер ..."), an arXiv identifier."""
+    on_side = [x for x in layer.lines if x.box.bottom - x.box.top > x.box.right - x.box.left]
+    if 2 * len(on_side) >= len(layer.lines):
+        return set()  # the page's text itself runs up the page (a table printed sideways)
     found = set()
     for i, line in enumerate(layer.lines):
         box = line.box

@@ -106,8 +106,11 @@ def bands(page: PageResult) -> Bands:
 
 def _in_side_margin(lines: dict[int, list[Block]], width: int, height: int) -> set[int]:
     """The engine's lines set on their side in a side margin (`furniture.SIDE`), beside
-    every other line of the page."""
+    every other line of the page, on a page whose lines mostly run across it."""
     boxes = {n: union(ws) for n, ws in lines.items()}
+    on_side = [n for n, b in boxes.items() if b.y1 - b.y0 > b.x1 - b.x0]
+    if 2 * len(on_side) >= len(boxes):
+        return set()  # the page itself is read on its side: its lines all run so
     found = set()
     for n, b in boxes.items():
         tall, wide = b.y1 - b.y0, b.x1 - b.x0

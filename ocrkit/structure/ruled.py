@@ -12,13 +12,18 @@ more and two columns or more; underlines and boxes around a paragraph do not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from ocrkit.pdf.text_layer import Box
 from ocrkit.structure.blocks import BBox, Block
 from ocrkit.structure.tables import Cell, Table
+
+# numpy is imported where it is used: a run whose pages all come from their text layers
+# never loads it (a tenth of a second or two of every start).
+if TYPE_CHECKING:
+    import numpy as np
 
 H_SHARE = 1 / 30  # a horizontal rule's least length, of the page's width
 V_SHARE = 1 / 80  # a vertical rule's least length, of the page's height
@@ -38,6 +43,8 @@ class _Rule:
 
 def ruled_tables(image: Image.Image, words: list[Block]) -> list[Table]:
     """The ruled tables on `image` (pixels), their cells filled with `words` (pixel boxes)."""
+    import numpy as np
+
     # Rules are looked for at half size (a quarter of the pixels; a rule of one pixel stays
     # dark enough), their places scaled back to the image's.
     small = image.convert("L")
@@ -121,6 +128,8 @@ CONTRAST = 15  # how much darker than its surroundings a pixel must be to be ink
 def _ink(gray: np.ndarray) -> np.ndarray:
     """Pixels darker than the mean of the window around them (uneven light in a scan or a
     photo leaves the rules and the letters, not the shadows): an integral image's sums."""
+    import numpy as np
+
     k = 2 * WINDOW + 1
     padded = np.pad(gray, WINDOW + 1, mode="edge")
     total = np.cumsum(np.cumsum(padded, axis=0, dtype=np.uint32), axis=1, dtype=np.uint32)
@@ -135,6 +144,8 @@ def _rules(ink: np.ndarray, length: int) -> list[_Rule]:
     """The rules along the rows of `ink` (pass its transpose for vertical ones): runs of ink
     at least `length` long, short gaps in them (a scan's broken line) bridged, the runs of
     neighbouring rows that lie along each other made one rule."""
+    import numpy as np
+
     h, w = ink.shape
     padded = np.zeros((h, w + 2), np.int8)
     padded[:, 1:-1] = ink
@@ -186,6 +197,8 @@ def _bridged(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Runs (sorted by row, then start) joined where one ends less than `gap` before the next
     on the same row starts: their starts, ends and rows."""
+    import numpy as np
+
     joined = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] < gap)
     first = np.flatnonzero(np.concatenate([[True], ~joined]))
     return starts[first], np.maximum.reduceat(ends, first), rows[first]
