@@ -478,3 +478,35 @@ def test_pictures_are_read_together_one_tesseract_a_pass_each_as_alone() -> None
     assert together[2] == ""
     alone = [asyncio.run(run([p]))[0] for p in (russian, english, blank)]
     assert together == alone
+
+
+@pytest.mark.slow  # Tesseract reads a real page's three pictures
+def test_a_signature_among_a_pages_pictures_reads_as_nothing_and_its_logo_as_its_words() -> None:
+    """A town's accounts signed by its mayor (bench/documents, Rödermark p.42): the gate
+    finds ink in the logo of its head and in the two signatures. The logo's lettering is
+    read; what Tesseract makes of a signature ("Aud Va td, lof", its words' confidence
+    0.37 on average) is no text, and stays out of the page."""
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.options import OcrOptions
+    from ocrkit.pdf.gate import judge
+    from ocrkit.pdf.inputs import Input
+    from ocrkit.pdf.sources import SourceDocument, check_source
+
+    pdf = (
+        Path(__file__).parent.parent / "bench/documents/pdfs/de_roedermark_gesamtabschluss2022.pdf"
+    )
+    doc = SourceDocument(check_source(Input(pdf, "pdf")))
+    engine = TesseractEngine(OcrOptions(layout="off"))
+    try:
+        gate = judge(doc.layer(42))
+        crops = [doc.render_region(42, engine.target, box) for box in gate.pictures]
+
+        async def run() -> list[str]:
+            await engine.start()
+            return [r.text for r in await engine.read_pictures(crops)]  # type: ignore[union-attr]
+
+        logo, *signatures = asyncio.run(run())
+    finally:
+        doc.close()
+    assert "STADT" in logo and "Gemeinsam eins" in logo
+    assert len(signatures) == 2 and signatures == ["", ""]

@@ -306,6 +306,8 @@ class TesseractEngine(Engine):
             if isinstance(found, PageFailed):
                 replies.append(found)
                 continue
+            if _scribbled(found):
+                found = []  # a signature, a stamp's curves: no text to put in the page
             text, blocks, _ = await asyncio.to_thread(with_tables, found, image)
             if any(b.type == "formula" for b in blocks) and await reread(
                 blocks, image, lang, self._words
@@ -459,6 +461,22 @@ def uneven_light(image: Image.Image) -> bool:
         for j in range(8)
     ]
     return bool(np.percentile(paper, 95) - np.percentile(paper, 5) >= UNEVEN)
+
+
+# Tesseract's confidence in a picture's words (of two letters or more), on average, below
+# which they are what it made of a signature or a drawing ("Aud Va td, lof": 0.37), not
+# text (a logo's lettering: 0.92; print in a screenshot: 0.8 and up).
+SCRIBBLE_CONFIDENCE = 0.5
+
+
+def _scribbled(words: list[Block]) -> bool:
+    """Whether a picture's words are a scribble read as letters."""
+    lettered = [
+        w.confidence
+        for w in words
+        if w.confidence is not None and any(len(x) >= 2 for x in WORD.findall(w.content))
+    ]
+    return bool(lettered) and sum(lettered) / len(lettered) < SCRIBBLE_CONFIDENCE
 
 
 def _tsv_pages(tsv: str, count: int) -> list[str]:
