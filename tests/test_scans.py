@@ -510,3 +510,41 @@ def test_a_signature_among_a_pages_pictures_reads_as_nothing_and_its_logo_as_its
         doc.close()
     assert "STADT" in logo and "Gemeinsam eins" in logo
     assert len(signatures) == 2 and signatures == ["", ""]
+
+
+@pytest.mark.parametrize("angle", [1.5, -2.5])
+def test_a_table_scanned_askew_is_found_as_on_a_level_scan(angle: float) -> None:
+    """The ruled table scanned a degree or two askew (the page and the words' boxes as an
+    engine reads them): its rules, a few pixels higher at one end than at the other, are
+    found on the page turned level, with the same rows and cells as on a level scan; the
+    words keep the boxes they were read with, and the table's box lies on the page as
+    given."""
+    from ocrkit.engines.tesseract import _structure
+    from ocrkit.structure.skew import skew_of, turned
+
+    image, words = _scan()
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(corpus.FONT, 30)
+    for i in range(6):  # a note under the table: long lines to measure the slope on
+        x, y = 200, 850 + 50 * i
+        for part in f"Показатели приведены в тысячах рублей строка {i + 1}".split():
+            width = int(draw.textlength(part + " ", font=font))
+            draw.text((x, y), part, font=font, fill=0)
+            box = BBox(x0=x, y0=y, x1=x + width - 8, y1=y + 32)
+            words.append(
+                Block(id=len(words), type="word", content=part, bbox=box, metadata={"line": 20 + i})
+            )
+            x += width
+    _, level_blocks = _structure(words, image)
+    (level_table,) = [b for b in level_blocks if b.type == "table"]
+
+    skewed = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    read = turned(words, -angle, image.size)  # where the engine finds the words
+    assert skew_of(read, image.width) == pytest.approx(angle, abs=0.2)
+    text, blocks = _structure(read, skewed)
+    (table,) = [b for b in blocks if b.type == "table"]
+    assert table.content == level_table.content
+    assert "<td>Денежные средства</td><td>1250</td><td>12 331</td>" in table.content
+    assert [b.bbox for b in blocks if b.type == "word"] == [w.bbox for w in read]
+    assert table.bbox is not None and level_table.bbox is not None
+    assert abs(table.bbox.y0 - level_table.bbox.y0) <= 0.02 * image.width

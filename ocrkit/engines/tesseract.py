@@ -29,6 +29,7 @@ from ocrkit.model.postprocess import BBox, Block, ordered
 from ocrkit.pdf.gate import WORD_RATE_MIN
 from ocrkit.pdf.sources import RenderTarget
 from ocrkit.structure.formulas import reread
+from ocrkit.structure.skew import MIN_SKEW, level, skew_of, turned
 from ocrkit.structure.words import with_tables
 
 if TYPE_CHECKING:
@@ -261,8 +262,8 @@ class TesseractEngine(Engine):
             words = tsv_words(await self._tesseract(upright.data, langs, 3, thresholding=light))
         # Tables ruled on the page (found by their rules) and tables among the words (their
         # columns line up) become Markdown tables and table blocks; the page, blocks in
-        # reading order.
-        text, blocks, _ = await asyncio.to_thread(with_tables, words, image)
+        # reading order; on a page scanned askew, found on it turned level.
+        text, blocks = await asyncio.to_thread(_structure, words, image)
         # Grey as rendered: the layout stage shrinks it before it makes its colour copy.
         found = await regions if regions is not None else None
         if found is not None:
@@ -437,6 +438,20 @@ class TesseractEngine(Engine):
         if proc.returncode != 0:
             raise PageFailed(f"tesseract failed: {err.decode(errors='replace').strip()[:300]}")
         return out.decode("utf-8", "replace")
+
+
+def _structure(words: list[Block], image: Image.Image) -> tuple[str, list[Block]]:
+    """The page's text and blocks from its words (`with_tables`). A page scanned askew
+    (`ocrkit.structure.skew`) has its tables found on it turned level, and every box turned
+    back: the words keep the boxes they were read with."""
+    angle = skew_of(words, image.width)
+    if abs(angle) < MIN_SKEW:
+        text, blocks, _ = with_tables(words, image)
+        return text, blocks
+    size = image.size
+    text, blocks, _ = with_tables(turned(words, angle, size), level(image, angle))
+    read = [b.model_copy(update={"bbox": w.bbox}) for b, w in zip(blocks, words, strict=False)]
+    return text, [*read, *turned(blocks[len(words) :], -angle, size)]
 
 
 def _forget(task: asyncio.Future) -> None:

@@ -6,8 +6,9 @@ tables as Markdown or HTML), fed by each source:
   aligned columns in `tables`, furniture in `furniture`, put together with the rest
   reflowed into paragraphs in `text_page`);
 - an OCR engine's words (`words`: rows, paragraphs and aligned tables; `ruled`: tables ruled
-  on the image; `ocr_furniture`; `formulas`, `letter_sizes`, `digit_groups`: what Tesseract's
-  reading needs mended);
+  on the image; `skew`: a scan fed in askew, its tables found on it turned level;
+  `ocr_furniture`; `formulas`, `letter_sizes`, `digit_groups`: what Tesseract's reading
+  needs mended);
 - a VLM's reply (`markup`: the HTML, OTSL or Markdown tables it writes);
 
 and tables continued across pages on every route (`continued`). `ocrkit.pdf` reads PDFs;
