@@ -541,10 +541,30 @@ def test_a_table_scanned_askew_is_found_as_on_a_level_scan(angle: float) -> None
     skewed = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     read = turned(words, -angle, image.size)  # where the engine finds the words
     assert skew_of(read, image.width) == pytest.approx(angle, abs=0.2)
-    text, blocks = _structure(read, skewed)
+    _, blocks = _structure(read, skewed)
     (table,) = [b for b in blocks if b.type == "table"]
     assert table.content == level_table.content
     assert "<td>Денежные средства</td><td>1250</td><td>12 331</td>" in table.content
     assert [b.bbox for b in blocks if b.type == "word"] == [w.bbox for w in read]
     assert table.bbox is not None and level_table.bbox is not None
     assert abs(table.bbox.y0 - level_table.bbox.y0) <= 0.02 * image.width
+
+
+def test_a_word_read_across_a_column_rule_is_parted_at_it() -> None:
+    """OCR reads a row's number, the column's rule and the label beside it as one word
+    ("7___|Телефон.связь"), and a rule as the mark opening a label (" |Услуги"): the
+    number goes to its cell, the label to its own, and no mark stays in either."""
+    image, words = _scan()
+    label = next(i for i, w in enumerate(words) if w.content == "средства")
+    code = next(i for i, w in enumerate(words) if w.content == "1250")
+    a, b = words[label].bbox, words[code].bbox
+    assert a is not None and b is not None
+    merged = words[label].model_copy(
+        update={"content": "средства___|1250", "bbox": BBox(x0=a.x0, y0=a.y0, x1=b.x1, y1=b.y1)}
+    )
+    total = next(i for i, w in enumerate(words) if w.content == "БАЛАНС")
+    marked = words[total].model_copy(update={"content": " |БАЛАНС"})
+    read = [merged if i == label else marked if i == total else w for i, w in enumerate(words)]
+    (table,) = ruled_tables(image, [w for i, w in enumerate(read) if i != code])
+    assert table.rows[2] == ["Денежные средства", "1250", "12 331", "9 879"]
+    assert table.rows[3][0] == "БАЛАНС"

@@ -11,6 +11,7 @@ more and two columns or more; underlines and boxes around a paragraph do not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -357,7 +358,7 @@ def _texts(
     """Each grid slot's words; rule marks read as words ("|", "_") are none, but for a dash
     a letter wide, clear of the row's rules: a nil ("-") or a range ("Январь - Декабрь")."""
     found: dict[tuple[int, int], list[Block]] = {}
-    for word in words:
+    for word in (part for w in words for part in _split_at_rule(w, xs)):
         b = word.bbox
         if b is None:
             continue
@@ -372,10 +373,35 @@ def _texts(
     return found
 
 
+# A column's rule read into a word between two cells' texts: "7___|Телефон.связь".
+_MARK_RUN = re.compile(r"\|+_*|_{2,}\|*")
+
+
+def _split_at_rule(word: Block, xs: list[int]) -> list[Block]:
+    """The word as the two words it is where OCR read it across a column's rule, the rule
+    read as marks between them ("7___|Телефон.связь": "7" and "Телефон.связь", each with
+    its side of the box); the word itself elsewhere."""
+    b, text = word.bbox, word.content.strip()
+    if b is None:
+        return [word]
+    inner = [x for x in xs[1:-1] if b.x0 + 4 < x < b.x1 - 4]
+    marks = [m for m in _MARK_RUN.finditer(text) if m.start() > 0 and m.end() < len(text)]
+    if len(inner) != 1 or len(marks) != 1:
+        return [word]
+    (at,), (mark,) = inner, marks
+    left, right = text[: mark.start()], text[mark.end() :]
+    if not left.strip(RULE_MARKS) or not right.strip(RULE_MARKS):
+        return [word]
+    return [
+        word.model_copy(update={"content": left, "bbox": BBox(x0=b.x0, y0=b.y0, x1=at, y1=b.y1)}),
+        word.model_copy(update={"content": right, "bbox": BBox(x0=at, y0=b.y0, x1=b.x1, y1=b.y1)}),
+    ]
+
+
 def _unruled(word: str) -> str:
     """A word without the cell's rule where OCR read it as part of the word ("453|" and
     "0]" beside a rule); brackets that pair up are the word's own."""
-    word = word.strip("|")
+    word = word.strip().strip("|")
     for opening, closing in ("[]", "{}"):
         if word.endswith(closing) and opening not in word:
             word = word[:-1]
