@@ -652,3 +652,77 @@ def test_boxes_drawn_with_no_text_in_them_are_no_table(tmp_path: Path) -> None:
     (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
     assert not [b for b in page.blocks or [] if b.type == "table"]
     assert "|" not in page.text and page.text.startswith("Back cover")
+
+
+def _statement_pdf(path: Path) -> Path:
+    """A balance sheet as the tax service's software prints it: no rules, a header of two
+    lines over its columns, their numbers, a section row, labels wrapped over two lines with
+    the code level with their first line, figures left blank on some rows."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=9)
+    heads = [
+        (20, "Наименование", "показателя"),
+        (80, "Код", "строки"),
+        (105, "На отчетную", "дату"),
+        (140, "На 31 декабря", "предыдущего года"),
+    ]
+    for x, first, second in heads:
+        pdf.text(x, 30, first)
+        pdf.text(x, 34, second)
+    for x, n in ((20, "1"), (80, "2"), (105, "3"), (140, "4")):
+        pdf.text(x, 40, n)
+    pdf.text(40, 48, "АКТИВ")
+    rows = [
+        (["Материальные", "внеоборотные активы"], "1150", "", ""),
+        (["Запасы"], "1210", "", "12"),
+        (["Денежные средства и", "денежные эквиваленты"], "1250", "505", "2 518"),
+        (["Финансовые и другие", "оборотные активы"], "1230", "891", ""),
+        (["БАЛАНС"], "1600", "1 396", "2 530"),
+    ]
+    y = 56.0
+    for label, code, now, before in rows:
+        for i, part in enumerate(label):
+            pdf.text(20, y + 3.5 * i, part)
+        pdf.text(80, y, code)
+        pdf.text(112 - pdf.get_string_width(now), y, now)
+        pdf.text(160 - pdf.get_string_width(before), y, before)
+        y += 12
+    pdf.text(20, y + 10, "Руководитель организации подписал баланс 28 марта 2022 года.")
+    pdf.output(str(path))
+    return path
+
+
+def test_a_statement_without_rules_is_a_table_anchored_on_its_line_codes(tmp_path: Path) -> None:
+    """Rows of a label and a code alone, labels wrapped over two lines, blank figures: the
+    column of codes makes the rows; the header stands over its columns, the section row is a
+    row, the signature line under it stays out."""
+    path = _statement_pdf(tmp_path / "balance.pdf")
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    by_text = {text: key for key, text in cells.items()}
+    r, c = by_text["Денежные средства и денежные эквиваленты"]
+    assert cells[(r, c + 1)] == "1250" and cells[(r, c + 2)] == "505"
+    assert cells[(r, c + 3)] == "2 518"
+    assert cells[(0, c + 2)] == "На отчетную дату"
+    assert cells[(0, c + 3)] == "На 31 декабря предыдущего года"
+    assert (by_text["Запасы"][0], c + 3) in cells and cells[(by_text["Запасы"][0], c + 3)] == "12"
+    assert "АКТИВ" in by_text
+    assert "Руководитель организации подписал баланс" in page.text
+    assert not any("Руководитель" in text for text in cells.values())
+
+
+def test_numbers_in_prose_make_no_statement(tmp_path: Path) -> None:
+    """A law's text, years and article numbers in its lines: no table."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=10)
+    for i in range(10):
+        pdf.text(20, 30 + 6 * i, f"Статья {i + 1}. Закон от {2010 + i} года, пункт {1100 + 10 * i}")
+    path = tmp_path / "law.pdf"
+    pdf.output(str(path))
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    assert not [b for b in page.blocks or [] if b.type == "table"]

@@ -18,6 +18,7 @@ from ocrkit.pdf.gate import Gate, Route, judge, readable
 from ocrkit.pdf.objects import Area
 from ocrkit.pdf.text_layer import PageLayer
 from ocrkit.structure.blocks import Block
+from ocrkit.structure.coded import coded_tables
 from ocrkit.structure.furniture import Furniture, FurnitureFinder
 from ocrkit.structure.tables import Table, aligned_tables, lattice_tables
 from ocrkit.structure.text_page import closing_table, in_tables, read_page
@@ -109,7 +110,11 @@ class LayerDocument:
         if number not in self._tables:
             ruled = lattice_tables(layer, lambda areas: self._pages.chars(number, areas))
             rest = [line for line in layer.lines if not in_tables(line, ruled)]
-            self._tables[number] = sorted(ruled + aligned_tables(rest), key=lambda t: t.box.top)
+            coded = coded_tables(rest)
+            rest = [line for line in rest if not in_tables(line, coded)]
+            self._tables[number] = sorted(
+                ruled + coded + aligned_tables(rest), key=lambda t: t.box.top
+            )
             while len(self._tables) > _KEPT:
                 self._tables.popitem(last=False)
         tables = self._tables[number]

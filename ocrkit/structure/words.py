@@ -20,10 +20,11 @@ from ocrkit.layout.roles import is_formula, text_roles
 from ocrkit.pdf.text_layer import LETTERED, WIDE_GAP_EM, Box, Line
 from ocrkit.structure import letter_sizes
 from ocrkit.structure.blocks import BBox, Block
+from ocrkit.structure.coded import coded_tables
 from ocrkit.structure.digit_groups import spaced_digit_groups
 from ocrkit.structure.ruled import ruled_tables
 from ocrkit.structure.tables import Table, aligned_tables
-from ocrkit.structure.text_page import table_blocks
+from ocrkit.structure.text_page import in_tables, table_blocks
 
 _JUNK = set("|[]{}_—–-")  # what a table's rules read as
 
@@ -91,8 +92,10 @@ def with_tables(
     if image is not None:
         words = spaced_digit_groups(words, image)
     ruled = ruled_tables(image, words) if image is not None else []
-    rest = [w for w in words if not _in_any(w, ruled)]
-    found = sorted(ruled + aligned_tables(rows(rest)), key=lambda t: t.box.top)
+    rest = rows([w for w in words if not _in_any(w, ruled)])
+    coded = coded_tables(rest)
+    rest = [line for line in rest if not in_tables(line, coded)]
+    found = sorted(ruled + coded + aligned_tables(rest), key=lambda t: t.box.top)
     tables = [_regrouped(t) for t in found]
     blocks = table_blocks(tables, first_id=len(words))
     text, ordered = arrange(words, blocks, first_id=len(words) + len(blocks))
