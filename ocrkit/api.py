@@ -33,8 +33,10 @@ P = ParamSpec("P")
 # tables and furniture, 2; before paragraph blocks, 3; before text roles and the paragraph
 # rules of size, weight and mid-sentence breaks, 4; before formulas on scans were read again,
 # Tesseract headings went by letter size, its broken-off sentences were joined and a
-# text-layer line opening with a number could go on with a paragraph, 5) is read again.
-RESULTS_VERSION = 5
+# text-layer line opening with a number could go on with a paragraph, 5; before statements
+# anchored on their line codes, deskewed scans and pages read again in their language's
+# model, 6) is read again.
+RESULTS_VERSION = 6
 T = TypeVar("T")
 
 

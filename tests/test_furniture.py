@@ -268,3 +268,21 @@ def test_a_note_set_on_its_side_in_a_margin_leaves_the_text(tmp_path: Path) -> N
     assert "Официальная копия" not in result.text and "формата 20" in result.text
     assert _roles(result, "Официальная копия") <= {"header", "footer"}
     assert _roles(result, "Официальная копия")
+
+
+def test_page_numbers_said_in_the_languages_of_the_pages_read_as_page_numbers() -> None:
+    from ocrkit.structure.furniture import is_page_number, line_key
+
+    for text in (
+        "стр. 2 из 12",
+        "Page 7 of 120",
+        "Seite 6 von 60",
+        "pag. 6 di 32",
+        "página 4 de 9",
+        "Strona 3 z 10",
+        "Сторінка 5 із 9",
+        "- 7 -",
+    ):
+        assert is_page_number(line_key(text)), text
+    for text in ("Seite acht", "Статья 12", "Итого 12", "Page layout"):
+        assert not is_page_number(line_key(text)), text

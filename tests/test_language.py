@@ -152,3 +152,21 @@ def test_a_page_whose_text_is_mostly_in_a_font_with_no_map_is_ocrd() -> None:
     layer = PageLayer(612, 792, lines=_lines(_PROSE[:1], 50, 40) + body)
     gate = judge(layer)
     assert gate.route == "ocr" and gate.pictures == []
+
+
+def test_accented_letters_mapped_to_punctuation_send_the_page_to_ocr() -> None:
+    """A Polish guide whose font maps ą, ę, ś, ł to "!", "%", "$", "#" ("dotycz!ce",
+    "wynalazczo$ci", "pó#ce"): most of its words still read as Polish, but a symbol between
+    letters says the map is wrong, and the page is OCR'd. An address or a link now and then
+    ("nn@promelec.ru") does not."""
+    broken = [
+        "oraz wszelkie oficjalne publikacje dotycz!ce wynalazczo$ci oraz patenty",
+        "W celu wyszukania 'róde# informacji w pierwszej kolejno$ci nale\"y",
+        "pozwala na zlokalizowanie dokumentu na pó#ce danej biblioteki i w#a$nie",
+        "skorzysta& z katalogów bibliotecznych które zawieraj! informacje",
+    ]
+    gate = judge(PageLayer(612, 792, lines=_lines(broken * 2, 72, 100)))
+    assert gate.route == "ocr" and gate.measure == "symbol_words"
+    good = [line.replace("!", "ą").replace("$", "ś").replace("#", "ł") for line in broken[:3]]
+    good.append("Kontakt: biblioteka@pw.edu.pl, strona https://www.bg.pw.edu.pl/?q=katalog")
+    assert judge(PageLayer(612, 792, lines=_lines(good * 2, 72, 100))).route == "text-layer"

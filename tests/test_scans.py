@@ -568,3 +568,45 @@ def test_a_word_read_across_a_column_rule_is_parted_at_it() -> None:
     (table,) = ruled_tables(image, [w for i, w in enumerate(read) if i != code])
     assert table.rows[2] == ["Денежные средства", "1250", "12 331", "9 879"]
     assert table.rows[3][0] == "БАЛАНС"
+
+
+@pytest.mark.slow  # Tesseract reads the page twice
+def test_a_page_in_another_language_of_its_script_is_read_again_with_its_model() -> None:
+    """A German page, no language named: the default's reading (rus+eng) reads as German,
+    and the page is read again with German's own model, which keeps its umlauts."""
+    from ocrkit.engines.tesseract import TesseractEngine
+    from ocrkit.model.images import encode
+    from ocrkit.options import OcrOptions
+
+    lines = [
+        "Falsche oder fehlende Einträge führen zu Punktabzug.",
+        "Füllen Sie die Tabelle entsprechend aus und prüfen Sie die Ergebnisse.",
+        "Die Gemeinde hat für das Jahr über die Erträge und Aufwendungen berichtet.",
+        "Sie brauchen Ihre Angaben nicht zu begründen, wenn die Lösung stimmt.",
+    ] * 3
+    page = encode(_banner(lines), uncompressed=True)
+    engine = TesseractEngine(OcrOptions(layout="off"))
+    if "deu" not in asyncio.run(_have(engine)):
+        pytest.fail("Tesseract's German model is not installed (scripts/setup.sh installs it)")
+    passes: list[str] = []
+    read = engine._tesseract
+
+    async def counted(image: bytes | Path, langs: str, psm: int, **kwargs: int) -> str:
+        passes.append(langs)
+        return await read(image, langs, psm, **kwargs)
+
+    engine._tesseract = counted  # type: ignore[method-assign]
+
+    async def run() -> str:
+        await engine.start()
+        engine._reading = 1  # beside another page: no orientation detection beside it
+        return (await engine.read(page, temperature=0.0)).text
+
+    text = asyncio.run(run())
+    assert [p for p in passes if p != "osd"] == ["rus+eng", "deu+eng"]
+    assert "Einträge führen" in text and "begründen" in text
+
+
+async def _have(engine) -> set[str]:  # type: ignore[no-untyped-def]
+    await engine.start()
+    return set(engine._have)

@@ -426,3 +426,25 @@ def test_a_note_read_on_its_side_in_a_margin_of_one_ocr_page_leaves_its_text() -
     assert "Официальная" not in out.text and "вида 7" in out.text
     (note,) = [b for b in out.blocks or [] if b.type == "header"]
     assert note.content == "Официальная копия номер 0085529"
+
+
+def test_a_scan_alone_loses_what_only_furniture_says_at_its_edges() -> None:
+    """One scanned page, no neighbours: a journal's head with its page number at one end,
+    a foot ending with its page number said as such, and a scanning app's mark leave the
+    text; a year opening a title and a line of the body ending with a number stay."""
+    lines = [
+        ("204 FLAJOLET AND MARTIN", 60),
+        ("2024 Annual Report of the Bank", 200),
+        ("The algorithm uses 64 bitmaps for 256", 400),
+        ("Klausur Mathematik II Teil B Seite 8", 1330),
+    ]
+    for marks in (lines, [*lines[1:3], ("Scanné avec CamScanner", 1360)]):
+        sink = _Keep()
+        window = OcrFurniture(sink)  # type: ignore[arg-type]
+        window.add(None, _ocr_page(1, marks))  # type: ignore[arg-type]
+        window.done(None)  # type: ignore[arg-type]
+        (page,) = sink.pages
+        assert "2024 Annual Report" in page.text and "bitmaps for 256" in page.text
+        for text, _ in marks:
+            if text.startswith(("204", "Klausur", "Scanné")):
+                assert text not in page.text

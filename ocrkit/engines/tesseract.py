@@ -22,7 +22,15 @@ from PIL import Image
 from ocrkit.engines.base import Engine, Reply
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
 from ocrkit.errors import EngineUnavailable, ImageError, PageFailed
-from ocrkit.language import TESSERACT_SCRIPT, WORD, lexicon, read_text, script_of, word_script
+from ocrkit.language import (
+    TESSERACT_LANGUAGE,
+    TESSERACT_SCRIPT,
+    WORD,
+    lexicon,
+    read_text,
+    script_of,
+    word_script,
+)
 from ocrkit.layout.roles import assign_roles
 from ocrkit.model.images import PageImage, encode
 from ocrkit.model.postprocess import BBox, Block, ordered
@@ -126,26 +134,38 @@ class TesseractEngine(Engine):
         """The models to read the page again with, where the default's words say the page
         is not theirs (module comment above); None where they fit."""
         reading = read_text(" ".join(w.content for w in words))
+        plausible = reading.word_rate is not None and reading.word_rate >= WORD_RATE_MIN
+        # Words that read as another language of the script (German, Ukrainian): its own
+        # model reads its letters (ä, é, ł, є, ї) that the default's turn into others.
+        own = TESSERACT_LANGUAGE.get(reading.language or "") if plausible else None
+        if own is not None and own in self._have:
+            return f"{own}+eng"
+        if own is not None:
+            self._tell_missing(reading.language or own, own)
         cyrillic, latin = reading.scripts.get("cyrillic", 0), reading.scripts.get("latin", 0)
         if reading.script == "latin" and 0 < cyrillic <= LOOK_ALIKES_MAX * latin:
             return "eng"  # a few Cyrillic letters in Latin text: look-alikes, not Russian
-        plausible = reading.word_rate is not None and reading.word_rate >= WORD_RATE_MIN
         if plausible or script in (None, "latin", "cyrillic") or script not in TESSERACT_SCRIPT:
             return None
         model = TESSERACT_SCRIPT[script]
         if model in self._have:
             return f"{model}+eng"
-        if script not in self._missing_told:
-            self._missing_told.add(script)
-            log.warning(
-                "a page looks %s; without Tesseract's %r model (Debian: apt-get install "
-                "tesseract-ocr-%s) it is read as %s",
-                script,
-                model,
-                model.replace("_", "-"),
-                BY_SCRIPT_DEFAULT,
-            )
+        self._tell_missing(script, model)
         return None
+
+    def _tell_missing(self, what: str, model: str) -> None:
+        """Once a run: a page looks `what` and Tesseract has no model for it."""
+        if what in self._missing_told:
+            return
+        self._missing_told.add(what)
+        log.warning(
+            "a page looks %s; without Tesseract's %r model (Debian: apt-get install "
+            "tesseract-ocr-%s) it is read as %s",
+            what,
+            model,
+            model.replace("_", "-"),
+            BY_SCRIPT_DEFAULT,
+        )
 
     async def start(self) -> None:
         exe = shutil.which("tesseract")

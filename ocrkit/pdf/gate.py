@@ -10,6 +10,8 @@ script it is written (`ocrkit.language`):
   whose words are right; a body font without a map (every line broken) does. PDFium's own
   map-error flag counts only where the words do not read as language (it flags fonts whose
   text it still got right). The glyphs that stay are marked U+FFFD in the text;
+- **letters where letters are**: hardly any word with a symbol between its letters
+  ("dotycz!ce", "pó#ce": a font whose map sends its accented letters to ASCII punctuation);
 - **one writing system a word**: hardly any word mixes two scripts (`Oблигации` with a
   Latin O is look-alike garbage), and hardly any letter stands outside the page's own
   script, Latin (quoted everywhere) and Greek (formulas);
@@ -46,6 +48,10 @@ BROKEN_MAX = 0.01  # share of characters with no Unicode meaning
 BROKEN_LINES_MAX = 0.25  # share of lines holding any: more is a body font without a map
 STRAY_MAX = 0.02  # share of letters outside the page's script, Latin and Greek
 MIXED_MAX = 0.02  # share of words mixing two writing systems
+# Share of words with a symbol between their letters ("dotycz!ce", "pó#ce": a font whose
+# map sends its accented letters to ASCII punctuation); real text has them only in an
+# address or a link (under 1% of a page's words here).
+SYMBOL_WORDS_MAX = 0.03
 WORD_RATE_MIN = 0.1  # share of words that are frequent words of the page's language
 INVISIBLE_WORD_RATE_MIN = 0.4
 INVISIBLE_SINGLE_MAX = 0.3  # share of an invisible layer's words that are single letters
@@ -60,6 +66,9 @@ UNCOVERED_IMAGE_MAX = 0.02
 PICTURES_MAX = 0.5
 
 _CID = re.compile(r"\(cid:\d+\)")
+_SYMBOL_IN_WORD = re.compile(r"[^\W\d_][!#$%&@\\^|~]+[^\W\d_]")
+_LETTERED = re.compile(r"[^\W\d_]")
+_LINK = re.compile(r"://|^www\.|@[\w-]+\.\w|[?&]\w+=")  # an address or a link: not words
 # U+FFFD, private use, surrogates, and control characters other than tab and newline.
 BROKEN_CHARS = re.compile(
     "[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]"
@@ -182,6 +191,7 @@ def _judge(layer: PageLayer) -> Gate:
         "broken_lines": round(_broken_lines(layer, plausible), 4),
         "stray_letters": round(stray / max(letters, 1), 4),
         "mixed_script_words": round(reading.mixed_words / max(words, 1), 4),
+        "symbol_words": round(_symbol_words(text), 4),
         "single_letters": round(reading.single_letters / max(words, 1), 4),
         "words": float(words),
         "invisible_text": round(invisible / max(sum(len(x.text) for x in layer.lines), 1), 4),
@@ -196,6 +206,7 @@ def _judge(layer: PageLayer) -> Gate:
         ("broken_lines", ">", BROKEN_LINES_MAX, "lines with characters of no Unicode meaning"),
         ("stray_letters", ">", STRAY_MAX, f"letters outside the page's {reading.script} script"),
         ("mixed_script_words", ">", MIXED_MAX, "words mixing two scripts (look-alikes)"),
+        ("symbol_words", ">", SYMBOL_WORDS_MAX, "symbols inside words (letters mapped wrong)"),
     ]
     judged_by_words = measures["words"] >= MIN_WORDS and "word_rate" in measures
     if strict and measures["words"] >= MIN_WORDS:
@@ -241,6 +252,13 @@ def _judge(layer: PageLayer) -> Gate:
         script=reading.script,
         language=reading.language if judged_by_words else None,
     )
+
+
+def _symbol_words(text: str) -> float:
+    """Share of the text's words (tokens with a letter, addresses and links aside) with a
+    symbol between letters."""
+    tokens = [t for t in text.split() if _LETTERED.search(t) and not _LINK.search(t)]
+    return sum(bool(_SYMBOL_IN_WORD.search(t)) for t in tokens) / max(len(tokens), 1)
 
 
 def _broken(layer: PageLayer, plausible: bool) -> int:

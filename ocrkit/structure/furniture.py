@@ -30,7 +30,8 @@ SAME_PLACE_PT = 4.0  # how far a recurring line may move between pages
 COPY_SHARE = 0.5  # two pages sharing this share of their body lines are copies
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-–—]\s*)?(?:(?:стр\.?|страница|лист|с\.|page|p\.)\s*)?#(?:\s*(?:из|of|/|[-–])\s*#)?"
+    r"^(?:[-–—]\s*)?(?:(?:стр\.?|страница|лист|с\.|сторінка|page|p\.|seite|s\.|pag\.?|pagina|"
+    r"página|pág\.?|strona|str\.)\s*)?#(?:\s*(?:из|із|of|/|von|di|de|sur|z|[-–])\s*#)?"
     r"(?:\s*[-–—])?$",
     re.IGNORECASE,
 )
@@ -39,9 +40,9 @@ NUMBERED_EDGE = 0.14  # where a numbered running head stands in a book's wide to
 SMALLER = 0.92  # set this much smaller than the page's usual text
 APART = 1.0  # line heights of space between it and the body
 # What only furniture says: copyright, provenance, a journal's reference, an identifier.
-_FURNITURE_TEXT = re.compile(
+FURNITURE_TEXT = re.compile(
     r"©|\(c\)\s*\d{4}|all rights reserved|все права защищены|downloaded from|"
-    r"https?://|www\.|\bdoi\b|\bissn\b|\bisbn\b|arxiv:|\bvol\.\s*\d|\bpp\.\s*\d",
+    r"https?://|www\.|\bdoi\b|\bissn\b|\bisbn\b|arxiv:|\bvol\.\s*\d|\bpp\.\s*\d|camscanner",
     re.IGNORECASE,
 )
 
@@ -159,7 +160,7 @@ def _at_the_edge(layer: PageLayer) -> set[int]:
         # A running head or foot parted from the body by a rule of its own (a title at
         # the top is set larger, and stays).
         ruled = line.size < TITLE_SCALE * usual and _ruled_off(layer, line, rest, height)
-        says = smaller or _FURNITURE_TEXT.search(line.text) or _numbered_runs(line) or ruled
+        says = smaller or FURNITURE_TEXT.search(line.text) or _numbered_runs(line) or ruled
         # Further in, only at the top: at the foot a smaller line that starts with a
         # number is a footnote.
         if (edge and says) or (at_top and smaller and _numbered_words(line, layer.lines)):

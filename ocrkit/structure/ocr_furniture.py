@@ -10,6 +10,7 @@ A sink in front of another: each page waits until the pages after it are read.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -18,7 +19,10 @@ from ocrkit.layout.roles import assign_roles
 from ocrkit.structure.blocks import Block
 from ocrkit.structure.furniture import (
     BAND,
+    EDGE,
+    FURNITURE_TEXT,
     NEARBY,
+    NUMBERED_EDGE,
     SIDE,
     SIDE_TALL,
     is_page_number,
@@ -45,6 +49,8 @@ class Band:
     key: str
     top: float
     role: str  # "header" | "footer"
+    text: str = ""  # as read
+    bottom: float = 0.0  # as a share of the height
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,8 @@ def bands(page: PageResult) -> Bands:
         key = line_key(" ".join(w.content for w in ws))
         role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
         if role:
-            out.append(Band(tuple(row), key, top, role))
+            text = " ".join(w.content for w in ws)
+            out.append(Band(tuple(row), key, top, role, text, bottom))
         else:
             body.update(w for w in key.split() if any(c.isalpha() for c in w))
     return Bands(out, frozenset(body), tuple(sorted(margins)))
@@ -134,13 +141,41 @@ def furniture_rows(mine: Bands, near: list[Bands]) -> dict[tuple[int, ...], str]
     for band in mine.rows:
         if is_page_number(band.key):
             found[band.lines] = "page_number"
-        elif any(
+        elif _says_furniture(band) or any(
             abs(o.top - band.top) <= SAME_PLACE
             and difflib.SequenceMatcher(None, o.key, band.key).ratio() >= SIMILAR
             for o in others
         ):
             found[band.lines] = band.role
     return found
+
+
+# A journal's running head: its page number at one end ("204 FLAJOLET AND MARTIN"), not a
+# year ("2024 Annual Report").
+_NUMBERED_HEAD = re.compile(
+    r"^(?!(?:19|20)\d\d\b)\d{1,4}\s+\S+\s+\S|^\S+\s+\S.*\s(?!(?:19|20)\d\d$)\d{1,4}$"
+)
+
+
+def _says_furniture(band: Band) -> bool:
+    """A row at the very edge of a page read alone that says it is furniture: what only
+    furniture says (a copyright, "Downloaded from", a DOI, a scanning app's mark), a page
+    number said as such at one end, or a journal's head with its page number at one end."""
+    if band.role == "header" and band.top <= NUMBERED_EDGE and _NUMBERED_HEAD.match(band.text):
+        return True  # a book's or journal's wide top margin: a little further in
+    edge = band.top <= EDGE if band.role == "header" else band.bottom >= 1 - EDGE
+    return edge and (bool(FURNITURE_TEXT.search(band.text)) or _numbered_end(band.text))
+
+
+def _numbered_end(text: str) -> bool:
+    """Whether the row ends or starts with its page number said as such ("Klausur
+    Mathematik II - Teil B  Seite 8", "стр. 2 из 12  Отчёт")."""
+    words = text.split()
+    return len(words) > 2 and any(
+        is_page_number(line_key(" ".join(part)))
+        for n in range(2, min(4, len(words) - 1) + 1)
+        for part in (words[-n:], words[:n])
+    )
 
 
 def _region(block: Block) -> Region:
