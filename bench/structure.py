@@ -38,6 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 REALDOCS = Path(os.environ.get("OCRKIT_REALDOCS", REPO.parent / "shared" / "realdocs"))
 SETS = {
     "realpages": REPO / "bench" / "realpages",
+    "realpages_ru": REPO / "bench" / "realpages_ru",
+    "realpages_intl": REPO / "bench" / "realpages_intl",
     "ru": REALDOCS / "ru",
     "docling": REALDOCS / "docling",
 }
@@ -199,7 +201,7 @@ def score(rules: Path, root: Path, tools: list[str]) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", default="realpages,ru,docling")
+    parser.add_argument("--sets", default="realpages,realpages_ru,realpages_intl,ru,docling")
     parser.add_argument(
         "--tools",
         default="ocrkit,pdftotext,pdfplumber,camelot-lattice,camelot-network,pymupdf4llm,ocrmypdf",

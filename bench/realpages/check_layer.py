@@ -8,8 +8,8 @@ usage: python3 check_layer.py [RULES] [PDF_DIR]
 * present / absent / order strings must occur as a substring of that text
   (absent rules are furniture that the layer does hold; a miss is reported as a note).
 * table rules: every word of the cell and of each neighbour / heading must occur.
-* Pages listed in SCANS have no text layer and are skipped (their rules were read from
-  zoomed renders).  Pages listed in CP1251_LAYER have a mojibake layer (cp1251 bytes
+* Pages listed in SCANS (or, for another set, in the by_eye.txt beside its rules) have no
+  usable text layer and are skipped (their rules were read from zoomed renders).  Pages listed in CP1251_LAYER have a mojibake layer (cp1251 bytes
   shown as Latin-1); their layer is decoded before the check.
 Also rejects strings with `_` or `*`, and present/order strings shorter than 4 chars.
 Exit status 1 if any rule fails.
@@ -28,6 +28,11 @@ RULES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "rules.jsonl")
 PDFS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "pdfs")
 
 SCANS = {"ru_sberby_opu2021_scan_p1.pdf"}
+# Another set's pages whose rules were read from renders (scans, junk or broken layers):
+# listed in by_eye.txt beside its rules.
+_BY_EYE = Path(RULES).with_name("by_eye.txt")
+if _BY_EYE.exists():
+    SCANS = {x.split()[0] for x in _BY_EYE.read_text().splitlines() if x.strip()}
 CP1251_LAYER = {"ru_gost_r7097_2016_p17.pdf"}
 REPL = {
     "‘": "'",
