@@ -4,7 +4,7 @@
 
 1. Born-digital: every page of the real documents in bench/documents/pdfs/ (prospectuses,
    a law, annual reports: 121 pages), then the single real pages of ../shared/realdocs and
-   bench/realpages/, each set cut to the pages the gate reads from their text layer (a
+   bench/realpages*/, each set cut to the pages the gate reads from their text layer (a
    cover that is one picture goes to OCR, and to part 2). Each set is
    one `ocrkit` process with the default route (`--engine tesseract --format md`, an empty
    cache), start-up included, beside `pdftotext` on the same files. Printed: pages/s,
@@ -43,6 +43,8 @@ SINGLE_PAGES = [
     REPO.parent / "shared" / "realdocs" / "docling" / "pdfs",
     REPO.parent / "shared" / "realdocs" / "ru" / "pdfs",
     REPO / "bench" / "realpages" / "pdfs",
+    REPO / "bench" / "realpages_ru" / "pdfs",
+    REPO / "bench" / "realpages_intl" / "pdfs",
 ]
 
 
