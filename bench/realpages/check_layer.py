@@ -9,8 +9,9 @@ usage: python3 check_layer.py [RULES] [PDF_DIR]
   (absent rules are furniture that the layer does hold; a miss is reported as a note).
 * table rules: every word of the cell and of each neighbour / heading must occur.
 * Pages listed in SCANS (or, for another set, in the by_eye.txt beside its rules) have no
-  usable text layer and are skipped (their rules were read from zoomed renders).  Pages listed in CP1251_LAYER have a mojibake layer (cp1251 bytes
-  shown as Latin-1); their layer is decoded before the check.
+  usable text layer and are skipped (their rules were read from zoomed renders).
+* Pages listed in CP1251_LAYER have a mojibake layer (cp1251 bytes shown as Latin-1);
+  their layer is decoded before the check.
 Also rejects strings with `_` or `*`, and present/order strings shorter than 4 chars.
 Exit status 1 if any rule fails.
 """

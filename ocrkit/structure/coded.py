@@ -8,42 +8,34 @@ labels wrapped over two or three lines, the code set level with the label's midd
 its figures in comb fields ("5 0 5"). Here the column of codes decides: four codes or more,
 one above the other, of one length; the lines around each code that stand close to it (a
 wrapped label, a figure a little lower) are its row; a short line standing apart between two
-rows is a section row ("АКТИВ"); the lines above the first row whose pieces each stand over
-one column are the header. A line of prose inside the statement's extent stops it: no table
-is glued to prose.
+rows is a section row ("АКТИВ"); the lines close together above the first row are the
+header, merged column by column (the columns' numbers and the statement's title left out).
+A line of prose inside the statement's extent stops it: no table is glued to prose.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
 
 from ocrkit.pdf.text_layer import Box, Line
 from ocrkit.structure.tables import Cell, Table
 
-# A form's line code: "1150", "010", "6200".
-_LINE_CODE = re.compile(r"^\d{3,5}$")
 CODES_MIN = 4  # codes it takes, one above the other, to make a statement
 SAME_LENGTH = 0.8  # share of a column's codes of one length (figures vary in length)
 TIGHT = 0.6  # of a line's height: lines this close are one row's (a wrapped label)
-HEADER_LINES = 10  # lines looked back at for the header, sections and column numbers
 PROSE_CHARS = 120  # a line this long inside a statement is prose: the statement ends there
-# Figures set in comb fields, a box a digit ("1 3 5 6"): read as the number.
-_COMB = re.compile(r"^[(\-]?\d(?: \d)+\)?$")
+HEADER_LINES = 10  # lines looked back at for the header, sections and column numbers
 HEADER_GAP = 1.0  # of a line's height: the most between two lines of the header
 CENTRED = 0.02  # of the statement's width: a line centred on it this closely is its title
 NAME_NEAR = 0.25  # of a column's name's width: how far from its figures it may stand
-_NUMBERING = re.compile(r"^\d{1,2}$")
-_FIGURE = re.compile(r"[\d\-–—]")
+
+_LINE_CODE = re.compile(r"^\d{3,5}$")  # a form's line code: "1150", "010", "6200"
+_COMB = re.compile(r"^[(\-]?\d(?: \d)+\)?$")  # a comb field's digits, a box each: "1 3 5 6"
+_NUMBERING = re.compile(r"^\d{1,2}$")  # a column's number under the header
+_FIGURE = re.compile(r"[\d\-–—]")  # what a value column's pieces hold
 
 Piece = tuple[str, float, float]  # text, left, right
-
-
-@dataclass
-class _Row:
-    lines: list[int]  # indices into the statement's lines, top to bottom
-    code: int | None  # the line holding its code
 
 
 def coded_tables(lines: list[Line]) -> list[Table]:
@@ -168,13 +160,13 @@ def _statement(
     boxes: list[Box] = []
     for row in rows:
         slots: list[list[Piece]] = [[] for _ in range(2 + len(columns))]
-        for k in row.lines:
+        for k in row:
             for piece in _pieces(lines[k]):
                 if not piece[0].strip(" .·"):
                     continue  # a dotted leader, a comb's dots
                 slots[_slot(piece, code_left, code_right, columns)].append(piece)
         grid.append(slots)
-        boxes.append(_box([lines[k] for k in row.lines]))
+        boxes.append(_box([lines[k] for k in row]))
     for k in reversed(sections):
         grid.insert(0, [_pieces(lines[k]), *([] for _ in range(1 + len(columns)))])
         boxes.insert(0, _box([lines[k]]))
@@ -197,7 +189,7 @@ def _statement(
     return Table(table_box, texts, cells), set(members) | set(head_lines) | set(sections)
 
 
-def _rows(lines: list[Line], members: list[int], codes: set[int], height: float) -> list[_Row]:
+def _rows(lines: list[Line], members: list[int], codes: set[int], height: float) -> list[list[int]]:
     """The statement's lines as its rows: lines close together make a block, a block with
     one code one row; a block with several is cut between its codes, each line going to the
     code nearest it; a block without a code is a row of its own (a section's label)."""
@@ -214,7 +206,7 @@ def _rows(lines: list[Line], members: list[int], codes: set[int], height: float)
     for block in blocks:
         anchors = [k for k in block if k in codes]
         if len(anchors) <= 1:
-            rows.append(_Row(block, anchors[0] if anchors else None))
+            rows.append(block)
             continue
         parts: dict[int, list[int]] = {a: [] for a in anchors}
         for k in block:
@@ -224,12 +216,12 @@ def _rows(lines: list[Line], members: list[int], codes: set[int], height: float)
                 key=lambda a: abs((lines[a].box.top + lines[a].box.bottom) / 2 - middle),
             )
             parts[nearest].append(k)
-        rows += [_Row(parts[a], a) for a in anchors]
+        rows += [parts[a] for a in anchors]
     return rows
 
 
 def _value_columns(
-    lines: list[Line], rows: list[_Row], code_right: float
+    lines: list[Line], rows: list[list[int]], code_right: float
 ) -> list[tuple[float, float]]:
     """The value columns right of the codes: the extents of the figures' pieces, those that
     overlap across merged (a piece with no figure, OCR's reading of a dotted line across
@@ -237,7 +229,7 @@ def _value_columns(
     spans = sorted(
         (p[1], p[2])
         for row in rows
-        for k in row.lines
+        for k in row
         for p in _pieces(lines[k])
         if p[1] >= code_right - 1 and _FIGURE.search(p[0])
     )
