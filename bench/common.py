@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,10 @@ from harness.servers import REPO, ManagedServer, build_tiny_model, vllm_bench_ar
 
 RESULTS = REPO / "bench" / "results"
 MODEL = "tiny-qwen2-vl"
+# How often a timed run's process tree is sampled for its resident memory: a pass over
+# /proc takes a few ms, which at 20 ms took a fifth of a core from the run it timed.
+SAMPLE_S = 0.05
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def tiny_vllm(work: Path) -> tuple[ManagedServer, Path]:
@@ -111,7 +116,7 @@ def measure_ocrkit(
 ) -> tuple[float, float]:
     """Runs `ocrkit ARGS...`; its peak RSS in MB and its wall time in seconds. The peak is
     the larger of the process's own high-water mark and the sum over it and every process
-    under it (text-layer workers, Tesseract), sampled every 20 ms. stderr goes to `log` (a
+    under it (text-layer workers, Tesseract), sampled every SAMPLE_S. stderr goes to `log` (a
     file: a pipe nobody reads fills up and blocks the run)."""
     started = time.perf_counter()
     with log.open("w") as stderr:
@@ -125,7 +130,7 @@ def measure_ocrkit(
         tree_kb = 0
         while proc.poll() is None:
             tree_kb = max(tree_kb, _tree_rss_kb(proc.pid))
-            time.sleep(0.02)
+            time.sleep(SAMPLE_S)
         code = proc.returncode
     seconds = time.perf_counter() - started
     text = log.read_text()
@@ -136,30 +141,26 @@ def measure_ocrkit(
 
 
 def _tree_rss_kb(root: int) -> int:
-    """The resident memory of process `root` and all its descendants now, in kB."""
+    """The resident memory of process `root` and all its descendants now, in kB: one read
+    of each process's `stat` (its parent and its resident pages), so that sampling steals
+    little of the cores the run is timed on."""
     parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
+    pages: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
             except OSError:
                 continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            pid = int(entry.name)
+            parents[pid], pages[pid] = int(fields[1]), int(fields[21])
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    total = 0
-    for pid in tree:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total
+    return sum(pages.get(pid, 0) for pid in tree) * _PAGE_KB
 
 
 def write_result(name: str, data: dict[str, Any]) -> None:

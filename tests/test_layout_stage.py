@@ -12,6 +12,7 @@ import pytest
 import ocrkit
 from harness import structure_corpus as corpus
 from harness.layout_models import standin_v3
+from ocrkit.engines.tesseract import layout_settings as tesseract_layout_settings
 from ocrkit.errors import EngineUnavailable
 from ocrkit.layout import LayoutDetector, LayoutMissing, LayoutSettings, Region, reading_order
 from ocrkit.layout.roles import assign_roles, is_formula, text_roles
@@ -157,6 +158,20 @@ def test_settings_are_read_only_under_their_names(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("OCRKIT_LAYOUT_THREADS", "")  # compose's ${LAYOUT_THREADS:-}
     blank = LayoutSettings()
     assert blank.model is None and blank.threshold == 0.5 and blank.threads == 2
+
+
+def test_beside_tesseract_the_stage_takes_one_thread_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Tesseract's reading holds a core the whole time the stage runs beside it.
+    monkeypatch.delenv("OCRKIT_LAYOUT_THREADS", raising=False)
+    assert tesseract_layout_settings().threads == 1
+    monkeypatch.setenv("OCRKIT_LAYOUT_THREADS", "")  # compose's ${LAYOUT_THREADS:-}
+    assert tesseract_layout_settings().threads == 1
+    monkeypatch.setenv("OCRKIT_LAYOUT_THREADS", "3")
+    assert tesseract_layout_settings().threads == 3
+    monkeypatch.setenv("OCRKIT_LAYOUT_THREADS", "2")  # said, though it is the default
+    assert tesseract_layout_settings().threads == 2
 
 
 def _paragraph(i: int, kind: str, text: str, box: tuple[int, int, int, int]) -> Block:

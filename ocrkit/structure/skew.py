@@ -50,9 +50,12 @@ def skew_of(words: list[Block], width: int) -> float:
 
 
 def level(image: Image.Image, angle: float) -> Image.Image:
-    """The page turned level (by `angle` clockwise), white where the turn uncovers."""
+    """The page turned level (by `angle` clockwise), white where the turn uncovers. Each
+    pixel is its nearest one on the page: only the rules and the gaps between glyphs are
+    looked for on it (Tesseract's words come from the page as scanned), and a bicubic
+    turn of a 300 dpi page took 0.33 s against 0.02 s."""
     fill = 255 if image.mode == "L" else (255,) * len(image.getbands())
-    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    return image.rotate(-angle, resample=Image.Resampling.NEAREST, fillcolor=fill)
 
 
 def turned(blocks: list[Block], angle: float, size: tuple[int, int]) -> list[Block]:
