@@ -448,3 +448,42 @@ def test_a_scan_alone_loses_what_only_furniture_says_at_its_edges() -> None:
         for text, _ in marks:
             if text.startswith(("204", "Klausur", "Scanné")):
                 assert text not in page.text
+
+
+def test_a_scan_with_margins_of_its_own_loses_its_head_and_foot_set_apart() -> None:
+    """A page scanned with wide margins of its own: its first row, apart from the text, a
+    page number at the outer margin and capitals (a journal's running head, a fifth of the
+    way down), and its last row, apart, of words and its page number at the margin (a
+    book's running foot) leave the text. A title in capitals with its number beside it, a
+    date opening the page, and a last row close under the text stay."""
+
+    def read(lines: list[tuple[str, int]], margin: bool = True) -> str:
+        page = _ocr_page(1, lines)
+        if margin:  # each line's number at one end moved out to the page's margin
+            for w in page.blocks or []:
+                if w.content.isdigit() and w.bbox is not None:
+                    x = 20 if w.bbox.x0 == 100 else 900
+                    w.bbox = BBox(x0=x, y0=w.bbox.y0, x1=x + 30, y1=w.bbox.y1)
+        sink = _Keep()
+        window = OcrFurniture(sink)  # type: ignore[arg-type]
+        window.add(None, page)  # type: ignore[arg-type]
+        window.done(None)  # type: ignore[arg-type]
+        (out,) = sink.pages
+        return out.text
+
+    body = [("TABLE III Sample Executions", 360), ("The algorithm uses bitmaps", 400)]
+    head, foot = ("204 FLAJOLET AND MARTIN", 300), ("Samorząd Studentów Warszawskiej 22", 1290)
+    text = read([head, *body, foot])
+    assert "FLAJOLET" not in text and "Samorząd" not in text
+    assert "TABLE III" in text and "uses bitmaps" in text
+    # The same rows with their numbers beside their words: a title's, an item's.
+    text = read([head, *body, foot], margin=False)
+    assert "FLAJOLET" in text and "Samorząd" in text
+    kept = [
+        ("ANNUAL REPORT OF THE BANK", 300),
+        ("12 января 2024 года", 300),
+        ("Итого по разделу 22", 1290),
+    ]
+    for row in kept:
+        lines = [row, *body] if row[1] < 1000 else [*body, ("Всего по разделу", 1262), row]
+        assert row[0] in read(lines), row

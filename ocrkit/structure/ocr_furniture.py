@@ -18,6 +18,7 @@ from ocrkit.layout.regions import Region, Role
 from ocrkit.layout.roles import assign_roles
 from ocrkit.structure.blocks import Block
 from ocrkit.structure.furniture import (
+    APART,
     BAND,
     EDGE,
     FURNITURE_TEXT,
@@ -51,6 +52,15 @@ class Band:
     role: str  # "header" | "footer"
     text: str = ""  # as read
     bottom: float = 0.0  # as a share of the height
+    # The page's last row, with APART line heights or more of space above it and in no
+    # table: where a running foot stands.
+    parted_foot: bool = False
+    # The page's first row, in its upper half, with APART line heights or more of space
+    # below it: where a running head stands on a scan with wide margins of its own.
+    parted_head: bool = False
+    # A page number at one end, SET_OFF line heights or more from the row's words (at the
+    # outer margin), not next to them as a title's or an item's number is.
+    number_apart: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,23 +99,44 @@ def _row_words(lines: dict[int, list[Block]], row: tuple[int, ...] | list[int]) 
 
 
 def bands(page: PageResult) -> Bands:
-    """An OCR'd page's rows in its top and bottom tenths, and the words of the rest."""
+    """An OCR'd page's rows in its top and bottom tenths (and a running head of capitals
+    further in, `_capitals_and_number`), and the words of the rest."""
     if page.source != "ocr" or not page.blocks or not page.image_size:
         return Bands([], frozenset())
     width, height = page.image_size
     lines = _lines_of(page.blocks)
     margins = _in_side_margin(lines, width, height)
     out, body = [], set()
-    for row in _rows({n: ws for n, ws in lines.items() if n not in margins}):
+    rows = _rows({n: ws for n, ws in lines.items() if n not in margins})
+    boxes = [union(_row_words(lines, row)) for row in rows]
+    tables = [b.bbox for b in page.blocks if b.type == "table" and b.bbox is not None]
+    for i, row in enumerate(rows):
         ws = _row_words(lines, row)
-        u = union(ws)
+        u = boxes[i]
         top, bottom = u.y0 / height, u.y1 / height
         middle = (top + bottom) / 2
-        key = line_key(" ".join(w.content for w in ws))
-        role = "header" if middle <= BAND else "footer" if middle >= 1 - BAND else None
+        text = " ".join(w.content for w in ws)
+        key = line_key(text)
+        tall = u.y1 - u.y0
+        in_table = any(t.y0 <= u.y0 and u.y1 <= t.y1 for t in tables)
+        first = i == 0 and len(rows) > 1 and middle <= 0.5
+        parted_head = first and not in_table and boxes[1].y0 - u.y1 >= APART * tall
+        last = i == len(rows) - 1 and i > 0
+        parted_foot = last and not in_table and u.y0 - boxes[i - 1].y1 >= APART * tall
+        # The first row further in too: a running head in a book's wide margin, or one of
+        # capitals and a page number on a scan with margins of its own (a title there
+        # stays body, however often it recurs).
+        head = (
+            middle <= BAND
+            or (i == 0 and middle <= NUMBERED_EDGE)
+            or (parted_head and _number_apart(ws, tall) and _capitals_and_number(text))
+        )
+        role = "header" if head else "footer" if middle >= 1 - BAND else None
         if role:
-            text = " ".join(w.content for w in ws)
-            out.append(Band(tuple(row), key, top, role, text, bottom))
+            apart = _number_apart(ws, tall)
+            out.append(
+                Band(tuple(row), key, top, role, text, bottom, parted_foot, parted_head, apart)
+            )
         else:
             body.update(w for w in key.split() if any(c.isalpha() for c in w))
     return Bands(out, frozenset(body), tuple(sorted(margins)))
@@ -157,14 +188,54 @@ _NUMBERED_HEAD = re.compile(
 )
 
 
+# A running foot: a few words, and its page number after them ("Samorząd Studentów
+# Politechniki Warszawskiej 22"); no other figure (a statement's total row has its codes).
+_NUMBERED_FOOT = re.compile(r"^(?:[^\W\d_][^\s\d]*\s+){2,8}(?!(?:19|20)\d\d$)\d{1,4}$")
+
+
 def _says_furniture(band: Band) -> bool:
     """A row at the very edge of a page read alone that says it is furniture: what only
     furniture says (a copyright, "Downloaded from", a DOI, a scanning app's mark), a page
-    number said as such at one end, or a journal's head with its page number at one end."""
+    number said as such at one end, a journal's head with its page number at one end, or
+    the page's last row, parted from the body, of words and its page number set apart, or
+    its first row, parted from the body, of capitals and its page number set apart."""
     if band.role == "header" and band.top <= NUMBERED_EDGE and _NUMBERED_HEAD.match(band.text):
         return True  # a book's or journal's wide top margin: a little further in
+    if band.number_apart:
+        if band.role == "footer" and band.parted_foot and _NUMBERED_FOOT.match(band.text):
+            return True
+        if band.parted_head and _capitals_and_number(band.text):
+            return True  # "204 FLAJOLET AND MARTIN" above a scanned page's text
     edge = band.top <= EDGE if band.role == "header" else band.bottom >= 1 - EDGE
     return edge and (bool(FURNITURE_TEXT.search(band.text)) or _numbered_end(band.text))
+
+
+SET_OFF = 4.0  # line heights between a running head's page number and its words, at least
+
+
+def _number_apart(words: list[Block], tall: float) -> bool:
+    """Whether the row (its words left to right) has a number at one end set SET_OFF line
+    heights or more apart from the rest."""
+    if len(words) < 2:
+        return False
+    for number, nearest in ((words[0], words[1]), (words[-1], words[-2])):
+        a, b = number.bbox, nearest.bbox
+        if not (number.content.isdigit() and a is not None and b is not None):
+            continue
+        if max(b.x0 - a.x1, a.x0 - b.x1) >= SET_OFF * tall:
+            return True
+    return False
+
+
+def _capitals_and_number(text: str) -> bool:
+    """Whether the row is a page number at one end and words in capitals (a journal's or
+    book's running head: its authors or its title), no date."""
+    words = text.split()
+    if len(words) < 3 or not _NUMBERED_HEAD.match(text):
+        return False
+    rest = words[1:] if words[0].isdigit() else words[:-1]
+    lettered = [w for w in rest if any(c.isalpha() for c in w)]
+    return len(lettered) >= 2 and all(w.isupper() for w in lettered)
 
 
 def _numbered_end(text: str) -> bool:
