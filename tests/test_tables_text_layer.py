@@ -726,3 +726,48 @@ def test_numbers_in_prose_make_no_statement(tmp_path: Path) -> None:
     pdf.output(str(path))
     (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
     assert not [b for b in page.blocks or [] if b.type == "table"]
+
+
+def _price_list(path: Path, *, header: bool) -> Path:
+    """A price list's column: a head of two lines over a grade and its price, then grades
+    and prices set wide apart, four line heights from one row to the next; under it, the
+    seller's requisites, each a label and its number."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", fname=FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=7)
+    if header:
+        pdf.text(80, 55, "Марка")
+        pdf.text(105, 55, "Цена с НДС,")
+        pdf.text(105, 58, "за 1м³")
+    grades = [("М100 (В7,5)", "3850-."), ("М150 (В10)", "3950-."), ("М200 (В15)", "4200-.")]
+    grades += [("М250 (В20)", "4350-."), ("М300 (В22,5)", "4500-.")]
+    for i, (grade, price) in enumerate(grades):
+        pdf.text(80, 66 + 7 * i, grade)
+        pdf.text(112 - pdf.get_string_width(price), 66 + 7 * i, price)
+    for i, (label, number) in enumerate([("ИНН/", "7203515689"), ("КПП/", "720301001")]):
+        pdf.text(80, 120 + 4 * i, label)
+        pdf.text(100, 120 + 4 * i, number)
+    pdf.text(80, 128, "ОГРН/")
+    pdf.text(100, 128, "1217200002282")
+    pdf.output(str(path))
+    return path
+
+
+def test_a_price_list_of_two_columns_under_its_head_is_a_table(tmp_path: Path) -> None:
+    """Rows of a label and its price ("3850-.", whole roubles), set further apart than a
+    table's rows usually are, under a head over both columns: a table, prices as printed.
+    The same rows with no head, and the requisites under them, stay text."""
+    path = _price_list(tmp_path / "prices.pdf", header=True)
+    (page,) = ocrkit.ocr(path, route="text", cache_dir=tmp_path / "cache").pages
+    (table,) = [b for b in page.blocks or [] if b.type == "table"]
+    cells = {(c["row"], c["col"]): c["text"] for c in table.metadata["cells"]}
+    assert cells[(0, 0)] == "Марка" and cells[(0, 1)] == "Цена с НДС, за 1м³"
+    assert cells[(1, 0)] == "М100 (В7,5)" and cells[(1, 1)] == "3850-."
+    assert cells[(5, 0)] == "М300 (В22,5)" and cells[(5, 1)] == "4500-."
+    assert len(table.metadata["cells"]) == 12  # the requisites are no rows of it
+    assert "ИНН/ 7203515689" in page.text
+    bare = _price_list(tmp_path / "bare.pdf", header=False)
+    (page,) = ocrkit.ocr(bare, route="text", cache_dir=tmp_path / "cache").pages
+    assert not [b for b in page.blocks or [] if b.type == "table"]
+    assert "М100 (В7,5) 3850-." in page.text

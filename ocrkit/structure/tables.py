@@ -499,7 +499,8 @@ def _covered(edges: list[float], start: float, end: float) -> int:
 ALIGN_PT = 2.5
 ALIGN_EM = 0.25
 MIN_ROWS = 3  # rows with numbers (or marks) it takes to make a table
-_NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*$")
+# A price list's "3850-." and "3850.-" (whole roubles) are numbers too.
+_NUMBER = re.compile(r"^[(\-−–]?[\d\s.,%()\-−–]*\d[\d\s.,%()]*(?:[-–]\.?|\.[-–])?$")
 # A mark standing for a value: a check box, a tick, a cross, a dash for none, or a glyph
 # whose font maps it to no letter (Wingdings' boxes come out as "*" or U+FFFD).
 _MARK = re.compile(r"^(?:[^\w\s]|[xX])$")
@@ -515,7 +516,8 @@ def _valued(line: Line) -> bool:
 def aligned_tables(lines: list[Line]) -> list[Table]:
     """The tables set without rules among `lines` (in reading order): rows of three runs or
     more, a section row between them (a label alone where the rows' labels start), and the
-    header lines above them whose pieces each stand over one of its columns."""
+    header lines above them whose pieces each stand over one of its columns; or rows of a
+    label and its value under a header over both (`_pairs`)."""
     tables: list[Table] = []
     claimed = 0  # lines before this one belong to a table found already
     i = 0
@@ -530,7 +532,9 @@ def aligned_tables(lines: list[Line]) -> list[Table]:
         rows = lines[i:j]
         numeric = sum(_valued(line) for line in rows)
         table = None
-        if numeric >= MIN_ROWS:
+        if numeric < MIN_ROWS and (pairs := _pairs(lines, claimed, i)):
+            table, j = pairs
+        elif numeric >= MIN_ROWS:
             head = _above(lines, claimed, i, rows)
             sections = []  # labels over the first column right above the rows: rows too
             while head and _over_first_only(head[-1], rows):
@@ -546,6 +550,66 @@ def aligned_tables(lines: list[Line]) -> list[Table]:
         else:
             i += 1
     return tables
+
+
+# One value: digits, grouped by spaces in threes at most ("1 234 567,89"), not two
+# figures in one run ("182.750,99 223.213,84": two years' columns set as one).
+_ONE_NUMBER = re.compile(
+    r"^[(\-−–]?\d{1,3}(?:[ \u00a0\u202f]\d{3})*(?:[\d.,]*\d)?%?\)?(?:[-–]\.?|\.[-–])?$"
+)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _priced(line: Line) -> bool:
+    """Whether the line is a label and its value: two runs, letters then one number."""
+    return (
+        len(line.runs) == 2
+        and bool(_LTR_LETTER.search(line.runs[0][0]) or _RTL.search(line.runs[0][0]))
+        and bool(_ONE_NUMBER.match(line.runs[1][0].strip()))
+    )
+
+
+def _heading(line: Line) -> bool:
+    """Whether the line can head a label-and-value table: words (or a year) in each piece,
+    no value of its own."""
+    pieces = line.runs or ((line.text, line.box.left, line.box.right),)
+    return all(
+        _LTR_LETTER.search(p[0]) or _RTL.search(p[0]) or _YEAR.match(p[0].strip()) for p in pieces
+    ) and not any(_NUMBER.match(p[0]) and not _YEAR.match(p[0].strip()) for p in pieces)
+
+
+def _pairs(lines: list[Line], claimed: int, start: int) -> tuple[Table, int] | None:
+    """A table of two columns from line `start`: MIN_ROWS rows or more of a label and its
+    value ("М100 (В7,5) | 3850-."), and a header over both columns right above them
+    ("Марка | Цена с НДС, за 1м³"); the table and the line after it. Without the header
+    such lines are a list in the text (requisites, a table of contents)."""
+    j = start
+    while j < len(lines) and _priced(lines[j]) and _evenly_next(lines, start, j):
+        j += 1
+    rows = lines[start:j]
+    if len(rows) < MIN_ROWS:
+        return None
+    head = _above(lines, claimed, start, rows)
+    if not head or not all(_heading(line) for line in head) or not _is_header(head, rows):
+        return None
+    table = _aligned(head + rows, head=len(head), runs=2)
+    return (table, j) if table is not None else None
+
+
+PAIR_PITCH = 5.0  # line heights from one label-and-value row to the next, at most
+PITCH_SLACK = 0.25  # how far the rows' pitch may vary: they are set evenly
+
+
+def _evenly_next(lines: list[Line], start: int, k: int) -> bool:
+    """Whether line `k` is the next of rows set evenly from line `start` (a price list's
+    rows stand four line heights apart, further than `_next_row` allows)."""
+    if k == start:
+        return True
+    first, second = lines[start], lines[start + 1]
+    height = first.box.bottom - first.box.top
+    pitch = second.box.top - first.box.top
+    step = lines[k].box.top - lines[k - 1].box.top
+    return 0 < pitch <= PAIR_PITCH * height and abs(step - pitch) <= PITCH_SLACK * pitch
 
 
 SECTION_CHARS = 60  # a section row's label ("Europe", "Итого по разделу I") is short
@@ -631,10 +695,11 @@ def _next_row(lines: list[Line], start: int, k: int) -> bool:
     return 0 <= line.box.top - above.box.top <= 3 * height
 
 
-def _aligned(rows: list[Line], head: int = 0) -> Table | None:
+def _aligned(rows: list[Line], head: int = 0, runs: int = 3) -> Table | None:
     """The rows as a table when their runs line up in columns; the first `head` lines are
-    its header, their pieces merged column by column into one row."""
-    body = [line for line in rows if len(line.runs) >= 3]
+    its header, their pieces merged column by column into one row; its body, the rows of
+    `runs` runs or more."""
+    body = [line for line in rows if len(line.runs) >= runs]
     if not body:
         return None
     columns = _columns(body)
