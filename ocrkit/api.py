@@ -35,8 +35,9 @@ P = ParamSpec("P")
 # Tesseract headings went by letter size, its broken-off sentences were joined and a
 # text-layer line opening with a number could go on with a paragraph, 5; before statements
 # anchored on their line codes, deskewed scans and pages read again in their language's
-# model, 6) is read again.
-RESULTS_VERSION = 6
+# model, 6; before two-column price lists and lam-alef ligatures in their letters' order,
+# 7) is read again.
+RESULTS_VERSION = 7
 T = TypeVar("T")
 
 

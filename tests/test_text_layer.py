@@ -338,3 +338,19 @@ def test_a_bold_title_a_little_larger_than_the_text_is_one_heading_over_its_line
     assert "INTERNATIONAL TECHNICAL SUPPORT ORGANIZATION" in parts
     assert "Об Общественной телерадиовещательной корпорации Кыргызской Республики" in parts
     assert "A paragraph set larger ends here." in parts
+
+
+def test_a_lam_alef_ligature_reads_in_its_letters_order(tmp_path: Path) -> None:
+    """A bank's income statement made by Word (bench/realpages_intl): its fonts map the
+    lam-alef ligature, one glyph, to alef then lam. The layer's text reads lam then alef
+    ("الأهلي", not "األهلي"), and the definite article, two glyphs, stays as written."""
+    pdf = (
+        Path(__file__).parent.parent
+        / "bench/realpages_intl/pdfs/ar_arabicragscanned_nbeincome2024_p4.pdf"
+    )
+    (page,) = ocr(pdf, route="text", cache_dir=tmp_path / "cache").pages
+    assert page.source == "text-layer"
+    words = set(page.text.split())
+    assert {"الأهلي", "والإيرادات", "الإيضاحات"} <= words
+    assert not words & {"األهلي", "واإليرادات", "اإليضاحات"}
+    assert "الأرباح" in page.text  # the article's alef and lam, then the ligature's

@@ -14,6 +14,7 @@ points with the origin at the top left, y down, as in `text_layer`.
 from __future__ import annotations
 
 import ctypes
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -258,6 +259,35 @@ def page_text(textpage: raw.FPDF_TEXTPAGE, count: int) -> str:
         # wrong box. One character at a time.
         text = "".join(_char(raw.FPDFText_GetUnicode(textpage, i)) for i in range(count))
     return text
+
+
+# Alef (bare, or with its hamza or madda) before lam: the definite article "ال", or the
+# lam-alef ligature ("لا", one glyph) that a font's map gives in the order it is drawn.
+_ALEF_LAM = re.compile("[\u0622\u0623\u0625\u0627]\u0644")
+
+
+def lam_alef(textpage: raw.FPDF_TEXTPAGE, text: str) -> str:
+    """The page's text (`page_text`) with each lam-alef ligature in its letters' order:
+    where alef and lam share one glyph's box they are one glyph, the ligature, which Word's
+    fonts map to alef, lam ("االستفادة" for "الاستفادة", "خالل" for "خلال"); the article's
+    two glyphs stand apart. For the text read in PDFium's order (lines, not table cells:
+    a cell's characters are put in the order they stand, which reverses a box's two)."""
+    if not _ALEF_LAM.search(text):
+        return text
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+
+    def box(i: int) -> tuple[float, ...]:
+        raw.FPDFText_GetCharBox(textpage, i, *boxes)
+        return (left.value, right.value, bottom.value, top.value)
+
+    chars = list(text)
+    for m in _ALEF_LAM.finditer(text):
+        i = m.start()
+        a, b = box(i), box(i + 1)
+        if a[1] > a[0] and all(abs(x - y) < 0.01 for x, y in zip(a, b, strict=True)):
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+    return "".join(chars)
 
 
 def _char(code: int) -> str:

@@ -27,6 +27,7 @@ from ocrkit.pdf.objects import (
     Frame,
     Matrix,
     bounds,
+    lam_alef,
     matrix_of,
     page_text,
     path_edges,
@@ -271,7 +272,7 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
-    text = page_text(textpage, count)
+    text = lam_alef(textpage, page_text(textpage, count))
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
     get_box, shown = raw.FPDFText_GetCharBox, frame.box
