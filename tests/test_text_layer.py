@@ -343,7 +343,8 @@ def test_a_bold_title_a_little_larger_than_the_text_is_one_heading_over_its_line
 def test_a_lam_alef_ligature_reads_in_its_letters_order(tmp_path: Path) -> None:
     """A bank's income statement made by Word (bench/realpages_intl): its fonts map the
     lam-alef ligature, one glyph, to alef then lam. The layer's text reads lam then alef
-    ("الأهلي", not "األهلي"), and the definite article, two glyphs, stays as written."""
+    ("الأهلي", not "األهلي"), in its lines and its tables' cells, and the definite article,
+    two glyphs, stays as written."""
     pdf = (
         Path(__file__).parent.parent
         / "bench/realpages_intl/pdfs/ar_arabicragscanned_nbeincome2024_p4.pdf"
@@ -353,4 +354,8 @@ def test_a_lam_alef_ligature_reads_in_its_letters_order(tmp_path: Path) -> None:
     words = set(page.text.split())
     assert {"الأهلي", "والإيرادات", "الإيضاحات"} <= words
     assert not words & {"األهلي", "واإليرادات", "اإليضاحات"}
+    # In its tables' cells too (their runs are read apart from the line).
+    tables = [b for b in page.blocks or [] if b.type == "table"]
+    cells = " ".join(c["text"] for t in tables for c in t.metadata["cells"]).split()
+    assert "والعمولات" in cells and "والعموالت" not in cells
     assert "الأرباح" in page.text  # the article's alef and lam, then the ligature's

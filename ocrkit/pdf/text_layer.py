@@ -272,7 +272,8 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
-    text = lam_alef(textpage, page_text(textpage, count))
+    drawn = page_text(textpage, count)
+    text = lam_alef(textpage, drawn)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
     get_box, shown = raw.FPDFText_GetCharBox, frame.box
@@ -294,6 +295,8 @@ def _lines(textpage: raw.FPDF_TEXTPAGE, frame: Frame) -> list[Line]:
         runs = _runs(textpage, first, last, frame, height)
         if not runs and _DIGIT.search(text, first, last + 1):  # a row of figures, maybe
             runs = _spaced_runs(text, first, last, char_box, height)
+        if runs and text is not drawn and drawn[first : last + 1] != match.group():
+            runs = _runs_mended(runs, drawn[first : last + 1], match.group())
         # The larger of its ends: a footnote's mark or a bullet may be set smaller than its
         # line. A symbol (a check box, a bullet) set larger is no heading: letters' ends.
         span = range(first, last + 1)
@@ -369,6 +372,18 @@ def _runs(
             text = text.removesuffix("\x00")
         runs.append((" ".join(text.split()), run[0], run[2]))
     return tuple(runs)
+
+
+def _runs_mended(
+    runs: tuple[tuple[str, float, float], ...], drawn: str, mended: str
+) -> tuple[tuple[str, float, float], ...]:
+    """The runs (read by PDFium in the order drawn) with the words their line's text had
+    mended (`lam_alef`) mended alike."""
+    pairs = list(zip(drawn.split(), mended.split(), strict=False))
+    if len(drawn.split()) != len(mended.split()):
+        return runs
+    words = {a: b for a, b in pairs if a != b}
+    return tuple((" ".join(words.get(w, w) for w in r[0].split()), r[1], r[2]) for r in runs)
 
 
 def _spaced_runs(
