@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from harness import corpus, structure_corpus
 from ocrkit.engines.orientation import Orientation, parse_osd, unrotate
-from ocrkit.engines.tesseract import uneven_light
+from ocrkit.engines.tesseract import TesseractEngine, uneven_light
 from ocrkit.model.postprocess import BBox, Block
 from ocrkit.structure.ruled import _in_a_word, _Rule, ruled_tables
 
@@ -459,14 +459,7 @@ def test_pictures_are_read_together_one_tesseract_a_pass_each_as_alone() -> None
     english = encode(_banner(["Annual Report 2021", "Payments to Governments"]))
     blank = encode(Image.new("L", (600, 200), 255))
     engine = TesseractEngine(OcrOptions(layout="off"))
-    passes: list[str] = []
-    read = engine._tesseract
-
-    async def counted(image: bytes | Path, langs: str, psm: int, **kwargs: int) -> str:
-        passes.append(langs)
-        return await read(image, langs, psm, **kwargs)
-
-    engine._tesseract = counted  # type: ignore[method-assign]
+    passes = _count_passes(engine)
 
     async def run(pictures: list) -> list[str]:
         await engine.start()
@@ -588,14 +581,7 @@ def test_a_page_in_another_language_of_its_script_is_read_again_with_its_model()
     engine = TesseractEngine(OcrOptions(layout="off"))
     if "deu" not in asyncio.run(_have(engine)):
         pytest.fail("Tesseract's German model is not installed (scripts/setup.sh installs it)")
-    passes: list[str] = []
-    read = engine._tesseract
-
-    async def counted(image: bytes | Path, langs: str, psm: int, **kwargs: int) -> str:
-        passes.append(langs)
-        return await read(image, langs, psm, **kwargs)
-
-    engine._tesseract = counted  # type: ignore[method-assign]
+    passes = _count_passes(engine)
 
     async def run() -> str:
         await engine.start()
@@ -610,3 +596,16 @@ def test_a_page_in_another_language_of_its_script_is_read_again_with_its_model()
 async def _have(engine) -> set[str]:  # type: ignore[no-untyped-def]
     await engine.start()
     return set(engine._have)
+
+
+def _count_passes(engine: TesseractEngine) -> list[str]:
+    """The languages of each Tesseract process the engine runs from now on, in order."""
+    passes: list[str] = []
+    read = engine._tesseract
+
+    async def counted(image: bytes | Path, langs: str, psm: int, **kwargs: int) -> str:
+        passes.append(langs)
+        return await read(image, langs, psm, **kwargs)
+
+    engine._tesseract = counted  # type: ignore[method-assign]
+    return passes

@@ -247,10 +247,14 @@ class TesseractEngine(Engine):
         reading: asyncio.Future[str] | None = None
         osd: asyncio.Future[Orientation] | None = None
         turned: tuple[Image.Image, PageImage, asyncio.Future[str]] | None = None
-        try:
-            reading = asyncio.ensure_future(
+
+        def begin(light: int) -> asyncio.Future[str]:
+            return asyncio.ensure_future(
                 self._tesseract(upright.data, langs, 3, thresholding=light)
             )
+
+        try:
+            reading = begin(light)
             # Paper lit evenly, as nearly every page's is, takes Tesseract's global threshold:
             # its reading starts at once, and only a page found lit unevenly (a phone photo)
             # is begun again with a threshold of each neighbourhood's own.
@@ -258,9 +262,7 @@ class TesseractEngine(Engine):
                 light = SAUVOLA
                 reading.cancel()
                 await asyncio.gather(reading, return_exceptions=True)
-                reading = asyncio.ensure_future(
-                    self._tesseract(upright.data, langs, 3, thresholding=light)
-                )
+                reading = begin(light)
             if alone:
                 osd = asyncio.ensure_future(self._orientation(image, spare=True))
                 await asyncio.wait({reading, osd}, return_when=asyncio.FIRST_COMPLETED)

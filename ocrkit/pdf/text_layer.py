@@ -379,10 +379,10 @@ def _runs_mended(
 ) -> tuple[tuple[str, float, float], ...]:
     """The runs (read by PDFium in the order drawn) with the words their line's text had
     mended (`lam_alef`) mended alike."""
-    pairs = list(zip(drawn.split(), mended.split(), strict=False))
-    if len(drawn.split()) != len(mended.split()):
+    before, after = drawn.split(), mended.split()
+    if len(before) != len(after):
         return runs
-    words = {a: b for a, b in pairs if a != b}
+    words = {a: b for a, b in zip(before, after, strict=True) if a != b}
     return tuple((" ".join(words.get(w, w) for w in r[0].split()), r[1], r[2]) for r in runs)
 
 

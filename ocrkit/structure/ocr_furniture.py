@@ -108,11 +108,11 @@ def bands(page: PageResult) -> Bands:
     margins = _in_side_margin(lines, width, height)
     out, body = [], set()
     rows = _rows({n: ws for n, ws in lines.items() if n not in margins})
-    boxes = [union(_row_words(lines, row)) for row in rows]
+    words = [_row_words(lines, row) for row in rows]
+    boxes = [union(ws) for ws in words]
     tables = [b.bbox for b in page.blocks if b.type == "table" and b.bbox is not None]
     for i, row in enumerate(rows):
-        ws = _row_words(lines, row)
-        u = boxes[i]
+        ws, u = words[i], boxes[i]
         top, bottom = u.y0 / height, u.y1 / height
         middle = (top + bottom) / 2
         text = " ".join(w.content for w in ws)
@@ -123,17 +123,17 @@ def bands(page: PageResult) -> Bands:
         parted_head = first and not in_table and boxes[1].y0 - u.y1 >= APART * tall
         last = i == len(rows) - 1 and i > 0
         parted_foot = last and not in_table and u.y0 - boxes[i - 1].y1 >= APART * tall
+        apart = _number_apart(ws, tall)
         # The first row further in too: a running head in a book's wide margin, or one of
         # capitals and a page number on a scan with margins of its own (a title there
         # stays body, however often it recurs).
         head = (
             middle <= BAND
             or (i == 0 and middle <= NUMBERED_EDGE)
-            or (parted_head and _number_apart(ws, tall) and _capitals_and_number(text))
+            or (parted_head and apart and _capitals_and_number(text))
         )
         role = "header" if head else "footer" if middle >= 1 - BAND else None
         if role:
-            apart = _number_apart(ws, tall)
             out.append(
                 Band(tuple(row), key, top, role, text, bottom, parted_foot, parted_head, apart)
             )
