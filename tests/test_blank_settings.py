@@ -119,3 +119,13 @@ def test_upstream_health_keeps_the_last_model_listing_through_a_blip() -> None:
         return statuses
 
     assert asyncio.run(check()) == ["healthy", "healthy", "unhealthy"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_text_workers_left_blank_are_one_a_core(
+    monkeypatch: pytest.MonkeyPatch, blank: str | None
+) -> None:
+    env_with(monkeypatch, ["OCRKIT_TEXT_WORKERS"], blank)
+    assert OcrOptions().text_workers is None  # None: the runner takes one a core
+    monkeypatch.setenv("OCRKIT_TEXT_WORKERS", "2")
+    assert OcrOptions().text_workers == 2
